@@ -1,0 +1,1 @@
+"""The human-editable data set in ``events/``: YAML files, one per stream, and a source list."""

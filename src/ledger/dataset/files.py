@@ -1,0 +1,177 @@
+"""Reading ``events/``: every file is parsed and validated before anything is appended.
+
+Layout: ``events/sources.yaml`` lists cited documents once (``id``, ``title``, ``publisher``,
+``published``, ``url``); every other ``*.yaml`` file below ``events/`` (except ``schemas/``)
+holds one stream::
+
+    stream: person-maks-bokayev
+    events:
+      - id: 3f0c…            # stable UUID: loading twice stores nothing new
+        type: PersonSentenced
+        occurredOn: "2016-11-28"
+        data: {kind: IMPRISONMENT, termMonths: 60, articles: ["174"]}
+        sources: [odf-2020-kz-report]   # ids from sources.yaml
+
+Events are appended in file order, so a file's order is its stream's version order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ledger.domain.errors import LedgerError
+from ledger.domain.new_event import NewEvent, ValidEvent, parse_new_event, validate_event
+from ledger.domain.source import Source
+
+SOURCES_FILE = "sources.yaml"
+
+
+class DatasetError(Exception):
+    """A data file that cannot be loaded: names the file, line, event and field."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.line = line
+
+
+@dataclass(frozen=True)
+class StreamFile:
+    path: Path
+    stream_id: str
+    events: tuple[NewEvent, ...]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    sources: dict[str, Source]
+    streams: tuple[StreamFile, ...]
+
+    @property
+    def event_count(self) -> int:
+        return sum(len(s.events) for s in self.streams)
+
+
+def _load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise DatasetError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}", line) from None
+    except OSError as exc:
+        raise DatasetError(path, f"cannot read: {exc.strerror}") from None
+
+
+def _item_lines(root: yaml.Node | None, key: str) -> list[int]:
+    """1-based line of each item of the top-level sequence ``key``, for error messages."""
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key_node, value_node in root.value:
+        if key_node.value == key and isinstance(value_node, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value_node.value]
+    return []
+
+
+def read_sources(path: Path) -> dict[str, Source]:
+    document, root = _load_yaml(path)
+    if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
+        raise DatasetError(path, "expected a top-level 'sources:' list")
+    lines = _item_lines(root, "sources")
+    sources: dict[str, Source] = {}
+    for index, item in enumerate(document["sources"]):
+        line = lines[index] if index < len(lines) else None
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise DatasetError(path, f"source #{index + 1} needs an 'id'", line)
+        source_id = item["id"]
+        if source_id in sources:
+            raise DatasetError(path, f"source id '{source_id}' is listed twice", line)
+        fields = {k: (str(v) if k == "published" else v) for k, v in item.items() if k != "id"}
+        try:
+            sources[source_id] = Source.model_validate(fields)
+        except Exception as exc:
+            raise DatasetError(path, f"source '{source_id}': {exc}", line) from None
+    return sources
+
+
+def stream_files(root: Path) -> Iterator[Path]:
+    for path in sorted(root.rglob("*.yaml")):
+        relative = path.relative_to(root)
+        if relative.parts[0] == "schemas" or relative.as_posix() == SOURCES_FILE:
+            continue
+        yield path
+
+
+def read_stream_file(path: Path, sources: dict[str, Source]) -> StreamFile:
+    document, root = _load_yaml(path)
+    if not isinstance(document, dict) or not isinstance(document.get("stream"), str):
+        raise DatasetError(path, "expected 'stream: <stream id>' at the top")
+    events_raw = document.get("events")
+    if not isinstance(events_raw, list) or not events_raw:
+        raise DatasetError(path, "expected a non-empty 'events:' list")
+    stream_id = document["stream"]
+    lines = _item_lines(root, "events")
+    events: list[NewEvent] = []
+    for index, raw in enumerate(events_raw):
+        line = lines[index] if index < len(lines) else None
+        label = f"event #{index + 1}"
+        if isinstance(raw, dict) and raw.get("id"):
+            label += f" ({raw['id']})"
+        try:
+            if not isinstance(raw, dict):
+                raise DatasetError(path, f"{label}: must be a mapping", line)
+            if not raw.get("id"):
+                raise DatasetError(path, f"{label}: needs a stable 'id' (a UUID)", line)
+            resolved = dict(raw)
+            if "occurredOn" in resolved and resolved["occurredOn"] is not None:
+                resolved["occurredOn"] = str(resolved["occurredOn"])
+            resolved["sources"] = _resolve_sources(raw.get("sources"), sources, path, label, line)
+            event = parse_new_event(resolved)
+            validate_event(event, stream_id)
+        except LedgerError as exc:
+            raise DatasetError(path, f"{label}: {exc}", line) from None
+        events.append(event)
+    return StreamFile(path=path, stream_id=stream_id, events=tuple(events))
+
+
+def _resolve_sources(
+    ids: Any, sources: dict[str, Source], path: Path, label: str, line: int | None
+) -> list[dict[str, Any]]:
+    if not isinstance(ids, list) or not ids:
+        raise DatasetError(path, f"{label}: sources: list at least one source id", line)
+    resolved = []
+    for source_id in ids:
+        if source_id not in sources:
+            raise DatasetError(
+                path, f"{label}: sources: '{source_id}' is not in {SOURCES_FILE}", line
+            )
+        resolved.append(sources[source_id].to_json())
+    return resolved
+
+
+def read_dataset(root: Path) -> Dataset:
+    """Parse and validate the whole data set; raises on the first bad file, having stored nothing."""
+    if not root.is_dir():
+        raise DatasetError(root, "no such data set folder")
+    sources_path = root / SOURCES_FILE
+    sources = read_sources(sources_path) if sources_path.exists() else {}
+    streams = [read_stream_file(path, sources) for path in stream_files(root)]
+    seen: dict[str, Path] = {}
+    for stream in streams:
+        if stream.stream_id in seen:
+            raise DatasetError(
+                stream.path, f"stream '{stream.stream_id}' is also in {seen[stream.stream_id]}"
+            )
+        seen[stream.stream_id] = stream.path
+    return Dataset(sources=sources, streams=tuple(streams))
+
+
+def validated(stream: StreamFile) -> list[ValidEvent]:
+    return [validate_event(event, stream.stream_id) for event in stream.events]

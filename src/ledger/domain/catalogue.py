@@ -1,0 +1,108 @@
+"""The registry from type name to model, validation of incoming data, and upcasting on read.
+
+Stored events are never rewritten, so an event written under an older schema version stays as
+it was; readers see it through the upcasters, one step per version, up to the current model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pydantic
+
+from ledger.domain.errors import UnknownEventType, ValidationError
+from ledger.domain.event_types import EVENT_TYPES, EventData, StreamKind
+
+JsonObject = dict[str, Any]
+Upcaster = Callable[[JsonObject], JsonObject]
+
+REGISTRY: Mapping[str, type[EventData]] = {model.type_name: model for model in EVENT_TYPES}
+
+
+def _profile_v1_to_v2(data: JsonObject) -> JsonObject:
+    """Version 1 profiles held the name as ``fullName`` and other spellings as ``otherNames``."""
+    upgraded = {k: v for k, v in data.items() if k not in ("fullName", "otherNames")}
+    upgraded["name"] = data["fullName"]
+    upgraded["aliases"] = list(data.get("otherNames", []))
+    return upgraded
+
+
+#: (type, from_version) -> function giving the data at from_version + 1.
+UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
+    ("PersonProfiled", 1): _profile_v1_to_v2,
+}
+
+
+def model_for(type_name: str) -> type[EventData]:
+    try:
+        return REGISTRY[type_name]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise UnknownEventType(
+            f"unknown event type '{type_name}'; known types: {known}", ["type"]
+        ) from None
+
+
+def stream_kind(stream_id: str) -> StreamKind:
+    """The kind of a stream is its id's prefix: ``person-maks-bokayev`` is a person."""
+    prefix, _, rest = stream_id.partition("-")
+    try:
+        kind = StreamKind(prefix)
+    except ValueError:
+        kinds = ", ".join(f"'{k.value}-…'" for k in StreamKind)
+        raise ValidationError(
+            f"stream id '{stream_id}' must start with one of {kinds}", ["streamId"]
+        ) from None
+    if not rest or len(stream_id) > 200 or not all(c.isalnum() or c in "-_." for c in rest):
+        raise ValidationError(
+            f"stream id '{stream_id}' must be '{prefix}-' followed by letters, digits, '-', '_'"
+            " or '.' (at most 200 characters)",
+            ["streamId"],
+        )
+    return kind
+
+
+def _field_path(error: Mapping[str, Any]) -> list[str | int]:
+    return ["data", *error["loc"]]
+
+
+def validate_data(type_name: str, data: Any, stream_id: str) -> EventData:
+    """Parse ``data`` with its type's model; refuse with the first offending field named."""
+    model = model_for(type_name)
+    kind = stream_kind(stream_id)
+    if kind not in model.stream_kinds:
+        allowed = ", ".join(sorted(k.value for k in model.stream_kinds))
+        raise ValidationError(
+            f"a {type_name} event belongs on a {allowed} stream, not on '{stream_id}'", ["type"]
+        )
+    if not isinstance(data, dict):
+        raise ValidationError("data must be a JSON object", ["data"])
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        raise ValidationError(str(first["msg"]), _field_path(first)) from None
+
+
+def upcast(type_name: str, schema_version: int, data: JsonObject) -> JsonObject:
+    """Bring stored data up to the type's current schema version."""
+    current = model_for(type_name).schema_version
+    version = schema_version
+    while version < current:
+        data = UPCASTERS[(type_name, version)](data)
+        version += 1
+    return data
+
+
+def json_schemas() -> dict[str, JsonObject]:
+    """JSON Schema of every event type's data, keyed by type name, for ``events/schemas/``."""
+    schemas: dict[str, JsonObject] = {}
+    for name, model in sorted(REGISTRY.items()):
+        schema = model.model_json_schema(by_alias=True)
+        schema["$id"] = f"https://ledger.invalid/schemas/{name}.v{model.schema_version}.json"
+        schema["x-schemaVersion"] = model.schema_version
+        schema["x-streamKinds"] = sorted(k.value for k in model.stream_kinds)
+        schema["x-dated"] = model.dated
+        schemas[name] = schema
+    return schemas

@@ -1,0 +1,118 @@
+"""What a client submits to append: validated fully before anything is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from ledger.domain.catalogue import model_for, validate_data
+from ledger.domain.errors import LedgerError, ValidationError
+from ledger.domain.event_types import EventData
+from ledger.domain.partial_date import PartialDate
+from ledger.domain.source import Source
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event as submitted: type, data, dates and sources, not yet positioned or recorded."""
+
+    type: str
+    data: dict[str, Any]
+    sources: tuple[Source, ...]
+    occurred_on: PartialDate | None = None
+    id: UUID | None = None
+    restricted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ValidEvent:
+    """A submitted event that passed its schema: its data is normalised by the model."""
+
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    sources: tuple[Source, ...]
+    occurred_on: PartialDate | None
+    id: UUID | None
+    restricted: bool
+    payload: EventData
+
+
+def parse_new_event(raw: dict[str, Any]) -> NewEvent:
+    """Build a NewEvent from JSON-shaped input (camelCase), naming the bad field on refusal."""
+    if not isinstance(raw, dict):
+        raise ValidationError("an event must be a JSON object", [])
+    unknown = set(raw) - {"id", "type", "occurredOn", "data", "sources", "restricted"}
+    if unknown:
+        raise ValidationError(f"unknown field '{sorted(unknown)[0]}'", [sorted(unknown)[0]])
+    if not isinstance(raw.get("type"), str) or not raw["type"]:
+        raise ValidationError("type is required", ["type"])
+    event_id: UUID | None = None
+    if raw.get("id") is not None:
+        try:
+            event_id = UUID(str(raw["id"]))
+        except ValueError:
+            raise ValidationError(f"'{raw['id']}' is not a UUID", ["id"]) from None
+    occurred: PartialDate | None = None
+    if raw.get("occurredOn") is not None:
+        try:
+            occurred = PartialDate.parse(raw["occurredOn"])
+        except LedgerError as exc:
+            raise ValidationError(exc.message, ["occurredOn"]) from None
+    if "data" not in raw:
+        raise ValidationError("data is required", ["data"])
+    sources_raw = raw.get("sources")
+    if not isinstance(sources_raw, list):
+        raise ValidationError("sources must be a list of sources", ["sources"])
+    sources: list[Source] = []
+    for index, item in enumerate(sources_raw):
+        try:
+            sources.append(Source.model_validate(item))
+        except Exception as exc:
+            raise _source_error(exc, index) from None
+    restricted = raw.get("restricted", False)
+    if not isinstance(restricted, bool):
+        raise ValidationError("restricted must be true or false", ["restricted"])
+    return NewEvent(
+        type=raw["type"],
+        data=raw["data"],
+        sources=tuple(sources),
+        occurred_on=occurred,
+        id=event_id,
+        restricted=restricted,
+    )
+
+
+def _source_error(exc: Exception, index: int) -> ValidationError:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        path: list[str | int] = ["sources", index, *first["loc"]]
+        message = str(first["msg"])
+        if isinstance(first.get("ctx"), dict) and "error" in first["ctx"]:
+            message = str(first["ctx"]["error"])
+        return ValidationError(message, path)
+    return ValidationError(str(exc), ["sources", index])
+
+
+def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:
+    """Check one event against its schema and the contract's rules for every event."""
+    model = model_for(event.type)
+    payload = validate_data(event.type, event.data, stream_id)
+    if not event.sources:
+        raise ValidationError("at least one source is required", ["sources"])
+    if model.dated and event.occurred_on is None:
+        raise ValidationError(f"a {event.type} event needs occurredOn", ["occurredOn"])
+    if not model.dated and event.occurred_on is not None:
+        raise ValidationError(f"a {event.type} event is undated: omit occurredOn", ["occurredOn"])
+    return ValidEvent(
+        type=event.type,
+        schema_version=model.schema_version,
+        data=payload.to_json(),
+        sources=event.sources,
+        occurred_on=event.occurred_on,
+        id=event.id,
+        restricted=event.restricted,
+        payload=payload,
+    )

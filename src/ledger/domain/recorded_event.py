@@ -1,0 +1,52 @@
+"""An event as the ledger stored it: positioned, timestamped by the server and hash-chained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from ledger.domain.catalogue import model_for, upcast
+from ledger.domain.partial_date import PartialDate
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    id: UUID
+    position: int
+    stream_id: str
+    version: int
+    type: str
+    schema_version: int
+    occurred_on: PartialDate | None
+    recorded_at: datetime
+    recorded_by: str
+    data: dict[str, Any]
+    sources: tuple[dict[str, Any], ...]
+    hash: str
+    previous_hash: str
+    restricted: bool = False
+
+    @property
+    def current_data(self) -> dict[str, Any]:
+        """The data at the type's current schema version (stored data is never rewritten)."""
+        return upcast(self.type, self.schema_version, self.data)
+
+    @property
+    def current_schema_version(self) -> int:
+        return model_for(self.type).schema_version
+
+    @property
+    def latest(self) -> date | None:
+        return self.occurred_on.latest if self.occurred_on else None
+
+    @property
+    def earliest(self) -> date | None:
+        return self.occurred_on.earliest if self.occurred_on else None
+
+    def fold_key(self) -> tuple[int, date, date, int]:
+        """The contract's fold order: undated first, then (latest, earliest, position)."""
+        if self.occurred_on is None:
+            return (0, date.min, date.min, self.position)
+        return (1, self.occurred_on.latest, self.occurred_on.earliest, self.position)
