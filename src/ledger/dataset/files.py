@@ -157,7 +157,7 @@ def _resolve_sources(
 
 
 def read_dataset(root: Path) -> Dataset:
-    """Parse and validate the whole data set; raises on the first bad file, having stored nothing."""
+    """Parse and validate the whole data set; a bad file raises before anything is stored."""
     if not root.is_dir():
         raise DatasetError(root, "no such data set folder")
     sources_path = root / SOURCES_FILE

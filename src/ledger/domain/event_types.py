@@ -8,7 +8,7 @@ A type also says which kind of stream it belongs to (``person-…``, ``recommend
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from ledger.domain.partial_date import PartialDate
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 
 
-class StreamKind(str, Enum):
+class StreamKind(StrEnum):
     PERSON = "person"
     RECOMMENDATION = "recommendation"
     INDICATOR = "indicator"
@@ -68,7 +68,7 @@ class PersonProfiled(EventData):
     summary: str | None = None
 
 
-class DetentionKind(str, Enum):
+class DetentionKind(StrEnum):
     PRE_TRIAL_DETENTION = "PRE_TRIAL_DETENTION"
     HOUSE_ARREST = "HOUSE_ARREST"
     ADMINISTRATIVE_ARREST = "ADMINISTRATIVE_ARREST"
@@ -111,7 +111,7 @@ class ChargeDropped(EventData):
     reason: str | None = None
 
 
-class SentenceKind(str, Enum):
+class SentenceKind(StrEnum):
     IMPRISONMENT = "IMPRISONMENT"
     RESTRICTION_OF_LIBERTY = "RESTRICTION_OF_LIBERTY"
     SUSPENDED = "SUSPENDED"
@@ -148,7 +148,7 @@ class PersonSentenced(SentenceTerms, EventData):
     stream_kinds = PERSON
 
 
-class AppealOutcome(str, Enum):
+class AppealOutcome(StrEnum):
     UPHELD = "UPHELD"
     SENTENCE_REDUCED = "SENTENCE_REDUCED"
     SENTENCE_INCREASED = "SENTENCE_INCREASED"
@@ -178,7 +178,7 @@ class ParoleDecided(EventData):
     note: str | None = None
 
 
-class ReleaseGrounds(str, Enum):
+class ReleaseGrounds(StrEnum):
     PAROLE = "PAROLE"
     HEALTH = "HEALTH"
     END_OF_TERM = "END_OF_TERM"
@@ -212,7 +212,7 @@ class PersonPardoned(EventData):
     note: str | None = None
 
 
-class RestrictionKind(str, Enum):
+class RestrictionKind(StrEnum):
     TRAVEL_BAN = "TRAVEL_BAN"
     ACTIVITY_BAN = "ACTIVITY_BAN"
     PUBLICATION_BAN = "PUBLICATION_BAN"
@@ -266,7 +266,7 @@ class CustodyObserved(EventData):
     note: str | None = None
 
 
-class AsylumOutcome(str, Enum):
+class AsylumOutcome(StrEnum):
     APPLIED = "APPLIED"
     GRANTED = "GRANTED"
     REFUSED = "REFUSED"
@@ -283,7 +283,7 @@ class AsylumDecided(EventData):
     note: str | None = None
 
 
-class ExtraditionStage(str, Enum):
+class ExtraditionStage(StrEnum):
     REQUESTED = "REQUESTED"
     WANTED_NOTICE = "WANTED_NOTICE"
     APPROVED = "APPROVED"
@@ -312,7 +312,7 @@ class HearingScheduled(EventData):
     purpose: str = Field(min_length=1)
 
 
-class IncidentKind(str, Enum):
+class IncidentKind(StrEnum):
     TORTURE = "TORTURE"
     ILL_TREATMENT = "ILL_TREATMENT"
     SEARCH = "SEARCH"
@@ -404,7 +404,7 @@ class ImplementationAssessed(EventData):
 # --- indicators ----------------------------------------------------------------------------
 
 
-class Qualifier(str, Enum):
+class Qualifier(StrEnum):
     EXACT = "EXACT"
     AT_LEAST = "AT_LEAST"
     MORE_THAN = "MORE_THAN"

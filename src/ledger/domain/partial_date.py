@@ -12,13 +12,13 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from functools import total_ordering
 
 from ledger.domain.errors import ValidationError
 
 
-class Precision(str, Enum):
+class Precision(StrEnum):
     DAY = "DAY"
     MONTH = "MONTH"
     YEAR = "YEAR"

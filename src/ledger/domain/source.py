@@ -13,7 +13,9 @@ class Source(BaseModel):
     title: str = Field(min_length=1)
     url: str | None = None
     publisher: str | None = None
-    published: str | None = Field(default=None, description="partial date: YYYY, YYYY-MM or YYYY-MM-DD")
+    published: str | None = Field(
+        default=None, description="partial date: YYYY, YYYY-MM or YYYY-MM-DD"
+    )
 
     @field_validator("published")
     @classmethod

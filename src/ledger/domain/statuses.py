@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class CustodyStatus(str, Enum):
+class CustodyStatus(StrEnum):
     UNKNOWN = "UNKNOWN"
     FREE = "FREE"
     RESTRICTED = "RESTRICTED"
@@ -13,7 +13,7 @@ class CustodyStatus(str, Enum):
     IMPRISONED = "IMPRISONED"
 
 
-class ImplementationStatus(str, Enum):
+class ImplementationStatus(StrEnum):
     NOT_ASSESSED = "NOT_ASSESSED"
     NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
     PARTIALLY_IMPLEMENTED = "PARTIALLY_IMPLEMENTED"

@@ -1,0 +1,25 @@
+"""The FastAPI application factory: one app, GraphQL at /graphql, REST under /v1, /healthz."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ledger import __version__
+from ledger.config import Settings
+from ledger.container import Ledger, build_ledger
+from ledger.http import health
+
+
+def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
+    ledger = ledger or build_ledger(settings)
+    app = FastAPI(
+        title="Ledger",
+        version=__version__,
+        description=(
+            "An event-sourced, bitemporal record of human-rights accountability: every change an"
+            " immutable, sourced event; state as of any date and as known at any instant."
+        ),
+    )
+    app.state.ledger = ledger
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,29 @@
+"""What every command needs: the Ledger built from the environment, and who is writing."""
+
+from __future__ import annotations
+
+import getpass
+
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from ledger.cli.console import fail
+from ledger.config import Settings
+from ledger.container import Ledger, build_ledger
+
+
+def cli_recorder() -> str:
+    """Writes from the command line are recorded as ``cli:`` + the operating-system user."""
+    return f"cli:{getpass.getuser()}"
+
+
+def open_ledger() -> Ledger:
+    settings = Settings()
+    try:
+        ledger = build_ledger(settings)
+        with ledger.engine.connect():
+            pass
+    except (ArgumentError, NoSuchModuleError) as exc:
+        fail(f"LEDGER_DATABASE_URL '{settings.database_url}' is not a database URL: {exc}")
+    except OperationalError as exc:
+        fail(f"cannot connect to the database at LEDGER_DATABASE_URL: {exc.orig}")
+    return ledger

@@ -1,0 +1,99 @@
+"""``ledger``: migrate, load, serve, rebuild, verify, tokens — all built by the composition root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger import __version__
+from ledger.cli import tokens
+from ledger.cli.console import fail, out, progress
+from ledger.cli.context import cli_recorder, open_ledger
+from ledger.dataset.files import DatasetError, read_dataset
+from ledger.dataset.loader import load_dataset
+from ledger.domain.errors import LedgerError
+from ledger.store.migrate import upgrade
+from ledger.store.verification import verify_chain
+
+app = typer.Typer(
+    help="Ledger: an event-sourced, bitemporal record of human-rights accountability.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(tokens.app, name="token")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"ledger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Configure with LEDGER_DATABASE_URL (default: sqlite:///ledger.db in this directory)."""
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (alembic, from migrations/)."""
+    ledger = open_ledger()
+    upgrade(ledger.engine)
+    out.print(f"migrated {ledger.database_kind} database to the latest schema")
+
+
+@app.command()
+def load(
+    path: Annotated[Path, typer.Argument(help="the data set folder")] = Path("events"),
+) -> None:
+    """Validate every file of the data set, then append it; loading twice stores nothing new."""
+    try:
+        dataset = read_dataset(path)
+    except DatasetError as exc:
+        fail(str(exc))
+    ledger = open_ledger()
+    try:
+        with progress("loading", len(dataset.streams)) as advance:
+            report = load_dataset(
+                ledger.store, path, recorded_by=cli_recorder(), progress=advance, dataset=dataset
+            )
+    except LedgerError as exc:
+        fail(f"{path}: {exc}")
+    out.print(
+        f"{report.streams} streams, {report.events_read} events read;"
+        f" {report.events_stored} new events stored"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve GraphQL at /graphql, REST under /v1, OpenAPI at /openapi.json, health at /healthz."""
+    import uvicorn
+
+    from ledger.app import create_app
+
+    ledger = open_ledger()
+    base = f"http://{host}:{port}"
+    out.print(f"GraphQL  {base}/graphql\nREST     {base}/v1\nOpenAPI  {base}/openapi.json")
+    out.print(f"Health   {base}/healthz\nDatabase {ledger.database_kind}")
+    uvicorn.run(create_app(ledger=ledger), host=host, port=port, log_level="info")
+
+
+@app.command()
+def verify() -> None:
+    """Check the hash chain (and the projections); exit non-zero naming the first bad position."""
+    ledger = open_ledger()
+    with progress("verifying chain", ledger.store.head().position) as advance:
+        report = verify_chain(ledger.store, advance)
+    if not report.ok:
+        fail(f"hash chain broken at position {report.first_bad_position}: {report.reason}")
+    out.print(f"hash chain ok: {report.checked} events")

@@ -1,0 +1,24 @@
+"""Settings from the environment (``LEDGER_*``); the composition root takes them as one object."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///ledger.db",
+        description="SQLAlchemy URL of the store; PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    read_requires_token: bool = Field(
+        default=False, description="every read needs at least a reader token"
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="front-end origins allowed")
+    max_body_bytes: int = Field(default=1_000_000, description="larger request bodies get 413")
+    write_rate_per_minute: int = Field(default=120, description="writes per token per minute")
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 5_000

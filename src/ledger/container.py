@@ -1,0 +1,35 @@
+"""The composition root: builds the store, projections and read model from settings.
+
+The HTTP app, the CLI and the tests all build their Ledger here, with other settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from ledger.config import Settings
+from ledger.store.engine import make_engine
+from ledger.store.event_store import EventStore
+
+
+@dataclass
+class Ledger:
+    settings: Settings
+    engine: Engine
+    store: EventStore
+
+    @property
+    def database_kind(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_ledger(settings: Settings | None = None, engine: Engine | None = None) -> Ledger:
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url)
+    store = EventStore(engine)
+    return Ledger(settings=settings, engine=engine, store=store)

@@ -1,0 +1,100 @@
+"""The state of a person and of a recommendation at one (asOf, knownAt) point: what folds produce
+and what the read model serves. Plain frozen data, JSON round-trippable for projection rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.domain.partial_date import PartialDate
+from ledger.domain.statuses import CustodyStatus, ImplementationStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    article: str
+    code: str
+    description: str | None
+    charged_on: PartialDate | None
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    kind: str
+    term_months: int | None
+    articles: tuple[str, ...]
+    court: str | None
+    imposed_on: PartialDate | None
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnDecision:
+    body: str
+    reference: str
+    adopted_on: PartialDate | None
+    demands: tuple[str, ...]
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Designation:
+    label: str
+    assessor: str
+    designated_on: PartialDate | None
+    withdrawn: bool
+    sources: tuple[dict[str, Any], ...]
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    kind: str
+    description: str | None
+    imposed_on: PartialDate | None
+    active: bool
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonState:
+    stream_id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    custody_status: CustodyStatus = CustodyStatus.UNKNOWN
+    custody_since: PartialDate | None = None
+    charges: tuple[Charge, ...] = ()
+    sentences: tuple[Sentence, ...] = ()
+    un_decisions: tuple[UnDecision, ...] = ()
+    designations: tuple[Designation, ...] = ()
+    restrictions: tuple[Restriction, ...] = ()
+    #: ids of the events that count, in fold order: what produced this state
+    event_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    status: ImplementationStatus
+    wording: str
+    assessed_on: PartialDate
+    assessor: str
+    rationale: str | None
+    sources: tuple[dict[str, Any], ...]
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationState:
+    stream_id: str
+    code: str
+    text: str
+    instrument: str
+    issued_on: PartialDate | None
+    addressee: str
+    theme: str
+    status: ImplementationStatus = ImplementationStatus.NOT_ASSESSED
+    status_wording: str | None = None
+    assessments: tuple[Assessment, ...] = ()
+    person_ids: tuple[str, ...] = ()

@@ -1,0 +1,1 @@
+"""Queries the GraphQL and REST layers call: state at (asOf, knownAt), lists, counts, diffs."""

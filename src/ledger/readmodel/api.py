@@ -1,0 +1,116 @@
+"""The read model's interface: what the API layers may ask, independent of how it is indexed.
+
+Every method takes a :class:`TimePoint`; ``None`` axes mean today / now. ``full`` says whether the
+caller may see restricted events' data (admin); otherwise restricted events contribute nothing
+but their existence (type, dates, stream) to any answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.states import PersonState, RecommendationState
+from ledger.domain.statuses import CustodyStatus, ImplementationStatus
+from ledger.domain.time_point import TimePoint
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list in its stable order; ``offset`` is the index of the first item."""
+
+    items: list[T]
+    offset: int
+    total_count: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total_count
+
+
+@dataclass(frozen=True)
+class StreamDiff:
+    """Which events started or stopped counting between two points, in fold order."""
+
+    started: list[RecordedEvent]
+    stopped: list[RecordedEvent]
+
+
+class ReadModel(Protocol):
+    def person(self, stream_id: str, at: TimePoint, *, full: bool = False) -> PersonState | None:
+        """None when the person has no counting event at that point."""
+        ...
+
+    def persons_by_ids(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, PersonState]:
+        """Batch form for data loaders: one round of queries whatever the number of ids."""
+        ...
+
+    def persons(
+        self,
+        at: TimePoint,
+        *,
+        search: str | None = None,
+        custody_statuses: Sequence[CustodyStatus] | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        full: bool = False,
+    ) -> Page[PersonState]:
+        """Ordered by name (then stream id); search matches name and aliases, case- and
+        diacritic-insensitive."""
+        ...
+
+    def recommendation(
+        self, stream_id: str, at: TimePoint, *, full: bool = False
+    ) -> RecommendationState | None: ...
+
+    def recommendations_by_ids(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, RecommendationState]: ...
+
+    def recommendations(
+        self,
+        at: TimePoint,
+        *,
+        search: str | None = None,
+        statuses: Sequence[ImplementationStatus] | None = None,
+        addressee: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        full: bool = False,
+    ) -> Page[RecommendationState]:
+        """Ordered by code; search matches code, text, theme and addressee."""
+        ...
+
+    def recommendations_naming(
+        self, person_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[RecommendationState]]:
+        """For each person id, the recommendations that name it at that point, by code."""
+        ...
+
+    def implementation_summary(
+        self, at: TimePoint, *, addressee: str | None = None, full: bool = False
+    ) -> dict[ImplementationStatus, int]:
+        """Every status present, 0 where none."""
+        ...
+
+    def custody_summary(self, at: TimePoint, *, full: bool = False) -> dict[CustodyStatus, int]:
+        """Persons by custody status; every status present, 0 where none."""
+        ...
+
+    def stream_events(self, stream_id: str, at: TimePoint) -> list[RecordedEvent]:
+        """The stream's events that count at that point, in fold order."""
+        ...
+
+    def diff(self, stream_id: str, before: TimePoint, after: TimePoint) -> StreamDiff: ...
+
+    def retractions_of(
+        self, event_ids: Sequence[str], known_at: TimePoint
+    ) -> dict[str, RecordedEvent]:
+        """For each retracted event id, its retraction, if recorded by ``known_at``."""
+        ...

@@ -1,0 +1,1 @@
+"""Who may write and who may see: roles, bearer tokens."""

@@ -1,0 +1,490 @@
+"""The append-only, hash-chained event log on SQLite or PostgreSQL.
+
+Append is all or nothing per call: every event is validated, the expected version checked and
+retractions resolved before the first row is written, and the write happens in one transaction
+that also updates the projections (so a reader sees its own write). Idempotency: an event whose
+id is already stored with the same content is not stored again; the same id with other content
+is refused, so a retry can never hide a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+from uuid import UUID, uuid4
+
+from sqlalchemy import Connection, Engine, Select, func, insert, select
+
+from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
+from ledger.domain.hash_chain import GENESIS, canonical_json, chain
+from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
+from ledger.domain.partial_date import PartialDate
+from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.source import Source
+from ledger.store.engine import write_transaction
+from ledger.store.tables import EventRow
+
+RETRACTION = "EventRetracted"
+EVENTS = EventRow.__table__
+
+
+class AppendListener(Protocol):
+    """Told of every appended batch inside the append's transaction (the projections)."""
+
+    def on_append(self, connection: Connection, events: Sequence[RecordedEvent]) -> None: ...
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    events: list[RecordedEvent]
+    stream_version: int
+
+
+@dataclass(frozen=True)
+class StreamBatch:
+    """Events for one stream, with the version the client last saw (None: no check)."""
+
+    stream_id: str
+    events: tuple[NewEvent, ...]
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class Head:
+    position: int
+    hash: str
+    recorded_at: datetime | None
+
+
+def row_to_event(row: Any) -> RecordedEvent:
+    return RecordedEvent(
+        id=row.id,
+        position=row.position,
+        stream_id=row.stream_id,
+        version=row.version,
+        type=row.type,
+        schema_version=row.schema_version,
+        occurred_on=PartialDate.parse(row.occurred_on) if row.occurred_on else None,
+        recorded_at=row.recorded_at,
+        recorded_by=row.recorded_by,
+        data=row.data,
+        sources=tuple(row.sources),
+        hash=row.hash,
+        previous_hash=row.previous_hash,
+        restricted=bool(row.restricted),
+    )
+
+
+def _event_to_row(event: RecordedEvent) -> dict[str, Any]:
+    return {
+        "position": event.position,
+        "id": event.id,
+        "stream_id": event.stream_id,
+        "version": event.version,
+        "type": event.type,
+        "schema_version": event.schema_version,
+        "occurred_on": event.occurred_on.text if event.occurred_on else None,
+        "occurred_earliest": event.earliest,
+        "occurred_latest": event.latest,
+        "recorded_at": event.recorded_at,
+        "recorded_by": event.recorded_by,
+        "data": event.data,
+        "sources": list(event.sources),
+        "restricted": event.restricted,
+        "retracts": UUID(event.data["eventId"]) if event.type == RETRACTION else None,
+        "hash": event.hash,
+        "previous_hash": event.previous_hash,
+    }
+
+
+def compute_hash(event: RecordedEvent, previous_hash: str) -> str:
+    return chain(
+        previous_hash,
+        canonical_json(
+            event_id=event.id,
+            position=event.position,
+            stream_id=event.stream_id,
+            version=event.version,
+            type_name=event.type,
+            schema_version=event.schema_version,
+            occurred_on=event.occurred_on,
+            recorded_at=event.recorded_at,
+            recorded_by=event.recorded_by,
+            data=event.data,
+            sources=list(event.sources),
+            restricted=event.restricted,
+        ),
+    )
+
+
+def _same_content(stored: RecordedEvent, stream_id: str, event: ValidEvent) -> bool:
+    return (
+        stored.stream_id == stream_id
+        and stored.type == event.type
+        and stored.schema_version == event.schema_version
+        and stored.occurred_on == event.occurred_on
+        and stored.data == event.data
+        and list(stored.sources) == [s.to_json() for s in event.sources]
+        and stored.restricted == event.restricted
+    )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EventStore:
+    def __init__(
+        self,
+        engine: Engine,
+        listeners: Sequence[AppendListener] = (),
+        clock: Any = _utcnow,
+    ) -> None:
+        self.engine = engine
+        self.listeners = list(listeners)
+        self.clock = clock
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def append(
+        self,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        *,
+        expected_version: int | None = None,
+        recorded_by: str,
+    ) -> AppendResult:
+        batch = StreamBatch(stream_id, tuple(events), expected_version)
+        return self.append_batches([batch], recorded_by=recorded_by)[0]
+
+    def append_batches(
+        self, batches: Sequence[StreamBatch], *, recorded_by: str
+    ) -> list[AppendResult]:
+        """Append to several streams in one transaction: all batches are stored, or none."""
+        _check_recorder(recorded_by)
+        checked = [(batch, self._validate(batch)) for batch in batches]
+        with write_transaction(self.engine) as connection:
+            return [
+                self._append_in(connection, batch, valid, recorded_by) for batch, valid in checked
+            ]
+
+    @staticmethod
+    def _validate(batch: StreamBatch) -> list[ValidEvent]:
+        if not batch.events:
+            raise ValidationError("at least one event is required", ["events"])
+        if batch.expected_version is not None and batch.expected_version < 0:
+            raise ValidationError("expectedVersion must be 0 or more", ["expectedVersion"])
+        valid = [_validate_at(e, batch.stream_id, index) for index, e in enumerate(batch.events)]
+        ids = [v.id for v in valid if v.id is not None]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("the same event id appears twice in one call", ["events"])
+        return valid
+
+    def _append_in(
+        self,
+        connection: Connection,
+        batch: StreamBatch,
+        valid: Sequence[ValidEvent],
+        recorded_by: str,
+    ) -> AppendResult:
+        stream_id = batch.stream_id
+        stored = self._stored_by_id(connection, [v.id for v in valid if v.id is not None])
+        fresh: list[ValidEvent] = []
+        for index, event in enumerate(valid):
+            existing = stored.get(event.id) if event.id is not None else None
+            if existing is None:
+                fresh.append(event)
+            elif not _same_content(existing, stream_id, event):
+                raise IdConflict(
+                    f"event id {event.id} is already stored with other content"
+                    f" (stream '{existing.stream_id}', version {existing.version})",
+                    ["events", index, "id"],
+                )
+        version = self._stream_version(connection, stream_id)
+        if not fresh:
+            return AppendResult([stored[v.id] for v in valid if v.id is not None], version)
+        if batch.expected_version is not None and batch.expected_version != version:
+            raise VersionConflict(
+                f"stream '{stream_id}' is at version {version}, not {batch.expected_version}",
+                ["expectedVersion"],
+            )
+        self._check_retractions(connection, stream_id, fresh, valid)
+        written = iter(self._write(connection, stream_id, version, fresh, recorded_by))
+        result = [stored[event.id] if event.id in stored else next(written) for event in valid]
+        return AppendResult(result, version + len(fresh))
+
+    def retract(
+        self, event_id: UUID, reason: str, sources: Sequence[Source], *, recorded_by: str
+    ) -> RecordedEvent:
+        """Append a retraction to the retracted event's own stream."""
+        target = self.get(event_id)
+        if target is None:
+            raise NotFound(f"no event with id {event_id}", ["eventId"])
+        retraction = NewEvent(
+            type=RETRACTION,
+            data={"eventId": str(event_id), "reason": reason},
+            sources=tuple(sources),
+        )
+        try:
+            result = self.append(target.stream_id, [retraction], recorded_by=recorded_by)
+        except LedgerError as exc:
+            raise type(exc)(exc.message, _retraction_field(exc.field)) from None
+        return result.events[0]
+
+    def import_events(self, events: Sequence[RecordedEvent]) -> None:
+        """Replay exported events as they were (ids, times, recorders); hashes must agree."""
+        with write_transaction(self.engine) as connection:
+            head = self._head(connection)
+            previous = head.hash
+            expected_position = head.position + 1
+            rows = []
+            for event in events:
+                if event.position != expected_position:
+                    raise ValidationError(
+                        f"expected position {expected_position}, got {event.position}",
+                        ["position"],
+                    )
+                recomputed = compute_hash(event, previous)
+                if recomputed != event.hash or event.previous_hash != previous:
+                    raise ValidationError(
+                        f"hash chain breaks at position {event.position}", ["hash"]
+                    )
+                rows.append(_event_to_row(event))
+                previous = event.hash
+                expected_position += 1
+            if rows:
+                connection.execute(insert(EVENTS), rows)
+                for listener in self.listeners:
+                    listener.on_append(connection, events)
+
+    def _write(
+        self,
+        connection: Connection,
+        stream_id: str,
+        version: int,
+        fresh: Sequence[ValidEvent],
+        recorded_by: str,
+    ) -> list[RecordedEvent]:
+        head = self._head(connection)
+        now = self.clock()
+        # Record time never runs backwards along positions, even if the clock does.
+        recorded_at = max(now, head.recorded_at) if head.recorded_at else now
+        previous = head.hash
+        written: list[RecordedEvent] = []
+        for offset, event in enumerate(fresh, start=1):
+            draft = RecordedEvent(
+                id=event.id or uuid4(),
+                position=head.position + offset,
+                stream_id=stream_id,
+                version=version + offset,
+                type=event.type,
+                schema_version=event.schema_version,
+                occurred_on=event.occurred_on,
+                recorded_at=recorded_at,
+                recorded_by=recorded_by,
+                data=event.data,
+                sources=tuple(s.to_json() for s in event.sources),
+                hash="",
+                previous_hash=previous,
+                restricted=event.restricted,
+            )
+            digest = compute_hash(draft, previous)
+            recorded = RecordedEvent(**{**_fields(draft), "hash": digest})
+            written.append(recorded)
+            previous = digest
+        connection.execute(insert(EVENTS), [_event_to_row(e) for e in written])
+        for listener in self.listeners:
+            listener.on_append(connection, written)
+        return written
+
+    def _check_retractions(
+        self,
+        connection: Connection,
+        stream_id: str,
+        fresh: Sequence[ValidEvent],
+        valid: Sequence[ValidEvent],
+    ) -> None:
+        targets: set[UUID] = set()
+        for event in fresh:
+            if event.type != RETRACTION:
+                continue
+            index = list(valid).index(event)
+            field = ["events", str(index), "data", "eventId"]
+            target_id = UUID(event.data["eventId"])
+            if target_id in targets:
+                raise ValidationError(f"event {target_id} is retracted twice in one call", field)
+            targets.add(target_id)
+            target = self._get(connection, target_id)
+            if target is None:
+                raise NotFound(f"no event with id {target_id}", field)
+            if target.type == RETRACTION:
+                raise ValidationError("a retraction cannot be retracted", field)
+            if target.stream_id != stream_id:
+                raise ValidationError(
+                    f"event {target_id} is in stream '{target.stream_id}'; a retraction goes"
+                    " in the retracted event's stream",
+                    field,
+                )
+            already = connection.execute(
+                select(EVENTS.c.id).where(EVENTS.c.retracts == target_id)
+            ).scalar()
+            if already is not None:
+                raise ValidationError(
+                    f"event {target_id} is already retracted (by {already})", field
+                )
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def head(self) -> Head:
+        with self.engine.connect() as connection:
+            return self._head(connection)
+
+    def get(self, event_id: UUID) -> RecordedEvent | None:
+        with self.engine.connect() as connection:
+            return self._get(connection, event_id)
+
+    def stream_version(self, stream_id: str) -> int:
+        with self.engine.connect() as connection:
+            return self._stream_version(connection, stream_id)
+
+    def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        query = select(EVENTS).where(EVENTS.c.stream_id == stream_id).order_by(EVENTS.c.version)
+        return self._fetch(query)
+
+    def read_feed(self, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
+        query = (
+            select(EVENTS).where(EVENTS.c.position > after).order_by(EVENTS.c.position).limit(limit)
+        )
+        return self._fetch(query)
+
+    def query(
+        self,
+        *,
+        stream_id: str | None = None,
+        types: Sequence[str] | None = None,
+        occurred_from: date | None = None,
+        occurred_to: date | None = None,
+        recorded_after: datetime | None = None,
+        recorded_until: datetime | None = None,
+        after: int = 0,
+        limit: int | None = None,
+    ) -> list[RecordedEvent]:
+        """Events by stream, type, occurred range (overlapping it) and record time, by position."""
+        return self._fetch(
+            filtered_events(
+                stream_id=stream_id,
+                types=types,
+                occurred_from=occurred_from,
+                occurred_to=occurred_to,
+                recorded_after=recorded_after,
+                recorded_until=recorded_until,
+                after=after,
+                limit=limit,
+            )
+        )
+
+    def count(self, **filters: Any) -> int:
+        inner = filtered_events(**filters).subquery()
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
+
+    def iter_all(self, batch: int = 1000) -> Iterator[RecordedEvent]:
+        """Every event in position order, fetched in batches: constant memory."""
+        after = 0
+        while True:
+            page = self.read_feed(after, batch)
+            if not page:
+                return
+            yield from page
+            after = page[-1].position
+
+    def _fetch(self, query: Select[Any]) -> list[RecordedEvent]:
+        with self.engine.connect() as connection:
+            return [row_to_event(row) for row in connection.execute(query)]
+
+    @staticmethod
+    def _head(connection: Connection) -> Head:
+        row = connection.execute(
+            select(EVENTS.c.position, EVENTS.c.hash, EVENTS.c.recorded_at)
+            .order_by(EVENTS.c.position.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return Head(0, GENESIS, None)
+        return Head(row.position, row.hash, row.recorded_at)
+
+    @staticmethod
+    def _stream_version(connection: Connection, stream_id: str) -> int:
+        value = connection.execute(
+            select(func.max(EVENTS.c.version)).where(EVENTS.c.stream_id == stream_id)
+        ).scalar()
+        return int(value or 0)
+
+    @staticmethod
+    def _get(connection: Connection, event_id: UUID) -> RecordedEvent | None:
+        row = connection.execute(select(EVENTS).where(EVENTS.c.id == event_id)).first()
+        return row_to_event(row) if row is not None else None
+
+    @staticmethod
+    def _stored_by_id(connection: Connection, ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
+        if not ids:
+            return {}
+        rows = connection.execute(select(EVENTS).where(EVENTS.c.id.in_(ids)))
+        return {row.id: row_to_event(row) for row in rows}
+
+
+def filtered_events(
+    *,
+    stream_id: str | None = None,
+    types: Sequence[str] | None = None,
+    occurred_from: date | None = None,
+    occurred_to: date | None = None,
+    recorded_after: datetime | None = None,
+    recorded_until: datetime | None = None,
+    after: int = 0,
+    limit: int | None = None,
+) -> Select[Any]:
+    query = select(EVENTS).where(EVENTS.c.position > after)
+    if stream_id is not None:
+        query = query.where(EVENTS.c.stream_id == stream_id)
+    if types:
+        query = query.where(EVENTS.c.type.in_(list(types)))
+    if occurred_from is not None:
+        query = query.where(EVENTS.c.occurred_latest >= occurred_from)
+    if occurred_to is not None:
+        query = query.where(EVENTS.c.occurred_earliest <= occurred_to)
+    if recorded_after is not None:
+        query = query.where(EVENTS.c.recorded_at > recorded_after)
+    if recorded_until is not None:
+        query = query.where(EVENTS.c.recorded_at <= recorded_until)
+    query = query.order_by(EVENTS.c.position)
+    return query.limit(limit) if limit is not None else query
+
+
+def _fields(event: RecordedEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in RecordedEvent.__dataclass_fields__}
+
+
+def _validate_at(event: NewEvent, stream_id: str, index: int) -> ValidEvent:
+    try:
+        return validate_event(event, stream_id)
+    except LedgerError as exc:
+        if exc.field == ["streamId"]:
+            raise
+        raise exc.at("events", index) from None
+
+
+def _retraction_field(field: list[str] | None) -> list[str] | None:
+    """Errors of the inner append, re-pointed at retractEvent's own input fields."""
+    if field and field[-1] in ("eventId", "reason"):
+        return [field[-1]]
+    if field and "sources" in field:
+        return field[field.index("sources") :]
+    return field
+
+
+def _check_recorder(recorded_by: str) -> None:
+    if not recorded_by or len(recorded_by) > 200 or "\x00" in recorded_by:
+        raise ValidationError("recordedBy must be 1..200 characters without NUL", ["recordedBy"])

@@ -1,0 +1,126 @@
+"""Fixtures shared by every test: each test gets a clean, migrated database on SQLite and on
+PostgreSQL (a schema of its own), built through the same composition root as the app and CLI.
+
+PostgreSQL comes from LEDGER_TEST_POSTGRES_URL; without it, from a throwaway cluster that
+pytest-postgresql starts with the installed binaries; failing both, PostgreSQL tests are skipped
+with the reason shown in the summary (CI sets the variable, so there they always run).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from ledger.app import create_app
+from ledger.config import Settings
+from ledger.container import Ledger, build_ledger
+from ledger.security.roles import Role
+from ledger.security.tokens import create_token
+from ledger.store.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _postgres_server(request: pytest.FixtureRequest) -> str:
+    url = os.environ.get("LEDGER_TEST_POSTGRES_URL")
+    if url:
+        return url
+    try:
+        proc = request.getfixturevalue("postgresql_proc")
+    except Exception as exc:  # no binaries, running as root, …: say why and skip
+        reason = f"PostgreSQL unavailable: set LEDGER_TEST_POSTGRES_URL ({exc})"
+        if os.environ.get("LEDGER_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return f"postgresql+psycopg://{proc.user}@{proc.host}:{proc.port}/{proc.dbname}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(request: pytest.FixtureRequest) -> str:
+    return _postgres_server(request)
+
+
+def postgres_schema_url(server_url: str, schema: str) -> str:
+    """A URL whose connections all work inside ``schema`` (works in subprocesses too)."""
+    base = make_url(server_url).set(query={})
+    options = quote(f"-csearch_path={schema}")
+    return f"{base.render_as_string(hide_password=False)}?options={options}"
+
+
+@pytest.fixture(scope="session")
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A factory of empty databases of a backend: ``fresh_database_url('sqlite')``."""
+    schemas: list[str] = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            path = tmp_path_factory.mktemp("db") / "ledger.db"
+            return f"sqlite:///{path}"
+        server = request.getfixturevalue("postgres_server_url")
+        schema = f"t_{uuid.uuid4().hex[:16]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        schemas.append(schema)
+        return postgres_schema_url(server, schema)
+
+    yield make
+    if schemas:
+        admin = create_engine(
+            request.getfixturevalue("postgres_server_url"), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as connection:
+            for schema in schemas:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, fresh_database_url) -> str:  # type: ignore[no-untyped-def]
+    return str(fresh_database_url(backend))
+
+
+def make_ledger(url: str, **settings: object) -> Ledger:
+    ledger = build_ledger(Settings(database_url=url, **settings))  # type: ignore[arg-type]
+    upgrade(ledger.engine)
+    return ledger
+
+
+@pytest.fixture
+def ledger(database_url: str) -> Iterator[Ledger]:
+    built = make_ledger(database_url)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(ledger: Ledger) -> Iterator[TestClient]:
+    with TestClient(create_app(ledger=ledger)) as test_client:
+        yield test_client
+
+
+def bearer(ledger: Ledger, role: Role, name: str | None = None) -> dict[str, str]:
+    token = create_token(ledger.engine, name or f"{role.value}-{uuid.uuid4().hex[:6]}", role)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def editor_headers(ledger: Ledger) -> dict[str, str]:
+    return bearer(ledger, Role.EDITOR, "editor-alice")
