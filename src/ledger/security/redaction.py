@@ -1,0 +1,15 @@
+"""What of a restricted event a caller may see: without the admin role, only that it exists —
+its type, dates, stream, position and hash — never its data or sources."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ledger.domain.recorded_event import RecordedEvent
+from ledger.security.roles import Caller
+
+
+def visible_event(event: RecordedEvent, caller: Caller) -> RecordedEvent:
+    if not event.restricted or caller.can_see_restricted:
+        return event
+    return replace(event, data={}, sources=())
