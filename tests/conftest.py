@@ -46,11 +46,6 @@ def _postgres_server(request: pytest.FixtureRequest) -> str:
     return f"postgresql+psycopg://{proc.user}@{proc.host}:{proc.port}/{proc.dbname}"
 
 
-@pytest.fixture(scope="session")
-def postgres_server_url(request: pytest.FixtureRequest) -> str:
-    return _postgres_server(request)
-
-
 def postgres_schema_url(server_url: str, schema: str) -> str:
     """A URL whose connections all work inside ``schema`` (works in subprocesses too)."""
     base = make_url(server_url).set(query={})
@@ -62,12 +57,15 @@ def postgres_schema_url(server_url: str, schema: str) -> str:
 def fresh_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """A factory of empty databases of a backend: ``fresh_database_url('sqlite')``."""
     schemas: list[str] = []
+    servers: list[str] = []
 
     def make(backend: str) -> str:
         if backend == "sqlite":
             path = tmp_path_factory.mktemp("db") / "ledger.db"
             return f"sqlite:///{path}"
-        server = request.getfixturevalue("postgres_server_url")
+        if not servers:
+            servers.append(_postgres_server(request))
+        server = servers[0]
         schema = f"t_{uuid.uuid4().hex[:16]}"
         admin = create_engine(server, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
@@ -78,9 +76,7 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.
 
     yield make
     if schemas:
-        admin = create_engine(
-            request.getfixturevalue("postgres_server_url"), isolation_level="AUTOCOMMIT"
-        )
+        admin = create_engine(servers[0], isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             for schema in schemas:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

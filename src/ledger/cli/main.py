@@ -13,6 +13,7 @@ from ledger.cli.console import fail, out, progress
 from ledger.cli.context import cli_recorder, open_ledger
 from ledger.dataset.files import DatasetError, read_dataset
 from ledger.dataset.loader import load_dataset
+from ledger.dataset.schemas import write_schemas
 from ledger.domain.errors import LedgerError
 from ledger.store.migrate import upgrade
 from ledger.store.verification import verify_chain
@@ -97,3 +98,12 @@ def verify() -> None:
     if not report.ok:
         fail(f"hash chain broken at position {report.first_bad_position}: {report.reason}")
     out.print(f"hash chain ok: {report.checked} events")
+
+
+@app.command("event-schemas")
+def event_schemas(
+    folder: Annotated[Path, typer.Argument(help="where to write them")] = Path("events/schemas"),
+) -> None:
+    """Write the JSON Schema of every event type (one file per type) for editors of events/."""
+    written = write_schemas(folder)
+    out.print(f"wrote {len(written)} schemas to {folder}")
