@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -16,9 +18,22 @@ class Settings(BaseSettings):
     read_requires_token: bool = Field(
         default=False, description="every read needs at least a reader token"
     )
-    cors_origins: list[str] = Field(default_factory=list, description="front-end origins allowed")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="front-end origins allowed, comma-separated (https://app.example.org)",
+    )
     max_body_bytes: int = Field(default=1_000_000, description="larger request bodies get 413")
-    write_rate_per_minute: int = Field(default=120, description="writes per token per minute")
+    write_rate_per_minute: int = Field(
+        default=120, description="writes per token per minute (per process); 0: no limit"
+    )
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5_000
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """An environment variable holds a comma-separated list, not JSON."""
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value

@@ -6,7 +6,7 @@ from fastapi import Request
 
 from ledger.container import Ledger
 from ledger.security.roles import ANONYMOUS, Caller
-from ledger.security.tokens import authenticate
+from ledger.security.tokens import caller_for_authorization
 
 
 def get_ledger(request: Request) -> Ledger:
@@ -15,17 +15,18 @@ def get_ledger(request: Request) -> Ledger:
 
 
 def get_caller(request: Request) -> Caller:
-    """The caller named by ``Authorization: Bearer TOKEN``; anonymous without the header."""
+    """The caller named by ``Authorization: Bearer TOKEN``; anonymous without the header.
+
+    Normally the security middleware has already authenticated the request and left the caller
+    in the request state; the lookup here serves apps mounted without it.
+    """
     cached: Caller | None = getattr(request.state, "caller", None)
     if cached is not None:
         return cached
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if not header:
+    header = request.headers.get("authorization")
+    if header is None:
         caller = ANONYMOUS
-    elif scheme.lower() != "bearer" or not token.strip():
-        caller = Caller(name=None, role=None, rejected_token=True)
     else:
-        caller = authenticate(get_ledger(request).engine, token.strip())
+        caller = caller_for_authorization(get_ledger(request).engine, header)
     request.state.caller = caller
     return caller

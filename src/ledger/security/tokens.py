@@ -10,16 +10,19 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Table, insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from ledger.domain.errors import NotFound, ValidationError
-from ledger.security.roles import Caller, Role
+from ledger.security.roles import ANONYMOUS, Caller, Role
 from ledger.store.tables import TokenRow
 
-TOKENS = TokenRow.__table__
+TOKENS = cast(Table, TokenRow.__table__)
 PREFIX = "ldg_"
+REJECTED = Caller(name=None, role=None, rejected_token=True)
 
 
 @dataclass(frozen=True)
@@ -79,14 +82,41 @@ def revoke_token(engine: Engine, name: str) -> None:
             raise NotFound(f"no active token named '{name}'", ["name"])
 
 
+#: ``last_used_at`` is refreshed at most this often: a write per request would serialise every
+#: authenticated read behind the writer lock on SQLite, for a value only shown to the minute.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def authenticate(engine: Engine, token: str) -> Caller:
     """The caller a token stands for; an unknown or revoked token is marked rejected."""
     digest = _digest(token)
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         row = connection.execute(select(TOKENS).where(TOKENS.c.token_hash == digest)).first()
-        if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
-            return Caller(name=None, role=None, rejected_token=True)
-        connection.execute(
-            update(TOKENS).where(TOKENS.c.id == row.id).values(last_used_at=datetime.now(UTC))
-        )
-        return Caller(name=row.name, role=Role(row.role))
+    if row is None or not hmac.compare_digest(row.token_hash, digest) or row.revoked_at:
+        return REJECTED
+    now = datetime.now(UTC)
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        _touch(engine, row.id, now)
+    return Caller(name=row.name, role=Role(row.role))
+
+
+def _touch(engine: Engine, token_id: int, now: datetime) -> None:
+    """Best effort: a busy database must not turn a valid request into an error."""
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                update(TOKENS).where(TOKENS.c.id == token_id).values(last_used_at=now)
+            )
+    except OperationalError:
+        return
+
+
+def caller_for_authorization(engine: Engine, header: str) -> Caller:
+    """The caller an ``Authorization`` header names. Anything but ``Bearer <token>`` is a
+    rejected credential, not anonymity: a client that sent one expects it to count."""
+    scheme, _, token = header.strip().partition(" ")
+    if not header.strip():
+        return ANONYMOUS
+    if scheme.lower() != "bearer" or not token.strip():
+        return REJECTED
+    return authenticate(engine, token.strip())

@@ -1,0 +1,100 @@
+"""Per-request DataLoaders: one read-model call per (time point, kind) however many parents ask.
+
+Nested fields (a page of persons' recommendations, a recommendation's persons, each event's
+retraction) resolve concurrently; the loaders gather their keys in one tick and answer them with
+one batch call, so the statements a page costs do not grow with its size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TypeVar
+from uuid import UUID
+
+from sqlalchemy import Engine, select
+from strawberry.dataloader import DataLoader
+
+from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.states import PersonState, RecommendationState
+from ledger.domain.time_point import TimePoint
+from ledger.readmodel.api import ReadModel
+from ledger.store.event_store import EVENTS, row_to_event
+
+V = TypeVar("V")
+G = TypeVar("G", bound=Hashable)
+
+
+def _batched(
+    keys: Sequence[tuple[G, str]],
+    fetch: Callable[[G, list[str]], Mapping[str, V]],
+    missing: V,
+) -> list[V]:
+    """Answer (group, id) keys with one ``fetch`` per group, in the keys' order."""
+    by_group: dict[G, list[str]] = defaultdict(list)
+    for group, key in keys:
+        if key not in by_group[group]:
+            by_group[group].append(key)
+    found = {group: fetch(group, ids) for group, ids in by_group.items()}
+    return [found[group].get(key, missing) for group, key in keys]
+
+
+def events_by_ids(engine: Engine, ids: Sequence[str]) -> dict[str, RecordedEvent]:
+    if not ids:
+        return {}
+    query = select(EVENTS).where(EVENTS.c.id.in_([UUID(i) for i in ids]))
+    with engine.connect() as connection:
+        return {str(row.id): row_to_event(row) for row in connection.execute(query)}
+
+
+class Loaders:
+    def __init__(self, read_model: ReadModel, engine: Engine, *, full: bool) -> None:
+        self._model = read_model
+        self._engine = engine
+        self._full = full
+        self.persons = DataLoader[tuple[TimePoint, str], PersonState | None](
+            load_fn=self._persons
+        )
+        self.recommendations = DataLoader[tuple[TimePoint, str], RecommendationState | None](
+            load_fn=self._recommendations
+        )
+        self.recommendations_naming = DataLoader[
+            tuple[TimePoint, str], list[RecommendationState]
+        ](load_fn=self._recommendations_naming)
+        self.events = DataLoader[str, RecordedEvent | None](load_fn=self._events)
+        self.retractions = DataLoader[tuple[TimePoint, str], RecordedEvent | None](
+            load_fn=self._retractions
+        )
+
+    async def _persons(self, keys: list[tuple[TimePoint, str]]) -> list[PersonState | None]:
+        return _batched(
+            keys, lambda at, ids: self._model.persons_by_ids(ids, at, full=self._full), None
+        )
+
+    async def _recommendations(
+        self, keys: list[tuple[TimePoint, str]]
+    ) -> list[RecommendationState | None]:
+        return _batched(
+            keys,
+            lambda at, ids: self._model.recommendations_by_ids(ids, at, full=self._full),
+            None,
+        )
+
+    async def _recommendations_naming(
+        self, keys: list[tuple[TimePoint, str]]
+    ) -> list[list[RecommendationState]]:
+        empty: list[RecommendationState] = []
+        return _batched(
+            keys,
+            lambda at, ids: self._model.recommendations_naming(ids, at, full=self._full),
+            empty,
+        )
+
+    async def _events(self, keys: list[str]) -> list[RecordedEvent | None]:
+        found = events_by_ids(self._engine, list(dict.fromkeys(keys)))
+        return [found.get(key) for key in keys]
+
+    async def _retractions(
+        self, keys: list[tuple[TimePoint, str]]
+    ) -> list[RecordedEvent | None]:
+        return _batched(keys, lambda at, ids: self._model.retractions_of(ids, at), None)

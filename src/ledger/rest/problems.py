@@ -1,0 +1,165 @@
+"""Errors as RFC 9457 problem documents (``application/problem+json``), for /v1 only.
+
+Refusals are turned into problems by the routes themselves (:class:`ProblemRoute`), so other
+parts of the app (GraphQL, /healthz) keep their own error shapes and no app-wide handler for
+domain errors is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exception_handlers import http_exception_handler as default_http_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger.domain.errors import (
+    Forbidden,
+    IdConflict,
+    LedgerError,
+    NotFound,
+    Unauthenticated,
+    VersionConflict,
+)
+
+MEDIA_TYPE = "application/problem+json"
+PREFIX = "/v1"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    422: "Invalid request",
+}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, extended with the ledger's error ``code`` and ``field``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Conflict",
+                    "status": 409,
+                    "detail": "stream 'person-maks-bokayev' is at version 4, not 3",
+                    "code": "VERSION_CONFLICT",
+                    "field": ["expectedVersion"],
+                }
+            ]
+        }
+    )
+
+    type: str = Field(default="about:blank", description="no further documentation per kind")
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="machine-readable kind, as in GraphQL's UserError.code")
+    field: list[str] | None = Field(
+        default=None, description="path to the offending input field, e.g. events.0.data.kind"
+    )
+
+
+def status_for(error: LedgerError) -> int:
+    if isinstance(error, Unauthenticated):
+        return 401
+    if isinstance(error, Forbidden):
+        return 403
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, VersionConflict | IdConflict) or error.code.endswith("CONFLICT"):
+        return 409
+    return 422
+
+
+def problem(
+    status: int, detail: str, code: str, field: Sequence[str | int] | None = None
+) -> JSONResponse:
+    body = Problem(
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        code=code,
+        field=[str(part) for part in field] if field is not None else None,
+    )
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=headers
+    )
+
+
+def from_ledger_error(error: LedgerError) -> JSONResponse:
+    return problem(status_for(error), error.message, error.code, error.field)
+
+
+def from_validation_error(error: RequestValidationError) -> JSONResponse:
+    """FastAPI's own validation, named like the domain's: ``body.events.0.type`` → events.0.type."""
+    first: dict[str, Any] = error.errors()[0]
+    location = [str(part) for part in first.get("loc", ())]
+    if location and location[0] in ("body", "query", "path", "header"):
+        location = location[1:]
+    return problem(422, str(first.get("msg", "invalid request")), "VALIDATION", location)
+
+
+def _http_code(status: int) -> str:
+    return {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}.get(status, "HTTP_ERROR")
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods under /v1 are problems too; elsewhere FastAPI's default."""
+    assert isinstance(exc, StarletteHTTPException)
+    if not request.url.path.startswith(PREFIX + "/"):
+        return await default_http_handler(request, exc)
+    response = problem(exc.status_code, str(exc.detail), _http_code(exc.status_code))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+class ProblemRoute(APIRoute):
+    """A route whose refusals (domain or request validation) become problem documents."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LedgerError as exc:
+                return from_ledger_error(exc)
+            except RequestValidationError as exc:
+                return from_validation_error(exc)
+
+        return handle
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems an operation can answer.
+
+    The schema is inlined: a ``model`` entry would also (wrongly) list ``application/json``.
+    """
+    described = {
+        401: "no token, or an unknown or revoked one",
+        403: "the token's role may not do this",
+        404: "no such event",
+        409: "version conflict, or the id is stored with other content",
+        422: "the request does not validate; ``field`` names the offending input",
+    }
+    schema = Problem.model_json_schema()
+    return {
+        status: {
+            "description": described.get(status, _TITLES.get(status, "error")),
+            "content": {MEDIA_TYPE: {"schema": schema}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,265 @@
+"""The HTTP gate in front of REST and GraphQL: body size, authentication, read gate, write rate.
+
+One pure ASGI middleware, so the rules hold for every route — including routes added later —
+and a refused request never reaches a handler (so it can store nothing). In order:
+
+1. **Body size.** A declared ``Content-Length`` above ``max_body_bytes`` is refused at once;
+   otherwise the body is read and counted as it streams (chunked uploads declare nothing), up to
+   the limit, then handed on. Buffering is bounded by the limit itself.
+2. **Authentication.** ``Authorization: Bearer TOKEN`` is checked once here; the caller is left
+   in the request state, where :func:`ledger.http.dependencies.get_caller` finds it. An unknown
+   or revoked token is refused with 401 on every route but the public ones, whatever the method:
+   a client holding a dead token should learn so, never be served as anonymous.
+3. **Read gate.** With ``read_requires_token``, a request without a valid token is refused.
+4. **Write rate.** A *write* is any request with a method other than GET, HEAD or OPTIONS —
+   except a GraphQL POST whose document defines no mutation operation (parsed with graphql-core,
+   the parser GraphQL itself uses, so it cannot be fooled by a comment or a string that says
+   "mutation"). Writes take one token from the caller's bucket (by token name; anonymous callers
+   by client address), and an empty bucket answers 429 with ``Retry-After``.
+
+Refusals are RFC 9457 problem+json, except on ``/graphql`` where they are a GraphQL response
+(``errors[0].extensions.code``) so that GraphQL clients can read them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ledger.config import Settings
+from ledger.container import Ledger
+from ledger.security import log_redaction
+from ledger.security.rate_limit import WriteRateLimiter
+from ledger.security.roles import ANONYMOUS, Caller
+from ledger.security.tokens import caller_for_authorization
+
+#: Served to anyone, even with a dead token or on a private deployment: liveness for load
+#: balancers, and the API's description (the same text is in the repository).
+PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+GRAPHQL_PATH = "/graphql"
+
+
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp, ledger: Ledger) -> None:
+        self.app = app
+        self.ledger = ledger
+        self.settings: Settings = ledger.settings
+        self.limiter = WriteRateLimiter(self.settings.write_rate_per_minute)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = _Refusal(scope, send)
+        headers = Headers(scope=scope)
+        limit = self.settings.max_body_bytes
+        declared = headers.get("content-length")
+        if declared is not None:
+            if not (declared.isascii() and declared.isdigit()):
+                await refusal(400, "BAD_REQUEST", "Bad Request", "Content-Length is not a number")
+                return
+            if int(declared) > limit:
+                await refusal(413, *_too_large(limit))
+                return
+        try:
+            body = await _read_body(receive, limit)
+        except _BodyTooLarge:
+            await refusal(413, *_too_large(limit))
+            return
+        if body is None:
+            return
+
+        caller = await self._authenticate(headers)
+        scope.setdefault("state", {})["caller"] = caller
+        method: str = scope["method"]
+        path: str = scope["path"]
+        guarded = path not in PUBLIC_PATHS and method != "OPTIONS"
+        if guarded and caller.rejected_token:
+            await refusal(
+                401, "UNAUTHENTICATED", "Unauthorized", "the bearer token is unknown or revoked"
+            )
+            return
+        if guarded and self.settings.read_requires_token and not caller.is_authenticated:
+            await refusal(
+                401, "UNAUTHENTICATED", "Unauthorized", "this deployment needs a bearer token"
+            )
+            return
+        content_type = headers.get("content-type", "")
+        if is_write(method, path, body, content_type, self.settings.graphql_max_tokens):
+            wait = self.limiter.acquire(_rate_key(caller, scope))
+            if wait is not None:
+                retry = self.limiter.retry_after(wait)
+                await refusal(
+                    429,
+                    "RATE_LIMITED",
+                    "Too Many Requests",
+                    f"more than {self.settings.write_rate_per_minute} writes a minute for this"
+                    f" caller; retry in {retry} s",
+                    [(b"retry-after", str(retry).encode())],
+                )
+                return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _authenticate(self, headers: Headers) -> Caller:
+        header = headers.get("authorization")
+        if header is None:
+            return ANONYMOUS
+        return await run_in_threadpool(caller_for_authorization, self.ledger.engine, header)
+
+
+def is_write(method: str, path: str, body: bytes, content_type: str, max_tokens: int) -> bool:
+    """Whether a request may change the ledger, and so counts against the write rate."""
+    if method in SAFE_METHODS:
+        return False
+    if path.rstrip("/") != GRAPHQL_PATH:
+        return True
+    return _defines_mutation(body, content_type, max_tokens)
+
+
+def _defines_mutation(body: bytes, content_type: str, max_tokens: int) -> bool:
+    """Where the document cannot be read precisely (not JSON, over the token limit, a syntax
+    error), the bytes decide, erring towards "write": a false "write" costs a query one token
+    of its bucket, a false "read" would let mutations past the limit."""
+    crude = b"mutation" in body.lower()
+    if "json" not in content_type.lower():
+        return crude
+    try:
+        payload: Any = json.loads(body)
+    except ValueError:
+        return crude
+    for item in payload if isinstance(payload, list) else [payload]:
+        query = item.get("query") if isinstance(item, dict) else None
+        if not isinstance(query, str):
+            continue
+        try:
+            document = parse(query, no_location=True, max_tokens=max_tokens)
+        except GraphQLError:
+            if "mutation" in query.lower():
+                return True
+            continue
+        if any(
+            isinstance(node, OperationDefinitionNode) and node.operation is OperationType.MUTATION
+            for node in document.definitions
+        ):
+            return True
+    return False
+
+
+def _rate_key(caller: Caller, scope: Scope) -> str:
+    if caller.name is not None:
+        return f"token:{caller.name}"
+    client = scope.get("client")
+    return f"anonymous:{client[0] if client else '?'}"
+
+
+def _too_large(limit: int) -> tuple[str, str, str]:
+    return "PAYLOAD_TOO_LARGE", "Content Too Large", f"the request body exceeds {limit} bytes"
+
+
+class _BodyTooLarge(Exception):
+    """The body went over the limit while streaming; reading stops there."""
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, refused once it passes ``limit``; None if the client left."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The buffered body as one message, then the real channel (for disconnect notices)."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class _Refusal:
+    """Sends one refusal in the shape the route's clients read."""
+
+    def __init__(self, scope: Scope, send: Send) -> None:
+        self.graphql = str(scope.get("path", "")).rstrip("/") == GRAPHQL_PATH
+        self.send = send
+
+    async def __call__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str,
+        extra_headers: Iterable[tuple[bytes, bytes]] = (),
+    ) -> None:
+        if self.graphql:
+            content: dict[str, Any] = {
+                "data": None,
+                "errors": [{"message": detail, "extensions": {"code": code}}],
+            }
+            media_type = b"application/json"
+        else:
+            content = {
+                "type": "about:blank",
+                "title": title,
+                "status": status,
+                "detail": detail,
+                "code": code,
+            }
+            media_type = b"application/problem+json"
+        payload = json.dumps(content).encode()
+        headers = [
+            (b"content-type", media_type),
+            (b"content-length", str(len(payload)).encode()),
+            *extra_headers,
+        ]
+        if status == 401:
+            headers.append((b"www-authenticate", b'Bearer realm="ledger"'))
+        if status == 413:
+            headers.append((b"connection", b"close"))
+        await self.send({"type": "http.response.start", "status": status, "headers": headers})
+        await self.send({"type": "http.response.body", "body": payload})
+
+
+def install_security(app: Starlette, ledger: Ledger) -> None:
+    """Wires the gate, CORS and log redaction into ``app``.
+
+    CORS goes outermost, so that refusals (401, 413, 429) carry its headers too: a browser
+    hides a response without them from the front-end, which could then not say why it failed.
+    Without configured origins there is no CORS at all: browsers keep other sites out.
+    """
+    log_redaction.install()
+    app.add_middleware(SecurityMiddleware, ledger=ledger)
+    origins = ledger.settings.cors_origins
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After"],
+            allow_credentials=False,
+        )
