@@ -58,7 +58,9 @@ def test_an_unknown_data_field_is_refused_rather_than_dropped() -> None:
 
 def test_a_missing_required_field_is_named() -> None:
     with pytest.raises(ValidationError) as refused:
-        validate_event(parse_new_event(_event("PersonCharged", {"code": "Criminal Code"})), "person-a")
+        validate_event(
+            parse_new_event(_event("PersonCharged", {"code": "Criminal Code"})), "person-a"
+        )
     assert refused.value.field == ["data", "article"]
 
 
@@ -78,8 +80,9 @@ def test_an_empty_source_list_is_refused() -> None:
 
 def test_a_dated_type_needs_occurred_on_and_an_undated_one_refuses_it() -> None:
     with pytest.raises(ValidationError) as dated:
-        validate_event(parse_new_event(_event("PersonDetained", {"kind": "HOUSE_ARREST"}, None)),
-                       "person-a")
+        validate_event(
+            parse_new_event(_event("PersonDetained", {"kind": "HOUSE_ARREST"}, None)), "person-a"
+        )
     assert dated.value.field == ["occurredOn"]
     with pytest.raises(ValidationError) as undated:
         validate_event(parse_new_event(_event("PersonProfiled", {"name": "A"})), "person-a")

@@ -8,6 +8,7 @@ from ledger import __version__
 from ledger.config import Settings
 from ledger.container import Ledger, build_ledger
 from ledger.http import health
+from ledger.rest import install as install_rest
 from ledger.security.middleware import install_security
 
 
@@ -24,4 +25,5 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.state.ledger = ledger
     install_security(app, ledger)
     app.include_router(health.router)
+    install_rest(app)
     return app

@@ -169,8 +169,11 @@ def import_file(
     """Check the whole export, then write it; ``open_lines`` is called once per pass."""
     if store.head().position != 0:
         raise StoreNotEmpty("import needs an empty store; this one already holds events")
-    with open_lines() as first:
-        total = check_chain(first)
+    try:
+        with open_lines() as first:
+            total = check_chain(first)
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"an export is UTF-8 text: {exc.reason}", []) from None
     with open_lines() as second:
         batch: list[RecordedEvent] = []
         for event in read_events(second):
@@ -200,4 +203,3 @@ def _write(store: EventStore, batch: list[RecordedEvent]) -> None:
 def _advance(progress: Callable[[int], None] | None, amount: int) -> None:
     if progress is not None:
         progress(amount)
-

@@ -65,7 +65,7 @@ class SecurityMiddleware:
         declared = headers.get("content-length")
         if declared is not None:
             if not (declared.isascii() and declared.isdigit()):
-                await refusal(400, "BAD_REQUEST", "Bad Request", "Content-Length is not a number")
+                await refusal(400, "BAD_REQUEST", "Bad request", "Content-Length is not a number")
                 return
             if int(declared) > limit:
                 await refusal(413, *_too_large(limit))
@@ -85,12 +85,12 @@ class SecurityMiddleware:
         guarded = path not in PUBLIC_PATHS and method != "OPTIONS"
         if guarded and caller.rejected_token:
             await refusal(
-                401, "UNAUTHENTICATED", "Unauthorized", "the bearer token is unknown or revoked"
+                401, "UNAUTHENTICATED", "Unauthenticated", "the bearer token is unknown or revoked"
             )
             return
         if guarded and self.settings.read_requires_token and not caller.is_authenticated:
             await refusal(
-                401, "UNAUTHENTICATED", "Unauthorized", "this deployment needs a bearer token"
+                401, "UNAUTHENTICATED", "Unauthenticated", "this deployment needs a bearer token"
             )
             return
         content_type = headers.get("content-type", "")
@@ -101,7 +101,7 @@ class SecurityMiddleware:
                 await refusal(
                     429,
                     "RATE_LIMITED",
-                    "Too Many Requests",
+                    "Too many requests",
                     f"more than {self.settings.write_rate_per_minute} writes a minute for this"
                     f" caller; retry in {retry} s",
                     [(b"retry-after", str(retry).encode())],
@@ -162,7 +162,7 @@ def _rate_key(caller: Caller, scope: Scope) -> str:
 
 
 def _too_large(limit: int) -> tuple[str, str, str]:
-    return "PAYLOAD_TOO_LARGE", "Content Too Large", f"the request body exceeds {limit} bytes"
+    return "PAYLOAD_TOO_LARGE", "Request too large", f"the request body exceeds {limit} bytes"
 
 
 class _BodyTooLarge(Exception):

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from uuid import UUID, uuid4
 
-from sqlalchemy import Connection, Engine, Select, func, insert, select
+from sqlalchemy import Connection, Engine, Select, Table, func, insert, select
 
 from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
 from ledger.domain.hash_chain import GENESIS, canonical_json, chain
@@ -27,7 +27,7 @@ from ledger.store.engine import write_transaction
 from ledger.store.tables import EventRow
 
 RETRACTION = "EventRetracted"
-EVENTS = EventRow.__table__
+EVENTS = cast(Table, EventRow.__table__)
 
 
 class AppendListener(Protocol):

@@ -1,0 +1,48 @@
+"""Which events count at a point on both time axes: the contract's rules, as a naive filter.
+
+An event counts at (asOf, knownAt) iff it was recorded by ``knownAt``, it is undated or its
+``latest`` day is on or before ``asOf``, and no retraction recorded by ``knownAt`` names it.
+Retractions themselves are never folded. This module is the reference the indexed projections
+are tested against (the oracle), and what the projector uses to order a stream's events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from ledger.domain.recorded_event import RecordedEvent
+
+RETRACTION = "EventRetracted"
+
+
+def retracted_ids(events: Iterable[RecordedEvent], known_at: datetime) -> set[str]:
+    """Ids (as strings) of the events retracted by a retraction recorded by ``known_at``."""
+    return {
+        str(event.data["eventId"])
+        for event in events
+        if event.type == RETRACTION and event.recorded_at <= known_at
+    }
+
+
+def counts(
+    event: RecordedEvent, as_of: date, known_at: datetime, retracted: set[str], *, full: bool
+) -> bool:
+    """The contract's rule for one event; ``full=False`` also drops restricted events."""
+    if event.type == RETRACTION or event.recorded_at > known_at:
+        return False
+    if not full and event.restricted:
+        return False
+    if event.latest is not None and event.latest > as_of:
+        return False
+    return str(event.id) not in retracted
+
+
+def counting_events(
+    events: Iterable[RecordedEvent], as_of: date, known_at: datetime, *, full: bool = True
+) -> list[RecordedEvent]:
+    """The events that count at (as_of, known_at), in the contract's fold order."""
+    stream = list(events)
+    retracted = retracted_ids(stream, known_at)
+    chosen = [e for e in stream if counts(e, as_of, known_at, retracted, full=full)]
+    return sorted(chosen, key=RecordedEvent.fold_key)

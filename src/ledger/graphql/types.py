@@ -1,0 +1,537 @@
+"""The contract's object types. Each state-bearing object carries the request's resolved time point
+privately, so nested fields answer at the root's asOf/knownAt without the client repeating them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from ledger.domain import states
+from ledger.domain.partial_date import PartialDate, Precision
+from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.statuses import CustodyStatus, ImplementationStatus
+from ledger.domain.time_point import TimePoint
+from ledger.graphql.connections import OffsetWindow, PageInfo
+from ledger.graphql.context import LedgerContext, ctx
+from ledger.graphql.ids import encode_global_id
+from ledger.security.redaction import visible_event
+
+strawberry.enum(Precision, name="DatePrecision")
+strawberry.enum(CustodyStatus, description="Where a person is, as of the queried date.")
+strawberry.enum(ImplementationStatus)
+
+
+@strawberry.interface(description="An object with a global id; node(id:) fetches it again.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+
+
+@strawberry.type(
+    name="PartialDate",
+    description="A date as precise as its source: '2019-12-27', '2019-12' or '2019'.",
+)
+class PartialDateType:
+    text: str
+    precision: Precision
+    earliest: date
+    latest: date
+
+
+def partial(value: PartialDate | None) -> PartialDateType | None:
+    if value is None:
+        return None
+    return PartialDateType(
+        text=value.text, precision=value.precision, earliest=value.earliest, latest=value.latest
+    )
+
+
+def _required_partial(value: PartialDate | None, what: str) -> PartialDateType:
+    result = partial(value)
+    if result is None:
+        raise ValueError(f"{what} has no date")
+    return result
+
+
+@strawberry.type(name="Source")
+class SourceType:
+    url: str | None
+    title: str
+    publisher: str | None
+    published: PartialDateType | None
+
+
+def sources(raw: tuple[dict[str, Any], ...]) -> list[SourceType]:
+    return [
+        SourceType(
+            url=item.get("url"),
+            title=str(item.get("title", "")),
+            publisher=item.get("publisher"),
+            published=partial(PartialDate.parse(item["published"]))
+            if item.get("published")
+            else None,
+        )
+        for item in raw
+    ]
+
+
+@strawberry.type(name="Event")
+class EventType(Node):
+    event: strawberry.Private[RecordedEvent]
+    at: strawberry.Private[TimePoint]
+
+    @strawberry.field(description="The event's UUID, as appendEvents and retractEvent take it.")
+    def event_id(self) -> str:
+        return str(self.event.id)
+
+    @strawberry.field(
+        description="global position in the ledger, strictly increasing in record order"
+    )
+    def position(self) -> int:
+        return self.event.position
+
+    @strawberry.field
+    def stream_id(self) -> str:
+        return self.event.stream_id
+
+    @strawberry.field(description="1-based position of the event within its stream")
+    def version(self) -> int:
+        return self.event.version
+
+    @strawberry.field
+    def type(self) -> str:
+        return self.event.type
+
+    @strawberry.field(description="the schema version the data was stored at")
+    def schema_version(self) -> int:
+        return self.event.schema_version
+
+    @strawberry.field(
+        description="when it happened in the world; null for facts with no date (a person's name)"
+    )
+    def occurred_on(self) -> PartialDateType | None:
+        return partial(self.event.occurred_on)
+
+    @strawberry.field(
+        description="when the ledger recorded it (system-assigned, never supplied by a client)"
+    )
+    def recorded_at(self) -> datetime:
+        return self.event.recorded_at
+
+    @strawberry.field
+    def recorded_by(self) -> str:
+        return self.event.recorded_by
+
+    @strawberry.field(description="the data as stored, at schemaVersion (what the hash covers)")
+    def data(self) -> JSON:
+        return self.event.data
+
+    @strawberry.field(description="the data upcast to the event type's current schema version")
+    def current_data(self) -> JSON:
+        return self.event.current_data if self.event.data else {}
+
+    @strawberry.field(description="restricted events show their data and sources to admins only")
+    def restricted(self) -> bool:
+        return self.event.restricted
+
+    @strawberry.field
+    def sources(self) -> list[SourceType]:
+        return sources(self.event.sources)
+
+    @strawberry.field(
+        description=(
+            "set when a later event retracted this one (and the query's knownAt is after that)"
+        )
+    )
+    async def retracted_by(self, info: Info) -> EventType | None:
+        context = ctx(info)
+        retraction = await context.loaders.retractions.load((self.at, str(self.event.id)))
+        return event_node(retraction, context, self.at) if retraction is not None else None
+
+    @strawberry.field(description="hex digest chaining this event to the one before it")
+    def hash(self) -> str:
+        return self.event.hash
+
+    @strawberry.field(description="the hash of the event before it in the ledger")
+    def previous_hash(self) -> str:
+        return self.event.previous_hash
+
+
+def event_node(event: RecordedEvent, context: LedgerContext, at: TimePoint) -> EventType:
+    """Every served event passes here, so redaction of restricted events cannot be forgotten."""
+    return EventType(
+        id=strawberry.ID(encode_global_id("Event", str(event.id))),
+        event=visible_event(event, context.caller),
+        at=at,
+    )
+
+
+@strawberry.type
+class EventEdge:
+    cursor: str
+    node: EventType
+
+
+@strawberry.type
+class EventConnection:
+    edges: list[EventEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+async def events_of_ids(
+    info: Info, event_ids: tuple[str, ...], at: TimePoint, first: int | None, after: str | None
+) -> EventConnection:
+    """A page of a state's counting events (already in fold order), loaded in one batch."""
+    context = ctx(info)
+    window = OffsetWindow.of("fold", first, after)
+    page_ids = list(event_ids[window.offset : window.offset + window.limit])
+    loaded = await context.loaders.events.load_many(page_ids)
+    edges = [
+        EventEdge(cursor=window.cursor(index), node=event_node(event, context, at))
+        for index, event in enumerate(loaded)
+        if event is not None
+    ]
+    return EventConnection(
+        edges=edges,
+        page_info=window.page_info(len(page_ids), len(event_ids)),
+        total_count=len(event_ids),
+    )
+
+
+@strawberry.type(name="Charge")
+class ChargeType:
+    article: str = strawberry.field(description="article of the code, e.g. '174'")
+    code: str = strawberry.field(description="'Criminal Code', 'Administrative Code', ...")
+    description: str | None
+    charged_on: PartialDateType | None
+
+
+@strawberry.type(name="Sentence")
+class SentenceType:
+    kind: str = strawberry.field(
+        description="IMPRISONMENT, RESTRICTION_OF_LIBERTY, SUSPENDED, FINE, ADMINISTRATIVE_ARREST"
+    )
+    term_months: int | None = strawberry.field(
+        description="length in months, when the sentence has one"
+    )
+    articles: list[str]
+    court: str | None
+    imposed_on: PartialDateType | None
+
+
+@strawberry.type(name="UnDecision")
+class UnDecisionType:
+    body: str
+    reference: str = strawberry.field(description="document symbol, e.g. 'A/HRC/WGAD/2018/67'")
+    adopted_on: PartialDateType | None
+    demands: list[str]
+
+
+@strawberry.type(
+    name="Designation",
+    description="A status assigned to a person by an assessor, e.g. 'political prisoner'.",
+)
+class DesignationType:
+    label: str
+    assessor: str
+    designated_on: PartialDateType | None
+    withdrawn: bool = strawberry.field(
+        description="true once a later reassessment by the same assessor withdrew it"
+    )
+    sources: list[SourceType]
+
+
+@strawberry.type(name="Restriction", description="A ban or supervision imposed on the person.")
+class RestrictionType:
+    kind: str
+    description: str | None
+    imposed_on: PartialDateType | None
+    active: bool
+
+
+@strawberry.type(name="Person")
+class PersonType(Node):
+    state: strawberry.Private[states.PersonState]
+    at: strawberry.Private[TimePoint]
+
+    @strawberry.field(description="the person's stream id, e.g. 'person-maks-bokayev'")
+    def stream_id(self) -> str:
+        return self.state.stream_id
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.state.name
+
+    @strawberry.field(description="other spellings and transliterations; search matches them")
+    def aliases(self) -> list[str]:
+        return list(self.state.aliases)
+
+    @strawberry.field
+    def roles(self) -> list[str]:
+        return list(self.state.roles)
+
+    @strawberry.field
+    def custody_status(self) -> CustodyStatus:
+        return self.state.custody_status
+
+    @strawberry.field(
+        description="the partial date of the event that put the person in the current status"
+    )
+    def custody_since(self) -> PartialDateType | None:
+        return partial(self.state.custody_since)
+
+    @strawberry.field
+    def charges(self) -> list[ChargeType]:
+        return [
+            ChargeType(
+                article=c.article,
+                code=c.code,
+                description=c.description,
+                charged_on=partial(c.charged_on),
+            )
+            for c in self.state.charges
+        ]
+
+    @strawberry.field
+    def sentences(self) -> list[SentenceType]:
+        return [
+            SentenceType(
+                kind=s.kind,
+                term_months=s.term_months,
+                articles=list(s.articles),
+                court=s.court,
+                imposed_on=partial(s.imposed_on),
+            )
+            for s in self.state.sentences
+        ]
+
+    @strawberry.field
+    def un_decisions(self) -> list[UnDecisionType]:
+        return [
+            UnDecisionType(
+                body=d.body,
+                reference=d.reference,
+                adopted_on=partial(d.adopted_on),
+                demands=list(d.demands),
+            )
+            for d in self.state.un_decisions
+        ]
+
+    @strawberry.field
+    def designations(self) -> list[DesignationType]:
+        return [
+            DesignationType(
+                label=d.label,
+                assessor=d.assessor,
+                designated_on=partial(d.designated_on),
+                withdrawn=d.withdrawn,
+                sources=sources(d.sources),
+            )
+            for d in self.state.designations
+        ]
+
+    @strawberry.field(description="bans and supervision; active ones make a free person RESTRICTED")
+    def restrictions(self) -> list[RestrictionType]:
+        return [
+            RestrictionType(
+                kind=r.kind,
+                description=r.description,
+                imposed_on=partial(r.imposed_on),
+                active=r.active,
+            )
+            for r in self.state.restrictions
+        ]
+
+    @strawberry.field(description="the recommendations that name this person, by code")
+    async def recommendations(self, info: Info) -> list[RecommendationType]:
+        found = await ctx(info).loaders.recommendations_naming.load(
+            (self.at, self.state.stream_id)
+        )
+        return [recommendation_node(r, self.at) for r in found]
+
+    @strawberry.field(
+        description="this person's events that count at the query's asOf/knownAt, in fold order"
+    )
+    async def events(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> EventConnection:
+        return await events_of_ids(info, self.state.event_ids, self.at, first, after)
+
+
+def person_node(state: states.PersonState, at: TimePoint) -> PersonType:
+    return PersonType(
+        id=strawberry.ID(encode_global_id("Person", state.stream_id)), state=state, at=at
+    )
+
+
+@strawberry.type(name="Assessment")
+class AssessmentType:
+    state: strawberry.Private[states.Assessment]
+    at: strawberry.Private[TimePoint]
+
+    @strawberry.field
+    def status(self) -> ImplementationStatus:
+        return self.state.status
+
+    @strawberry.field(
+        description="the assessor's own words, e.g. 'not fulfilled to the full extent'"
+    )
+    def wording(self) -> str:
+        return self.state.wording
+
+    @strawberry.field
+    def assessed_on(self) -> PartialDateType:
+        return _required_partial(self.state.assessed_on, "assessment")
+
+    @strawberry.field
+    def assessor(self) -> str:
+        return self.state.assessor
+
+    @strawberry.field
+    def rationale(self) -> str | None:
+        return self.state.rationale
+
+    @strawberry.field
+    def sources(self) -> list[SourceType]:
+        return sources(self.state.sources)
+
+    @strawberry.field(description="the ImplementationAssessed event this assessment comes from")
+    async def event(self, info: Info) -> EventType:
+        context = ctx(info)
+        event = await context.loaders.events.load(self.state.event_id)
+        if event is None:
+            raise GraphQLError(f"event {self.state.event_id} is missing from the store")
+        return event_node(event, context, self.at)
+
+
+@strawberry.type(name="Recommendation")
+class RecommendationType(Node):
+    state: strawberry.Private[states.RecommendationState]
+    at: strawberry.Private[TimePoint]
+
+    @strawberry.field(description="the recommendation's stream id, e.g. 'recommendation-…'")
+    def stream_id(self) -> str:
+        return self.state.stream_id
+
+    @strawberry.field(description="short stable code, e.g. 'EP-2019-KZ-05'")
+    def code(self) -> str:
+        return self.state.code
+
+    @strawberry.field
+    def text(self) -> str:
+        return self.state.text
+
+    @strawberry.field(description="the instrument that issued it")
+    def instrument(self) -> str:
+        return self.state.instrument
+
+    @strawberry.field
+    def issued_on(self) -> PartialDateType:
+        return _required_partial(self.state.issued_on, f"recommendation {self.state.code}")
+
+    @strawberry.field(description="who it is addressed to, e.g. 'Kazakhstan'")
+    def addressee(self) -> str:
+        return self.state.addressee
+
+    @strawberry.field(description="the report section / theme, e.g. 'Political prisoners'")
+    def theme(self) -> str:
+        return self.state.theme
+
+    @strawberry.field
+    def status(self) -> ImplementationStatus:
+        return self.state.status
+
+    @strawberry.field(description="the latest assessment's own words; null while NOT_ASSESSED")
+    def status_wording(self) -> str | None:
+        return self.state.status_wording
+
+    @strawberry.field(
+        description="every assessment that counts at the query's asOf/knownAt, oldest first"
+    )
+    def assessments(self) -> list[AssessmentType]:
+        return [AssessmentType(state=a, at=self.at) for a in self.state.assessments]
+
+    @strawberry.field(description="the persons it names that are known at the query's point")
+    async def persons(self, info: Info) -> list[PersonType]:
+        loaded = await ctx(info).loaders.persons.load_many(
+            [(self.at, pid) for pid in self.state.person_ids]
+        )
+        return [person_node(p, self.at) for p in loaded if p is not None]
+
+    @strawberry.field(
+        description="this recommendation's events that count at the query's point, in fold order"
+    )
+    async def events(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> EventConnection:
+        counting = ctx(info).read_model.stream_events(self.state.stream_id, self.at)
+        ids = tuple(str(e.id) for e in counting)
+        return await events_of_ids(info, ids, self.at, first, after)
+
+
+def recommendation_node(state: states.RecommendationState, at: TimePoint) -> RecommendationType:
+    return RecommendationType(
+        id=strawberry.ID(encode_global_id("Recommendation", state.stream_id)), state=state, at=at
+    )
+
+
+@strawberry.type
+class PersonEdge:
+    cursor: str
+    node: PersonType
+
+
+@strawberry.type
+class PersonConnection:
+    edges: list[PersonEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class RecommendationEdge:
+    cursor: str
+    node: RecommendationType
+
+
+@strawberry.type
+class RecommendationConnection:
+    edges: list[RecommendationEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class StatusCount:
+    status: ImplementationStatus
+    count: int
+
+
+@strawberry.type(description="How many persons are in a custody status at the queried point.")
+class CustodyCount:
+    status: CustodyStatus
+    count: int
+
+
+@strawberry.type(description="Which events of a stream started or stopped counting between two points.")
+class StreamDiff:
+    stream_id: str
+    started: list[EventType] = strawberry.field(
+        description="events that count at `to` but not at `from`, in fold order"
+    )
+    stopped: list[EventType] = strawberry.field(
+        description="events that counted at `from` but not at `to` (retracted, or not yet known)"
+    )
+
+
+@strawberry.type(description="The newest event of the ledger: what an auditor checks against.")
+class LedgerHead:
+    position: int
+    hash: str
+    recorded_at: datetime | None

@@ -1,0 +1,44 @@
+"""The global feed: every event in position order, for consumers that poll with a cursor.
+
+Positions are assigned under the store's single writer lock in commit order, so a page never
+has a gap that a later commit could fill: polling with the last position seen never misses or
+repeats an event, even while writers append.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from ledger.container import Ledger
+from ledger.http.dependencies import get_ledger
+from ledger.rest.access import reader, shown
+from ledger.rest.models import FeedPage
+from ledger.rest.problems import problem_responses
+from ledger.security.roles import Caller
+
+router = APIRouter(tags=["feed"])
+
+MAX_LIMIT = 1000
+
+
+@router.get(
+    "/events",
+    response_model=FeedPage,
+    responses=problem_responses(401, 422),
+    summary="The global feed, in position order",
+)
+def read_feed(
+    after: Annotated[
+        int, Query(ge=0, le=2**62, description="the last position already seen (0: from the start)")
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many events")] = 100,
+    caller: Caller = Depends(reader),
+    ledger: Ledger = Depends(get_ledger),
+) -> FeedPage:
+    """Events with position greater than ``after``; an empty page means the consumer is caught
+    up: poll again later with the same ``after``."""
+    events = ledger.store.read_feed(after, limit)
+    following = events[-1].position if events else after
+    return FeedPage(events=[shown(e, caller) for e in events], next=following)

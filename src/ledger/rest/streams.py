@@ -1,0 +1,150 @@
+"""Streams and single events: append with optimistic concurrency, read, retract."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Path, Response
+
+from ledger.container import Ledger
+from ledger.domain.errors import NotFound, ValidationError
+from ledger.domain.new_event import parse_new_event
+from ledger.domain.source import Source
+from ledger.http.dependencies import get_ledger
+from ledger.rest.access import reader, shown, writer
+from ledger.rest.models import AppendRequest, Event, RetractionRequest, StreamEvents
+from ledger.rest.problems import problem_responses
+from ledger.security.roles import Caller
+
+router = APIRouter(tags=["events"])
+
+StreamId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        description="kind prefix and name, e.g. person-maks-bokayev",
+        examples=["person-maks-bokayev"],
+    ),
+]
+
+
+def expected_version(body: int | None, if_match: str | None) -> int | None:
+    """``expectedVersion`` from the body or an ``If-Match: "3"`` header; both must agree."""
+    if if_match is None:
+        return body
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ValidationError('If-Match must be a stream version such as "3"', ["If-Match"])
+    header = int(text)
+    if body is not None and body != header:
+        raise ValidationError(
+            f"expectedVersion {body} and If-Match {header} disagree", ["expectedVersion"]
+        )
+    return header
+
+
+@router.post(
+    "/streams/{stream_id}/events",
+    status_code=201,
+    response_model=StreamEvents,
+    responses=problem_responses(401, 403, 409, 422),
+    summary="Append events to a stream, all or nothing",
+)
+def append_events(
+    stream_id: StreamId,
+    body: AppendRequest,
+    response: Response,
+    recorded_by: str = Depends(writer),
+    caller: Caller = Depends(reader),
+    ledger: Ledger = Depends(get_ledger),
+    if_match: Annotated[
+        str | None,
+        Header(description='the expected stream version, as "3" (instead of expectedVersion)'),
+    ] = None,
+) -> StreamEvents:
+    """Appends the events in order; a stale ``expectedVersion`` answers 409 and stores nothing.
+
+    Resending events with the same ``id`` and content stores nothing new (idempotent retry).
+    """
+    version = expected_version(body.expectedVersion, if_match)
+    events = []
+    for index, item in enumerate(body.events):
+        raw = item.model_dump(mode="json", exclude_unset=True)
+        try:
+            events.append(parse_new_event(raw))
+        except ValidationError as exc:
+            raise exc.at("events", index) from None
+    result = ledger.store.append(
+        stream_id, events, expected_version=version, recorded_by=recorded_by
+    )
+    response.headers["ETag"] = f'"{result.stream_version}"'
+    return StreamEvents(
+        streamId=stream_id,
+        version=result.stream_version,
+        events=[shown(event, caller) for event in result.events],
+    )
+
+
+@router.get(
+    "/streams/{stream_id}/events",
+    response_model=StreamEvents,
+    responses=problem_responses(401, 422),
+    summary="A stream's events in version order",
+)
+def read_stream(
+    stream_id: StreamId,
+    response: Response,
+    caller: Caller = Depends(reader),
+    ledger: Ledger = Depends(get_ledger),
+) -> StreamEvents:
+    """A stream with no events answers version 0, so a client can append with expectedVersion 0.
+
+    The ``ETag`` header is the version, ready to send back as ``If-Match``.
+    """
+    events = ledger.store.read_stream(stream_id)
+    version = events[-1].version if events else 0
+    response.headers["ETag"] = f'"{version}"'
+    return StreamEvents(
+        streamId=stream_id, version=version, events=[shown(e, caller) for e in events]
+    )
+
+
+@router.get(
+    "/events/{event_id}",
+    response_model=Event,
+    responses=problem_responses(401, 404, 422),
+    summary="One event by id",
+)
+def get_event(
+    event_id: UUID,
+    caller: Caller = Depends(reader),
+    ledger: Ledger = Depends(get_ledger),
+) -> Event:
+    event = ledger.store.get(event_id)
+    if event is None:
+        raise NotFound(f"no event with id {event_id}", ["eventId"])
+    return shown(event, caller)
+
+
+@router.post(
+    "/events/{event_id}/retraction",
+    status_code=201,
+    response_model=Event,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Retract an event (it stays stored; from now on it no longer counts)",
+)
+def retract_event(
+    event_id: UUID,
+    body: RetractionRequest,
+    recorded_by: str = Depends(writer),
+    caller: Caller = Depends(reader),
+    ledger: Ledger = Depends(get_ledger),
+) -> Event:
+    """Appends an ``EventRetracted`` to the retracted event's stream and returns it."""
+    sources = [Source.model_validate(s.model_dump(exclude_none=True)) for s in body.sources]
+    if not sources:
+        raise ValidationError("at least one source is required", ["sources"])
+    retraction = ledger.store.retract(event_id, body.reason, sources, recorded_by=recorded_by)
+    return shown(retraction, caller)

@@ -1,0 +1,127 @@
+"""`ledger load`: validate every file first, store nothing when one is bad, load idempotently."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from conftest import make_ledger
+from ledger.container import Ledger
+from ledger.dataset.files import DatasetError, read_dataset
+from ledger.dataset.loader import load_dataset
+from ledger.domain.errors import IdConflict
+
+SOURCES = """\
+sources:
+  - id: report
+    title: The report
+    publisher: Open Dialogue Foundation
+    published: "2020-02"
+"""
+
+
+def write_stream(folder: Path, name: str, body: str) -> Path:
+    path = folder / "persons" / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def person(slug: str, term: str = "60", event_id: str | None = None) -> str:
+    return f"""\
+stream: person-{slug}
+events:
+  - id: {uuid.uuid4()}
+    type: PersonProfiled
+    data: {{name: {slug.title()}}}
+    sources: [report]
+  - id: {event_id or uuid.uuid4()}
+    type: PersonSentenced
+    occurredOn: "2019-12"
+    data: {{kind: IMPRISONMENT, termMonths: {term}}}
+    sources: [report]
+"""
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    (tmp_path / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    write_stream(tmp_path, "alpha", person("alpha"))
+    write_stream(tmp_path, "beta", person("beta"))
+    return tmp_path
+
+
+def test_loading_twice_stores_nothing_new(ledger: Ledger, dataset: Path) -> None:
+    first = load_dataset(ledger.store, dataset, recorded_by="t")
+    second = load_dataset(ledger.store, dataset, recorded_by="t")
+    assert (first.events_read, first.events_stored) == (4, 4)
+    assert second.events_stored == 0
+    assert ledger.store.head().position == 4
+
+
+def test_sources_are_resolved_from_the_source_list(ledger: Ledger, dataset: Path) -> None:
+    load_dataset(ledger.store, dataset, recorded_by="t")
+    event = ledger.store.read_stream("person-alpha")[1]
+    assert event.sources == (
+        {"title": "The report", "publisher": "Open Dialogue Foundation", "published": "2020-02"},
+    )
+
+
+def test_a_bad_file_is_named_with_its_line_event_and_field_and_nothing_is_stored(
+    ledger: Ledger, dataset: Path
+) -> None:
+    bad = write_stream(dataset, "gamma", person("gamma", term='"five years"'))
+    with pytest.raises(DatasetError) as refused:
+        load_dataset(ledger.store, dataset, recorded_by="t")
+    message = str(refused.value)
+    assert f"{bad}:7" in message  # the line where event #2 begins
+    assert "event #2" in message
+    assert "data.termMonths" in message
+    assert ledger.store.head().position == 0
+
+
+def test_an_unknown_source_id_is_refused(dataset: Path) -> None:
+    write_stream(dataset, "gamma", person("gamma").replace("[report]", "[nowhere]", 1))
+    with pytest.raises(DatasetError, match="'nowhere' is not in sources.yaml"):
+        read_dataset(dataset)
+
+
+def test_an_event_without_a_stable_id_is_refused(dataset: Path) -> None:
+    body = person("gamma")
+    first_id = body.split("id: ")[1].split("\n")[0]
+    write_stream(dataset, "gamma", body.replace(f"  - id: {first_id}\n    type", "  - type"))
+    with pytest.raises(DatasetError, match="needs a stable 'id'"):
+        read_dataset(dataset)
+
+
+def test_invalid_yaml_names_the_line(dataset: Path) -> None:
+    path = write_stream(dataset, "gamma", "stream: person-gamma\nevents: [\n  - {")
+    with pytest.raises(DatasetError, match=re.escape(str(path))):
+        read_dataset(dataset)
+
+
+def test_an_edited_event_is_refused_rather_than_silently_changed(
+    ledger: Ledger, dataset: Path
+) -> None:
+    event_id = str(uuid.uuid4())
+    write_stream(dataset, "gamma", person("gamma", event_id=event_id))
+    load_dataset(ledger.store, dataset, recorded_by="t")
+    write_stream(dataset, "gamma", person("gamma", term="72", event_id=event_id))
+    with pytest.raises(IdConflict, match=event_id):
+        load_dataset(ledger.store, dataset, recorded_by="t")
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(
+    fresh_database_url: Callable[[str], str],
+) -> None:
+    ledger = make_ledger(fresh_database_url("sqlite"))
+    with ledger.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    ledger.close()
