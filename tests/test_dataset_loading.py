@@ -87,7 +87,7 @@ def test_a_bad_file_is_named_with_its_line_event_and_field_and_nothing_is_stored
 
 def test_an_unknown_source_id_is_refused(dataset: Path) -> None:
     write_stream(dataset, "gamma", person("gamma").replace("[report]", "[nowhere]", 1))
-    with pytest.raises(DatasetError, match="'nowhere' is not in sources.yaml"):
+    with pytest.raises(DatasetError, match=r"'nowhere' is not in sources\.yaml"):
         read_dataset(dataset)
 
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from ledger import __version__
 from ledger.config import Settings
 from ledger.container import Ledger, build_ledger
+from ledger.graphql.schema import graphql_router
 from ledger.http import health
 from ledger.rest import install as install_rest
 from ledger.security.middleware import install_security
@@ -26,4 +27,5 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     install_security(app, ledger)
     app.include_router(health.router)
     install_rest(app)
+    app.include_router(graphql_router(ledger.settings), prefix="/graphql")
     return app

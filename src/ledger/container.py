@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ledger.config import Settings
+from ledger.projections.projector import Projector
+from ledger.readmodel.projected import ProjectedReadModel
 from ledger.store.engine import make_engine
 from ledger.store.event_store import EventStore
 
@@ -19,6 +21,8 @@ class Ledger:
     settings: Settings
     engine: Engine
     store: EventStore
+    #: what the GraphQL and REST layers read: indexed bitemporal projections
+    read_model: ProjectedReadModel
 
     @property
     def database_kind(self) -> str:
@@ -31,5 +35,6 @@ class Ledger:
 def build_ledger(settings: Settings | None = None, engine: Engine | None = None) -> Ledger:
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
-    store = EventStore(engine)
-    return Ledger(settings=settings, engine=engine, store=store)
+    store = EventStore(engine, listeners=[Projector()])
+    read_model = ProjectedReadModel(engine)
+    return Ledger(settings=settings, engine=engine, store=store, read_model=read_model)

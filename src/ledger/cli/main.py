@@ -8,13 +8,15 @@ from typing import Annotated
 import typer
 
 from ledger import __version__
-from ledger.cli import tokens
+from ledger.cli import export, import_, openapi, tokens
 from ledger.cli.console import fail, out, progress
 from ledger.cli.context import cli_recorder, open_ledger
 from ledger.dataset.files import DatasetError, read_dataset
 from ledger.dataset.loader import load_dataset
 from ledger.dataset.schemas import write_schemas
 from ledger.domain.errors import LedgerError
+from ledger.graphql import sdl_command
+from ledger.projections.rebuild import projected_event_count, rebuild, verify_projections
 from ledger.store.migrate import upgrade
 from ledger.store.verification import verify_chain
 
@@ -98,6 +100,27 @@ def verify() -> None:
     if not report.ok:
         fail(f"hash chain broken at position {report.first_bad_position}: {report.reason}")
     out.print(f"hash chain ok: {report.checked} events")
+    with progress("verifying projections", projected_event_count(ledger.engine)) as advance:
+        projections = verify_projections(ledger.engine, advance)
+    if not projections.ok:
+        where = f" (stream from position {projections.first_bad_position})"
+        fail(
+            f"projections differ from a fresh fold for stream '{projections.first_bad_stream}'"
+            f"{where if projections.first_bad_position is not None else ''}: run `ledger rebuild`"
+        )
+    out.print(f"projections ok: {projections.streams} streams, {projections.rows} state versions")
+
+
+@app.command("rebuild")
+def rebuild_command() -> None:
+    """Drop every projection and rebuild it from the events (streaming, one stream at a time)."""
+    ledger = open_ledger()
+    with progress("rebuilding projections", projected_event_count(ledger.engine)) as advance:
+        report = rebuild(ledger.engine, advance)
+    out.print(
+        f"rebuilt {report.streams} streams from {report.events} events:"
+        f" {report.rows} state versions"
+    )
 
 
 @app.command("event-schemas")
@@ -107,3 +130,9 @@ def event_schemas(
     """Write the JSON Schema of every event type (one file per type) for editors of events/."""
     written = write_schemas(folder)
     out.print(f"wrote {len(written)} schemas to {folder}")
+
+
+app.command("export")(export.export)
+app.command("import")(import_.import_)
+app.command("openapi")(openapi.openapi)
+app.command("schema")(sdl_command.schema)

@@ -98,3 +98,5 @@ class RecommendationState:
     status_wording: str | None = None
     assessments: tuple[Assessment, ...] = ()
     person_ids: tuple[str, ...] = ()
+    #: ids of the events that count, in fold order: what produced this state
+    event_ids: tuple[str, ...] = ()

@@ -11,12 +11,10 @@ import uuid
 from datetime import UTC, date, datetime
 
 from fastapi import Request, Response
-from graphql import GraphQLError
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info
 
 from ledger.container import Ledger
-from ledger.domain.errors import LedgerError
 from ledger.domain.time_point import TimePoint
 from ledger.graphql.loaders import Loaders
 from ledger.http.dependencies import get_caller, get_ledger
@@ -46,13 +44,6 @@ class LedgerContext(BaseContext):
 
     def at(self, as_of: date | None, known_at: datetime | None) -> TimePoint:
         return TimePoint(as_of, known_at).resolved(self.now)
-
-    def require_read(self) -> None:
-        """Reads honour the deployment's token policy; a revoked token is refused, not ignored."""
-        try:
-            self.caller.require_read(self.ledger.settings.read_requires_token)
-        except LedgerError as exc:
-            raise GraphQLError(exc.message, extensions={"code": exc.code}) from None
 
 
 def ctx(info: Info) -> LedgerContext:

@@ -52,15 +52,13 @@ class Loaders:
         self._model = read_model
         self._engine = engine
         self._full = full
-        self.persons = DataLoader[tuple[TimePoint, str], PersonState | None](
-            load_fn=self._persons
-        )
+        self.persons = DataLoader[tuple[TimePoint, str], PersonState | None](load_fn=self._persons)
         self.recommendations = DataLoader[tuple[TimePoint, str], RecommendationState | None](
             load_fn=self._recommendations
         )
-        self.recommendations_naming = DataLoader[
-            tuple[TimePoint, str], list[RecommendationState]
-        ](load_fn=self._recommendations_naming)
+        self.recommendations_naming = DataLoader[tuple[TimePoint, str], list[RecommendationState]](
+            load_fn=self._recommendations_naming
+        )
         self.events = DataLoader[str, RecordedEvent | None](load_fn=self._events)
         self.retractions = DataLoader[tuple[TimePoint, str], RecordedEvent | None](
             load_fn=self._retractions
@@ -94,7 +92,5 @@ class Loaders:
         found = events_by_ids(self._engine, list(dict.fromkeys(keys)))
         return [found.get(key) for key in keys]
 
-    async def _retractions(
-        self, keys: list[tuple[TimePoint, str]]
-    ) -> list[RecordedEvent | None]:
+    async def _retractions(self, keys: list[tuple[TimePoint, str]]) -> list[RecordedEvent | None]:
         return _batched(keys, lambda at, ids: self._model.retractions_of(ids, at), None)

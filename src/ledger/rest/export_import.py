@@ -18,18 +18,20 @@ from ledger.container import Ledger
 from ledger.http.dependencies import get_ledger
 from ledger.rest.access import admin, reader
 from ledger.rest.models import ImportResult
-from ledger.rest.problems import problem_responses
+from ledger.rest.problems import ProblemRoute, problem_responses
 from ledger.rest.transfer import export_lines, import_file
 from ledger.security.roles import Caller
 
-router = APIRouter(tags=["export"])
+router = APIRouter(tags=["export"], route_class=ProblemRoute)
 
 NDJSON = "application/x-ndjson"
-_LINES = {"schema": {"$ref": "#/components/schemas/Event"}}
+#: OpenAPI 3.2 describes sequential media types by the schema of one item.
+_LINES = {"itemSchema": {"$ref": "#/components/schemas/Event"}}
 
 
 @router.get(
     "/export",
+    operation_id="exportEvents",
     response_class=StreamingResponse,
     responses={
         200: {
@@ -50,8 +52,9 @@ def export(
 
 @router.post(
     "/import",
+    operation_id="importEvents",
     response_model=ImportResult,
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, 413, 429),
     openapi_extra={
         "requestBody": {
             "required": True,

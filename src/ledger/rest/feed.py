@@ -15,25 +15,34 @@ from ledger.container import Ledger
 from ledger.http.dependencies import get_ledger
 from ledger.rest.access import reader, shown
 from ledger.rest.models import FeedPage
-from ledger.rest.problems import problem_responses
+from ledger.rest.problems import ProblemRoute, problem_responses
 from ledger.security.roles import Caller
 
-router = APIRouter(tags=["feed"])
+router = APIRouter(tags=["feed"], route_class=ProblemRoute)
 
 MAX_LIMIT = 1000
 
 
 @router.get(
     "/events",
+    operation_id="readFeed",
     response_model=FeedPage,
     responses=problem_responses(401, 422),
     summary="The global feed, in position order",
 )
 def read_feed(
     after: Annotated[
-        int, Query(ge=0, le=2**62, description="the last position already seen (0: from the start)")
+        int,
+        Query(
+            ge=0,
+            le=2**62,
+            description="the last position already seen (0: from the start)",
+            examples=[42],
+        ),
     ] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many events")] = 100,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="at most this many events", examples=[100])
+    ] = 100,
     caller: Caller = Depends(reader),
     ledger: Ledger = Depends(get_ledger),
 ) -> FeedPage:

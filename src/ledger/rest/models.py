@@ -81,11 +81,7 @@ class Event(BaseModel):
         """One NDJSON line; the instant in the exact form the hash was computed over."""
         body = self.model_dump(mode="json")
         body["recordedAt"] = format_instant(self.recordedAt)
-        return body_to_json(body)
-
-
-def body_to_json(body: dict[str, Any]) -> str:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 class SourceIn(BaseModel):

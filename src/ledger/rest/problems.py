@@ -7,7 +7,7 @@ domain errors is needed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import Request, Response
@@ -29,6 +29,8 @@ from ledger.domain.errors import (
 
 MEDIA_TYPE = "application/problem+json"
 PREFIX = "/v1"
+#: Refusals because of the store's state rather than the request's content.
+CONFLICT_CODES = frozenset({"VERSION_CONFLICT", "ID_CONFLICT", "STORE_NOT_EMPTY"})
 
 _TITLES = {
     400: "Bad request",
@@ -39,6 +41,7 @@ _TITLES = {
     409: "Conflict",
     413: "Request too large",
     422: "Invalid request",
+    429: "Too many requests",
 }
 
 
@@ -77,7 +80,7 @@ def status_for(error: LedgerError) -> int:
         return 403
     if isinstance(error, NotFound):
         return 404
-    if isinstance(error, VersionConflict | IdConflict) or error.code.endswith("CONFLICT"):
+    if isinstance(error, VersionConflict | IdConflict) or error.code in CONFLICT_CODES:
         return 409
     return 422
 
@@ -129,7 +132,7 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 class ProblemRoute(APIRoute):
     """A route whose refusals (domain or request validation) become problem documents."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
@@ -144,16 +147,19 @@ class ProblemRoute(APIRoute):
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problems an operation can answer.
+    """OpenAPI entries for the problems an operation can answer (400 from the gate: always).
 
     The schema is inlined: a ``model`` entry would also (wrongly) list ``application/json``.
     """
     described = {
+        400: "refused by the gate before routing (a NUL character, a malformed header)",
         401: "no token, or an unknown or revoked one",
         403: "the token's role may not do this",
         404: "no such event",
         409: "version conflict, or the id is stored with other content",
+        413: "the body is larger than LEDGER_MAX_BODY_BYTES",
         422: "the request does not validate; ``field`` names the offending input",
+        429: "too many writes for this token; see Retry-After",
     }
     schema = Problem.model_json_schema()
     return {
@@ -161,5 +167,5 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": described.get(status, _TITLES.get(status, "error")),
             "content": {MEDIA_TYPE: {"schema": schema}},
         }
-        for status in statuses
+        for status in sorted({400, *statuses})
     }

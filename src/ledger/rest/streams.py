@@ -14,10 +14,10 @@ from ledger.domain.source import Source
 from ledger.http.dependencies import get_ledger
 from ledger.rest.access import reader, shown, writer
 from ledger.rest.models import AppendRequest, Event, RetractionRequest, StreamEvents
-from ledger.rest.problems import problem_responses
+from ledger.rest.problems import ProblemRoute, problem_responses
 from ledger.security.roles import Caller
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=ProblemRoute)
 
 StreamId = Annotated[
     str,
@@ -27,6 +27,10 @@ StreamId = Annotated[
         description="kind prefix and name, e.g. person-maks-bokayev",
         examples=["person-maks-bokayev"],
     ),
+]
+
+EventId = Annotated[
+    UUID, Path(description="the event's id", examples=["3f0c2a4e-8d6b-4c1e-9a57-2b1f0e6d9c11"])
 ]
 
 
@@ -47,9 +51,10 @@ def expected_version(body: int | None, if_match: str | None) -> int | None:
 
 @router.post(
     "/streams/{stream_id}/events",
+    operation_id="appendEvents",
     status_code=201,
     response_model=StreamEvents,
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, 413, 429),
     summary="Append events to a stream, all or nothing",
 )
 def append_events(
@@ -89,6 +94,7 @@ def append_events(
 
 @router.get(
     "/streams/{stream_id}/events",
+    operation_id="readStream",
     response_model=StreamEvents,
     responses=problem_responses(401, 422),
     summary="A stream's events in version order",
@@ -113,12 +119,13 @@ def read_stream(
 
 @router.get(
     "/events/{event_id}",
+    operation_id="getEvent",
     response_model=Event,
     responses=problem_responses(401, 404, 422),
     summary="One event by id",
 )
 def get_event(
-    event_id: UUID,
+    event_id: EventId,
     caller: Caller = Depends(reader),
     ledger: Ledger = Depends(get_ledger),
 ) -> Event:
@@ -130,13 +137,14 @@ def get_event(
 
 @router.post(
     "/events/{event_id}/retraction",
+    operation_id="retractEvent",
     status_code=201,
     response_model=Event,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, 413, 429),
     summary="Retract an event (it stays stored; from now on it no longer counts)",
 )
 def retract_event(
-    event_id: UUID,
+    event_id: EventId,
     body: RetractionRequest,
     recorded_by: str = Depends(writer),
     caller: Caller = Depends(reader),

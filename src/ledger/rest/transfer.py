@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import IO, Any
+from typing import IO
 
 from sqlalchemy.exc import IntegrityError
 
@@ -43,12 +43,15 @@ class StoreNotEmpty(LedgerError):
 class ImportLineError(ValidationError):
     """A line of an export that cannot be imported; ``line`` is 1-based."""
 
-    def __init__(self, message: str, field: Any = None, line: int | None = None) -> None:
-        super().__init__(message, field)
+    def __init__(self, reason: str, field: list[str] | None, line: int) -> None:
+        super().__init__(f"line {line}: {reason}", field)
+        self.reason = reason
         self.line = line
 
-    def __str__(self) -> str:
-        return f"line {self.line}: {super().__str__()}"
+    def located(self, path: object) -> str:
+        """``FILE:LINE: field: reason``, the form editors and terminals link to."""
+        where = f"{'.'.join(self.field)}: " if self.field else ""
+        return f"{path}:{self.line}: {where}{self.reason}"
 
 
 def export_lines(store: EventStore, caller: Caller) -> Iterator[str]:
@@ -161,34 +164,48 @@ def check_chain(lines: Iterable[str], progress: Callable[[int], None] | None = N
     return expected - 1
 
 
-def import_file(
+def check_export(
     store: EventStore,
     open_lines: Callable[[], IO[str]],
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Check the whole export, then write it; ``open_lines`` is called once per pass."""
+    """Refuse a non-empty store or a broken export before anything is written; count events."""
     if store.head().position != 0:
         raise StoreNotEmpty("import needs an empty store; this one already holds events")
     try:
-        with open_lines() as first:
-            total = check_chain(first)
+        with open_lines() as lines:
+            return check_chain(lines, progress)
     except UnicodeDecodeError as exc:
         raise ValidationError(f"an export is UTF-8 text: {exc.reason}", []) from None
-    with open_lines() as second:
+
+
+def write_export(
+    store: EventStore,
+    open_lines: Callable[[], IO[str]],
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Write a checked export in chunks; each chunk re-checks that it continues the head."""
+    with open_lines() as lines:
         batch: list[RecordedEvent] = []
-        for event in read_events(second):
+        for event in read_events(lines):
             batch.append(event)
             if len(batch) == CHUNK:
-                _write(store, batch)
-                _advance(progress, len(batch))
+                _write(store, batch, progress)
                 batch = []
         if batch:
-            _write(store, batch)
-            _advance(progress, len(batch))
+            _write(store, batch, progress)
+
+
+def import_file(store: EventStore, open_lines: Callable[[], IO[str]]) -> int:
+    """Check the whole export, then write it; ``open_lines`` is called once per pass."""
+    total = check_export(store, open_lines)
+    write_export(store, open_lines)
     return total
 
 
-def _write(store: EventStore, batch: list[RecordedEvent]) -> None:
+def _write(
+    store: EventStore, batch: list[RecordedEvent], progress: Callable[[int], None] | None
+) -> None:
     try:
         store.import_events(batch)
     except IntegrityError:
@@ -198,8 +215,5 @@ def _write(store: EventStore, batch: list[RecordedEvent]) -> None:
             f" the store now holds positions 1..{imported}: start again with an empty database",
             ["id"],
         ) from None
-
-
-def _advance(progress: Callable[[int], None] | None, amount: int) -> None:
     if progress is not None:
-        progress(amount)
+        progress(len(batch))

@@ -1,9 +1,10 @@
-"""Keeps bearer tokens out of logs, whatever logs them.
+"""Keeps bearer tokens and stored values out of logs, whatever logs them.
 
-The ledger itself never logs a token or a header, and uvicorn's access log holds only the
-request line. This is the second line: should a token end up in a URL, an exception message or
-a third-party log line, it is masked as the record is created, before any handler sees it.
-Restricted data is kept out of logs differently: the ledger never logs event data at all.
+The ledger itself never logs a token, a header or event data, and uvicorn's access log holds
+only the request line. This is the second line: should a token end up in a URL, an exception
+message or a third-party log line, it is masked as the record is created, before any handler
+sees it; and the bound values SQLAlchemy appends to database errors (event data, possibly
+restricted, on a failed insert) are withheld.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ _SECRETS = re.compile(
     rf"{re.escape(PREFIX)}[A-Za-z0-9_\-]{{8,}}|(?i:bearer)\s+[A-Za-z0-9_\-.~+/=]{{8,}}"
 )
 MASK = "[REDACTED]"
+#: SQLAlchemy appends a statement's bound values to its errors' text; an insert's values are
+#: event data, possibly restricted. The statement itself (placeholders only) stays.
+_SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*")
+WITHHELD = "[parameters withheld]"
 
 
 def redact(text: str) -> str:
-    return _SECRETS.sub(MASK, text)
+    return _SQL_PARAMETERS.sub(WITHHELD, _SECRETS.sub(MASK, text))
 
 
 def _mask(value: object) -> object:
@@ -39,7 +44,7 @@ def _redacted(record: logging.LogRecord) -> logging.LogRecord:
         elif isinstance(record.args, dict):
             record.args = {k: _mask(v) for k, v in record.args.items()}
         message = record.getMessage()
-        if _SECRETS.search(message):
+        if redact(message) != message:
             record.msg, record.args = redact(message), None
         if record.exc_info:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))

@@ -3,19 +3,23 @@
 One pure ASGI middleware, so the rules hold for every route — including routes added later —
 and a refused request never reaches a handler (so it can store nothing). In order:
 
-1. **Body size.** A declared ``Content-Length`` above ``max_body_bytes`` is refused at once;
-   otherwise the body is read and counted as it streams (chunked uploads declare nothing), up to
-   the limit, then handed on. Buffering is bounded by the limit itself.
-2. **Authentication.** ``Authorization: Bearer TOKEN`` is checked once here; the caller is left
+1. **Authentication.** ``Authorization: Bearer TOKEN`` is checked once here; the caller is left
    in the request state, where :func:`ledger.http.dependencies.get_caller` finds it. An unknown
    or revoked token is refused with 401 on every route but the public ones, whatever the method:
    a client holding a dead token should learn so, never be served as anonymous.
-3. **Read gate.** With ``read_requires_token``, a request without a valid token is refused.
+2. **Read gate.** With ``read_requires_token``, a request without a valid token is refused.
+3. **Body size.** A declared ``Content-Length`` above ``max_body_bytes`` is refused at once;
+   otherwise the body is read and counted as it streams (chunked uploads declare nothing), up to
+   the limit, then handed on. Buffering is bounded by the limit itself. The one exception is an
+   admin's ``POST /v1/import`` (a whole export, which the route spools to disk).
+   A body, path or query holding U+0000 or a lone surrogate is refused (400), see
+   :func:`_unstorable_text`.
 4. **Write rate.** A *write* is any request with a method other than GET, HEAD or OPTIONS —
    except a GraphQL POST whose document defines no mutation operation (parsed with graphql-core,
    the parser GraphQL itself uses, so it cannot be fooled by a comment or a string that says
-   "mutation"). Writes take one token from the caller's bucket (by token name; anonymous callers
-   by client address), and an empty bucket answers 429 with ``Retry-After``.
+   "mutation"; GraphQL refuses mutations over GET). Writes take tokens from the caller's bucket
+   (by token name; anonymous callers by client address): one per request, or one per top-level
+   mutation field; an empty bucket answers 429 with ``Retry-After``.
 
 Refusals are RFC 9457 problem+json, except on ``/graphql`` where they are a GraphQL response
 (``errors[0].extensions.code``) so that GraphQL clients can read them.
@@ -24,8 +28,10 @@ Refusals are RFC 9457 problem+json, except on ``/graphql`` where they are a Grap
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.applications import Starlette
@@ -38,7 +44,7 @@ from ledger.config import Settings
 from ledger.container import Ledger
 from ledger.security import log_redaction
 from ledger.security.rate_limit import WriteRateLimiter
-from ledger.security.roles import ANONYMOUS, Caller
+from ledger.security.roles import ANONYMOUS, Caller, Role
 from ledger.security.tokens import caller_for_authorization
 
 #: Served to anyone, even with a dead token or on a private deployment: liveness for load
@@ -46,6 +52,8 @@ from ledger.security.tokens import caller_for_authorization
 PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 GRAPHQL_PATH = "/graphql"
+MUTATION = OperationType.MUTATION
+IMPORT_PATH = "/v1/import"
 
 
 class SecurityMiddleware:
@@ -61,6 +69,31 @@ class SecurityMiddleware:
             return
         refusal = _Refusal(scope, send)
         headers = Headers(scope=scope)
+        method: str = scope["method"]
+        path: str = scope["path"]
+
+        caller = await self._authenticate(headers)
+        scope.setdefault("state", {})["caller"] = caller
+        guarded = path not in PUBLIC_PATHS and method != "OPTIONS"
+        if guarded and caller.rejected_token:
+            await refusal(
+                401, "UNAUTHENTICATED", "Unauthenticated", "the bearer token is unknown or revoked"
+            )
+            return
+        if guarded and self.settings.read_requires_token and not caller.is_authenticated:
+            await refusal(
+                401, "UNAUTHENTICATED", "Unauthenticated", "this deployment needs a bearer token"
+            )
+            return
+
+        if path == IMPORT_PATH and caller.role is Role.ADMIN:
+            # An admin's import streams a whole export (spooled to disk by the route): exempt
+            # from the body limit and left unbuffered, but still a write.
+            if await self._rate_limited(caller, scope, refusal, 1):
+                return
+            await self.app(scope, receive, send)
+            return
+
         limit = self.settings.max_body_bytes
         declared = headers.get("content-length")
         if declared is not None:
@@ -77,37 +110,37 @@ class SecurityMiddleware:
             return
         if body is None:
             return
-
-        caller = await self._authenticate(headers)
-        scope.setdefault("state", {})["caller"] = caller
-        method: str = scope["method"]
-        path: str = scope["path"]
-        guarded = path not in PUBLIC_PATHS and method != "OPTIONS"
-        if guarded and caller.rejected_token:
+        if _unstorable_text(scope, body):
             await refusal(
-                401, "UNAUTHENTICATED", "Unauthenticated", "the bearer token is unknown or revoked"
-            )
-            return
-        if guarded and self.settings.read_requires_token and not caller.is_authenticated:
-            await refusal(
-                401, "UNAUTHENTICATED", "Unauthenticated", "this deployment needs a bearer token"
+                400,
+                "BAD_REQUEST",
+                "Bad request",
+                "NUL characters (U+0000) and unpaired surrogates are not accepted",
             )
             return
         content_type = headers.get("content-type", "")
-        if is_write(method, path, body, content_type, self.settings.graphql_max_tokens):
-            wait = self.limiter.acquire(_rate_key(caller, scope))
-            if wait is not None:
-                retry = self.limiter.retry_after(wait)
-                await refusal(
-                    429,
-                    "RATE_LIMITED",
-                    "Too many requests",
-                    f"more than {self.settings.write_rate_per_minute} writes a minute for this"
-                    f" caller; retry in {retry} s",
-                    [(b"retry-after", str(retry).encode())],
-                )
-                return
+        max_tokens = self.settings.graphql_max_tokens
+        cost = write_cost(method, path, body, content_type, max_tokens)
+        if cost and await self._rate_limited(caller, scope, refusal, cost):
+            return
         await self.app(scope, _replay(body, receive), send)
+
+    async def _rate_limited(
+        self, caller: Caller, scope: Scope, refusal: _Refusal, cost: int
+    ) -> bool:
+        wait = self.limiter.acquire(_rate_key(caller, scope), cost)
+        if wait is None:
+            return False
+        retry = self.limiter.retry_after(wait)
+        await refusal(
+            429,
+            "RATE_LIMITED",
+            "Too many requests",
+            f"more than {self.settings.write_rate_per_minute} writes a minute for this caller;"
+            f" retry in {retry} s",
+            [(b"retry-after", str(retry).encode())],
+        )
+        return True
 
     async def _authenticate(self, headers: Headers) -> Caller:
         header = headers.get("authorization")
@@ -116,41 +149,99 @@ class SecurityMiddleware:
         return await run_in_threadpool(caller_for_authorization, self.ledger.engine, header)
 
 
-def is_write(method: str, path: str, body: bytes, content_type: str, max_tokens: int) -> bool:
-    """Whether a request may change the ledger, and so counts against the write rate."""
+def write_cost(method: str, path: str, body: bytes, content_type: str, max_tokens: int) -> int:
+    """How many writes a request may make (0 for a read), taken from the caller's bucket.
+
+    A GraphQL document counts one per top-level mutation field, so that aliasing thirty
+    ``appendEvents`` into one request costs thirty writes, not one.
+    """
     if method in SAFE_METHODS:
-        return False
+        return 0
     if path.rstrip("/") != GRAPHQL_PATH:
-        return True
-    return _defines_mutation(body, content_type, max_tokens)
+        return 1
+    return _mutation_fields(body, content_type, max_tokens)
 
 
-def _defines_mutation(body: bytes, content_type: str, max_tokens: int) -> bool:
+def _mutation_fields(body: bytes, content_type: str, max_tokens: int) -> int:
     """Where the document cannot be read precisely (not JSON, over the token limit, a syntax
     error), the bytes decide, erring towards "write": a false "write" costs a query one token
     of its bucket, a false "read" would let mutations past the limit."""
-    crude = b"mutation" in body.lower()
+    crude = int(b"mutation" in body.lower())
     if "json" not in content_type.lower():
         return crude
     try:
         payload: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return crude
+    cost = 0
     for item in payload if isinstance(payload, list) else [payload]:
         query = item.get("query") if isinstance(item, dict) else None
         if not isinstance(query, str):
             continue
         try:
             document = parse(query, no_location=True, max_tokens=max_tokens)
-        except GraphQLError:
-            if "mutation" in query.lower():
-                return True
+        except (GraphQLError, RecursionError):
+            cost += int("mutation" in query.lower())
             continue
-        if any(
-            isinstance(node, OperationDefinitionNode) and node.operation is OperationType.MUTATION
-            for node in document.definitions
-        ):
-            return True
+        for node in document.definitions:
+            if isinstance(node, OperationDefinitionNode) and node.operation is MUTATION:
+                cost += max(1, len(node.selection_set.selections))
+    return cost
+
+
+#: JSON escapes that may decode to text no database can store: NUL, and UTF-16 surrogates
+#: (fine in a pair — an escaped emoji — but not alone; the decoded text tells them apart). The
+#: ``\\u{`` form is GraphQL's own escape, inside a query document carried by JSON.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF]|\{)")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: A NUL written as an escape inside a GraphQL string literal, which the GraphQL parser decodes.
+#: (It also refuses an escaped backslash followed by "u0000": no one needs that text here.)
+_GRAPHQL_NUL = re.compile(r"\\u(?:0000|\{0+\})")
+
+
+def _unstorable_text(scope: Scope, body: bytes) -> bool:
+    """Whether the path, query or a JSON body holds U+0000 or a lone surrogate, or a GraphQL
+    document a NUL escape.
+
+    PostgreSQL text cannot hold NUL, and neither database driver can encode a lone surrogate:
+    letting them through would answer 500, or fail on PostgreSQL and work on SQLite. The
+    ledger refuses them everywhere, once, here. (Raw control characters are not valid inside
+    JSON strings, so in a JSON body these can only arrive as escapes, which a decode confirms.
+    Paths and queries are percent-decoded with replacement, so they cannot carry surrogates.)
+    """
+    path: str = scope.get("path", "")
+    query: bytes = scope.get("query_string", b"")
+    if "\x00" in path or b"\x00" in query or b"%00" in query:
+        return True
+    graphql = path.rstrip("/") == GRAPHQL_PATH
+    # GraphQL over GET carries its document and its variables (JSON) in the query string.
+    params = [value for _, value in parse_qsl(query.decode("latin-1"))]
+    if graphql and any(_GRAPHQL_NUL.search(value) for value in params):
+        return True
+    texts = [body, *(value.encode() for value in params)]
+    return any(_json_holds_unstorable(text, graphql) for text in texts)
+
+
+def _json_holds_unstorable(text: bytes, graphql: bool) -> bool:
+    if not _SUSPECT_ESCAPE.search(text):
+        return False
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    pending = [document]  # an explicit stack: deep nesting must not overflow the interpreter's
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value or _LONE_SURROGATE.search(value):
+                return True
+            if graphql and _GRAPHQL_NUL.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
     return False
 
 

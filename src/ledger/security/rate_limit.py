@@ -33,8 +33,10 @@ class WriteRateLimiter:
         self.clock = clock
         self._buckets: dict[str, _Bucket] = {}
 
-    def acquire(self, key: str) -> float | None:
-        """Take one write for ``key``: None when allowed, else seconds until the next one."""
+    def acquire(self, key: str, cost: int = 1) -> float | None:
+        """Take ``cost`` writes for ``key``: None when allowed, else seconds until they are.
+
+        A cost above the bucket's size is charged as a full bucket, so it can ever succeed."""
         if self.capacity <= 0:
             return None
         now = self.clock()
@@ -46,10 +48,11 @@ class WriteRateLimiter:
             elapsed = max(0.0, now - bucket.updated)
             bucket.tokens = min(self.capacity, bucket.tokens + elapsed * self.refill_per_second)
             bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+        needed = min(float(cost), self.capacity)
+        if bucket.tokens >= needed:
+            bucket.tokens -= needed
             return None
-        return (1.0 - bucket.tokens) / self.refill_per_second
+        return (needed - bucket.tokens) / self.refill_per_second
 
     @staticmethod
     def retry_after(seconds: float) -> int:

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ledger.store.types import UTCDateTime
@@ -63,3 +63,83 @@ class TokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_tokens_name", "name"),)
+
+
+# --- projections (see ledger.projections): bitemporal state versions, rebuilt from events ---
+
+
+class PersonStateRow(Base):
+    """One version of a person's state, valid over [valid_from, valid_to) in valid time and
+    [recorded_from, recorded_to) in record time; sentinels stand for the open ends."""
+
+    __tablename__ = "person_states"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stream_id: Mapped[str] = mapped_column(String(200))
+    visibility: Mapped[str] = mapped_column(String(10))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    recorded_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_count: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    sort_name: Mapped[str] = mapped_column(String(500))
+    search_text: Mapped[str] = mapped_column(Text)
+    custody_status: Mapped[str] = mapped_column(String(20))
+    state: Mapped[Any] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index("ix_person_states_valid", "stream_id", "visibility", "valid_from", "recorded_from"),
+        Index("ix_person_states_recorded", "stream_id", "visibility", "recorded_from", "valid_from"),
+        Index("ix_person_states_listing", "visibility", "recorded_to", "sort_name"),
+    )
+
+
+class RecommendationStateRow(Base):
+    """One version of a recommendation's state; same intervals as ``PersonStateRow``."""
+
+    __tablename__ = "recommendation_states"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    stream_id: Mapped[str] = mapped_column(String(200))
+    visibility: Mapped[str] = mapped_column(String(10))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    recorded_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    event_count: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(200))
+    search_text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30))
+    addressee: Mapped[str] = mapped_column(String(500))
+    state: Mapped[Any] = mapped_column(JSON)
+
+    __table_args__ = (
+        Index(
+            "ix_recommendation_states_valid", "stream_id", "visibility", "valid_from", "recorded_from"
+        ),
+        Index(
+            "ix_recommendation_states_recorded",
+            "stream_id",
+            "visibility",
+            "recorded_from",
+            "valid_from",
+        ),
+        Index("ix_recommendation_states_listing", "visibility", "recorded_to", "code"),
+    )
+
+
+class RecommendationPersonRow(Base):
+    """Which persons a recommendation state version names: one query finds, for many persons,
+    the recommendations naming them at a point (joined with ``recommendation_states``)."""
+
+    __tablename__ = "recommendation_persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ix_recommendation_persons_person", "person_id", "state_id"),
+        Index("ix_recommendation_persons_state", "state_id"),
+    )

@@ -1,0 +1,41 @@
+"""``ledger import FILE``: replay an export into an empty store; the hashes must come out equal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from ledger.cli.console import fail, out, progress
+from ledger.cli.context import open_ledger
+from ledger.domain.errors import LedgerError
+from ledger.rest.transfer import ImportLineError, check_export, write_export
+
+
+def import_(
+    file: Annotated[Path, typer.Argument(help="an export written by `ledger export`")],
+) -> None:
+    """Check the whole file's hash chain, then write it into an empty (migrated) database."""
+    if not file.is_file():
+        fail(f"{file}: no such file")
+
+    def open_lines() -> IO[str]:
+        return file.open(encoding="utf-8")
+
+    ledger = open_ledger()
+    try:
+        with progress("checking", None) as advance:
+            count = check_export(ledger.store, open_lines, advance)
+        with progress("importing", count) as advance:
+            write_export(ledger.store, open_lines, advance)
+    except ImportLineError as exc:
+        fail(exc.located(file))
+    except LedgerError as exc:
+        fail(f"{file}: {exc}")
+    head = ledger.store.head()
+    out.print(
+        f"imported {count} events; head {head.position} {head.hash}",
+        highlight=False,
+        soft_wrap=True,
+    )

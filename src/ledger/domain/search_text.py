@@ -1,0 +1,32 @@
+"""Text folding for search: case-, diacritic- and transliteration-insensitive matching.
+
+Names from Kazakh and Russian reach English sources in several romanisations: Bokayev, Bokaev,
+BOKAYEV, Bokáev. Both the stored names and the query are folded the same way, then matched as
+substrings:
+
+1. ``unidecode`` to ASCII (Cyrillic and accented Latin alike), then lower case;
+2. the iotated vowels ``ya yu ye yo`` become ``a u e o`` (Bokayev → bokaev, Yerzhan → erzhan);
+3. every remaining ``y`` becomes ``i`` (Dmitriy → dmitrii, Dmitry → dmitri);
+4. runs of anything but letters and digits become one space.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from unidecode import unidecode
+
+_IOTATED = re.compile(r"y([aueo])")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+
+
+def fold_text(text: str) -> str:
+    folded = unidecode(text).lower()
+    folded = _IOTATED.sub(r"\1", folded).replace("y", "i")
+    return _SEPARATORS.sub(" ", folded).strip()
+
+
+def search_document(texts: Iterable[str]) -> str:
+    """Several fields folded into one searchable text; ``|`` keeps a match inside one field."""
+    return "|".join(fold_text(text) for text in texts if text)

@@ -1,0 +1,196 @@
+"""Bounds on what one request may ask, checked before anything runs.
+
+Depth, aliases and tokens use strawberry's extensions; the two rules here need the request's
+variables (graphql-core validation never sees them), so an extension binds them per operation:
+
+- time arguments (asOf, knownAt, occurredFrom, ...): a bad value is named by its argument;
+- cost: every connection multiplies the size of what is nested in it by its `first` (lists of
+  objects by a guess of their size), so `persons(first:100){recommendations{persons{
+  events(first:100)}}}` is refused up front instead of loading a quarter of a million events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from graphql import (
+    ASTValidationRule,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    IntValueNode,
+    ObjectFieldNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    StringValueNode,
+    ValidationRule,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+)
+from graphql.language import ArgumentNode
+from strawberry.extensions import SchemaExtension
+
+from ledger.graphql.connections import DEFAULT_FIRST, MAX_FIRST
+from ledger.graphql.scalars import TIME_PARSERS
+
+MAX_COST = 25_000
+#: assumed size of a plain list of objects (a person's charges, a recommendation's persons)
+LIST_FACTOR = 5
+
+
+class _VariableRule(ValidationRule):
+    variables: ClassVar[Mapping[str, Any]] = {}
+
+    def value_of(self, node: ValueNode) -> Any:
+        if isinstance(node, VariableNode):
+            return self.variables.get(node.name.value)
+        if isinstance(node, StringValueNode):
+            return node.value
+        if isinstance(node, IntValueNode):
+            return int(node.value)
+        return None
+
+
+class TimeArgumentsRule(_VariableRule):
+    """Names the argument whose date or instant is malformed (the scalar alone cannot)."""
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        self._check(node.name.value, node.value, self.context.get_input_type())
+
+    def enter_object_field(self, node: ObjectFieldNode, *_args: Any) -> None:
+        self._check(node.name.value, node.value, self.context.get_input_type())
+
+    def _check(self, name: str, value_node: ValueNode, input_type: Any) -> None:
+        if input_type is None:
+            return
+        parser = TIME_PARSERS.get(get_named_type(input_type).name)
+        value = self.value_of(value_node)
+        if parser is None or value is None:
+            return
+        try:
+            parser(value)
+        except ValueError as exc:
+            self.report_error(
+                GraphQLError(
+                    f"argument '{name}' is invalid: {exc}",
+                    value_node,
+                    extensions={"code": "BAD_USER_INPUT", "argument": name},
+                )
+            )
+
+
+class CostRule(_VariableRule):
+    """Estimated objects an operation loads: `first` multiplied along nested connections."""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
+        root = self.context.schema.get_root_type(node.operation)
+        if root is None:
+            return
+        cost = self._cost(node.selection_set, root, 1, frozenset())
+        if cost > MAX_COST:
+            self.report_error(
+                GraphQLError(
+                    f"the query's estimated cost {cost} exceeds {MAX_COST}: ask for smaller pages"
+                    " (first) or fewer nested lists",
+                    node,
+                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": MAX_COST},
+                )
+            )
+
+    def _cost(
+        self,
+        selection_set: SelectionSetNode | None,
+        parent: GraphQLNamedType,
+        multiplier: int,
+        fragments_seen: frozenset[str],
+    ) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self._field_cost(selection, parent, multiplier, fragments_seen)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.context.schema.get_type(condition.name.value) if condition else parent
+                if target is not None:
+                    total += self._cost(selection.selection_set, target, multiplier, fragments_seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.context.get_fragment(name)
+                if fragment is None or name in fragments_seen:
+                    continue
+                target = self.context.schema.get_type(fragment.type_condition.name.value)
+                if target is not None:
+                    total += self._cost(
+                        fragment.selection_set, target, multiplier, fragments_seen | {name}
+                    )
+        return total
+
+    def _field_cost(
+        self,
+        node: FieldNode,
+        parent: GraphQLNamedType,
+        multiplier: int,
+        fragments_seen: frozenset[str],
+    ) -> int:
+        if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            return 0
+        definition: GraphQLField | None = parent.fields.get(node.name.value)
+        if definition is None or node.name.value.startswith("__"):
+            return 0
+        target = get_named_type(definition.type)
+        if "first" in definition.args:
+            size = self._first(node)
+            inner = multiplier * max(size, 1)
+            return multiplier * size + self._cost(node.selection_set, target, inner, fragments_seen)
+        if node.selection_set is None:
+            return 0
+        if target.name.endswith("Edge"):
+            # a connection's edges: already counted by the connection's `first`
+            return self._cost(node.selection_set, target, multiplier, fragments_seen)
+        if isinstance(get_nullable_type(definition.type), GraphQLList):
+            inner = multiplier * LIST_FACTOR
+            return inner + self._cost(node.selection_set, target, inner, fragments_seen)
+        return self._cost(node.selection_set, target, multiplier, fragments_seen)
+
+    def _first(self, node: FieldNode) -> int:
+        for argument in node.arguments or ():
+            if argument.name.value != "first":
+                continue
+            value = self.value_of(argument.value)
+            if isinstance(value, int) and not 0 <= value <= MAX_FIRST:
+                self.report_error(
+                    GraphQLError(
+                        f"argument 'first' must be between 0 and {MAX_FIRST}, got {value}",
+                        argument,
+                        extensions={"code": "BAD_USER_INPUT", "argument": "first"},
+                    )
+                )
+            return value if isinstance(value, int) and value >= 0 else DEFAULT_FIRST
+        return DEFAULT_FIRST
+
+
+def _bound(rule: type[_VariableRule], variables: Mapping[str, Any]) -> type[ASTValidationRule]:
+    return type(rule.__name__, (rule,), {"variables": variables})
+
+
+class VariableAwareRules(SchemaExtension):
+    rules: ClassVar[tuple[type[_VariableRule], ...]] = (TimeArgumentsRule, CostRule)
+
+    def on_operation(self) -> Iterator[None]:
+        variables = self.execution_context.variables or {}
+        self.execution_context.validation_rules = (
+            *self.execution_context.validation_rules,
+            *(_bound(rule, variables) for rule in self.rules),
+        )
+        yield

@@ -1,0 +1,317 @@
+# strawberry.field(description=...) is typed as returning Any: its decorated resolvers are
+# still checked, only the decorator's own result is untyped.
+# mypy: disable-error-code="untyped-decorator"
+"""The Query root. Each root field resolves its asOf/knownAt once and hands the point down."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from ledger.domain.statuses import CustodyStatus, ImplementationStatus
+from ledger.domain.time_point import TimePoint
+from ledger.graphql.connections import OffsetWindow, PageInfo, check_first
+from ledger.graphql.context import LedgerContext, ctx
+from ledger.graphql.ids import decode_cursor, decode_global_id, encode_cursor, stream_key
+from ledger.graphql.types import (
+    CustodyCount,
+    EventConnection,
+    EventEdge,
+    EventType,
+    LedgerHead,
+    Node,
+    PersonConnection,
+    PersonEdge,
+    PersonType,
+    RecommendationConnection,
+    RecommendationEdge,
+    RecommendationType,
+    StatusCount,
+    StreamDiff,
+    event_node,
+    person_node,
+    recommendation_node,
+)
+
+AS_OF = "the state of the world at the end of this day; omitted: today"
+KNOWN_AT = "the state as the ledger knew it at this instant (with offset); omitted: now"
+ID_FORMS = "a global id from `id`, or the raw stream id ('{example}')"
+
+AsOf = Annotated[date | None, strawberry.argument(description=AS_OF)]
+KnownAt = Annotated[datetime | None, strawberry.argument(description=KNOWN_AT)]
+First = Annotated[int | None, strawberry.argument(description="page size, 0..100 (default 20)")]
+After = Annotated[str | None, strawberry.argument(description="the endCursor of the last page")]
+
+
+@strawberry.input(description="A point on both time axes; omitted axes mean today / now.")
+class TimePointInput:
+    as_of: AsOf = None
+    known_at: KnownAt = None
+
+
+def _point(
+    info: Info, as_of: date | None, known_at: datetime | None
+) -> tuple[LedgerContext, TimePoint]:
+    context = ctx(info)
+    return context, context.at(as_of, known_at)
+
+
+def _event_uuid(value: str, argument: str) -> UUID:
+    decoded = decode_global_id(value)
+    if decoded is not None and decoded[0] != "Event":
+        raise GraphQLError(
+            f"argument '{argument}' is a {decoded[0]} id, not an Event id",
+            extensions={"code": "BAD_USER_INPUT", "argument": argument},
+        )
+    raw = decoded[1] if decoded is not None else value
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise GraphQLError(
+            f"argument '{argument}' is neither an Event global id nor a UUID: '{value}'",
+            extensions={"code": "BAD_USER_INPUT", "argument": argument},
+        ) from None
+
+
+def _any_stream(value: str) -> str:
+    decoded = decode_global_id(value)
+    if decoded is None or decoded[0] == "Event":
+        return value
+    return decoded[1]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global id, at the given point.")
+    async def node(
+        self, info: Info, id: strawberry.ID, as_of: AsOf = None, known_at: KnownAt = None
+    ) -> Node | None:
+        context, at = _point(info, as_of, known_at)
+        decoded = decode_global_id(id)
+        if decoded is None:
+            raise GraphQLError(
+                f"argument 'id' is not a global id: '{id}'",
+                extensions={"code": "BAD_USER_INPUT", "argument": "id"},
+            )
+        type_name, key = decoded
+        if type_name == "Person":
+            person = context.read_model.person(key, at, full=context.full)
+            return person_node(person, at) if person is not None else None
+        if type_name == "Recommendation":
+            found = context.read_model.recommendation(key, at, full=context.full)
+            return recommendation_node(found, at) if found is not None else None
+        event = await context.loaders.events.load(str(_event_uuid(id, "id")))
+        return event_node(event, context, at) if event is not None else None
+
+    @strawberry.field(
+        description="A person at the given point; id: " + ID_FORMS.format(example="person-…")
+    )
+    def person(
+        self, info: Info, id: strawberry.ID, as_of: AsOf = None, known_at: KnownAt = None
+    ) -> PersonType | None:
+        context, at = _point(info, as_of, known_at)
+        found = context.read_model.person(stream_key(id, "Person"), at, full=context.full)
+        return person_node(found, at) if found is not None else None
+
+    @strawberry.field(description="Persons ordered by name (then stream id).")
+    def persons(
+        self,
+        info: Info,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="matches name and aliases, case- and diacritic-insensitive"
+            ),
+        ] = None,
+        custody_status: list[CustodyStatus] | None = None,
+        first: First = None,
+        after: After = None,
+    ) -> PersonConnection:
+        context, at = _point(info, as_of, known_at)
+        window = OffsetWindow.of("person", first, after)
+        page = context.read_model.persons(
+            at,
+            search=search,
+            custody_statuses=custody_status,
+            offset=window.offset,
+            limit=window.limit,
+            full=context.full,
+        )
+        return PersonConnection(
+            edges=[
+                PersonEdge(cursor=window.cursor(i), node=person_node(p, at))
+                for i, p in enumerate(page.items)
+            ],
+            page_info=window.page_info(len(page.items), page.total_count),
+            total_count=page.total_count,
+        )
+
+    @strawberry.field(
+        description="A recommendation at the given point; id: "
+        + ID_FORMS.format(example="recommendation-ep-2019-kz-05")
+    )
+    def recommendation(
+        self, info: Info, id: strawberry.ID, as_of: AsOf = None, known_at: KnownAt = None
+    ) -> RecommendationType | None:
+        context, at = _point(info, as_of, known_at)
+        key = stream_key(id, "Recommendation")
+        found = context.read_model.recommendation(key, at, full=context.full)
+        return recommendation_node(found, at) if found is not None else None
+
+    @strawberry.field(description="Recommendations ordered by code.")
+    def recommendations(
+        self,
+        info: Info,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="matches code, text, theme and addressee"),
+        ] = None,
+        status: list[ImplementationStatus] | None = None,
+        addressee: str | None = None,
+        first: First = None,
+        after: After = None,
+    ) -> RecommendationConnection:
+        context, at = _point(info, as_of, known_at)
+        window = OffsetWindow.of("recommendation", first, after)
+        page = context.read_model.recommendations(
+            at,
+            search=search,
+            statuses=status,
+            addressee=addressee,
+            offset=window.offset,
+            limit=window.limit,
+            full=context.full,
+        )
+        return RecommendationConnection(
+            edges=[
+                RecommendationEdge(cursor=window.cursor(i), node=recommendation_node(r, at))
+                for i, r in enumerate(page.items)
+            ],
+            page_info=window.page_info(len(page.items), page.total_count),
+            total_count=page.total_count,
+        )
+
+    @strawberry.field(
+        description="counts of recommendations by status; every status appears, with 0 where none"
+    )
+    def implementation_summary(
+        self,
+        info: Info,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        addressee: str | None = None,
+    ) -> list[StatusCount]:
+        context, at = _point(info, as_of, known_at)
+        counts = context.read_model.implementation_summary(
+            at, addressee=addressee, full=context.full
+        )
+        return [StatusCount(status=s, count=counts.get(s, 0)) for s in ImplementationStatus]
+
+    @strawberry.field(
+        description="counts of persons by custody status; every status appears, with 0 where none"
+    )
+    def custody_summary(
+        self, info: Info, as_of: AsOf = None, known_at: KnownAt = None
+    ) -> list[CustodyCount]:
+        context, at = _point(info, as_of, known_at)
+        counts = context.read_model.custody_summary(at, full=context.full)
+        return [CustodyCount(status=s, count=counts.get(s, 0)) for s in CustodyStatus]
+
+    @strawberry.field(description="The ledger's events by position, every event exactly once.")
+    def events(
+        self,
+        info: Info,
+        stream_id: str | None = None,
+        types: list[str] | None = None,
+        occurred_from: Annotated[
+            date | None, strawberry.argument(description="occurredOn overlaps from this day")
+        ] = None,
+        occurred_to: Annotated[
+            date | None, strawberry.argument(description="occurredOn overlaps up to this day")
+        ] = None,
+        recorded_after: datetime | None = None,
+        known_at: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="only events recorded by this instant; also the point at which "
+                "retractedBy is answered"
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> EventConnection:
+        context, at = _point(info, None, known_at)
+        limit = check_first(first)
+        position = decode_cursor(after, "position") if after is not None else 0
+        filters: dict[str, Any] = {
+            "stream_id": stream_id,
+            "types": types,
+            "occurred_from": occurred_from,
+            "occurred_to": occurred_to,
+            "recorded_after": recorded_after,
+            "recorded_until": known_at,
+        }
+        fetched = context.ledger.store.query(**filters, after=position, limit=limit + 1)
+        page = fetched[:limit]
+        edges = [
+            EventEdge(cursor=encode_cursor("position", e.position), node=event_node(e, context, at))
+            for e in page
+        ]
+        return EventConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(fetched) > limit,
+                has_previous_page=position > 0,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=context.ledger.store.count(**filters),
+        )
+
+    @strawberry.field(description="One event by its global id or its UUID.")
+    async def event(
+        self, info: Info, id: strawberry.ID, known_at: KnownAt = None
+    ) -> EventType | None:
+        context, at = _point(info, None, known_at)
+        event = await context.loaders.events.load(str(_event_uuid(id, "id")))
+        return event_node(event, context, at) if event is not None else None
+
+    @strawberry.field(
+        description="Which events of a stream started or stopped counting between two points: "
+        "compare two dates (asOf) or two states of knowledge (knownAt)."
+    )
+    def stream_diff(
+        self,
+        info: Info,
+        stream_id: Annotated[
+            str,
+            strawberry.argument(
+                description="a stream id, e.g. 'person-maks-bokayev', or a Person or "
+                "Recommendation global id"
+            ),
+        ],
+        from_: Annotated[TimePointInput, strawberry.argument(name="from")],
+        to: TimePointInput,
+    ) -> StreamDiff:
+        context, before = _point(info, from_.as_of, from_.known_at)
+        after = context.at(to.as_of, to.known_at)
+        diff = context.read_model.diff(_any_stream(stream_id), before, after)
+        return StreamDiff(
+            stream_id=stream_id,
+            started=[event_node(e, context, after) for e in diff.started],
+            stopped=[event_node(e, context, after) for e in diff.stopped],
+        )
+
+    @strawberry.field(description="The ledger's newest position and hash.")
+    def head(self, info: Info) -> LedgerHead:
+        head = ctx(info).ledger.store.head()
+        return LedgerHead(position=head.position, hash=head.hash, recorded_at=head.recorded_at)

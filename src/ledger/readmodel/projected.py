@@ -1,0 +1,352 @@
+"""The read model over the projection rows: every answer is an indexed lookup at a point.
+
+A state at (asOf, knownAt) is the one row of its stream alive at that point on both axes. The
+lookup first finds the stream's last version as known at ``knownAt`` (the row reaching the open
+end of valid time), then walks back in valid time from ``min(asOf, its start)``: both are seeks
+on composite indexes, so the cost grows with the log of the history, not with its length.
+Lists filter the rows alive at the point on their denormalised columns.
+
+Projected states carry no ``event_ids`` (a list of every counting event in every version would
+grow with the square of history); the reader adds them with one query over the events, unless
+asked not to (``events=False``), which is what a caller paging ``stream_events`` should do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    Table,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.orm import aliased
+
+from ledger.domain.counting import RETRACTION
+from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.search_text import fold_text
+from ledger.domain.states import PersonState, RecommendationState
+from ledger.domain.statuses import CustodyStatus, ImplementationStatus
+from ledger.domain.time_point import TimePoint
+from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind
+from ledger.projections.timeline import FULL, MAX_DAY, PUBLIC, clamp_day
+from ledger.readmodel.api import Page, StreamDiff
+from ledger.store.event_store import row_to_event
+from ledger.store.tables import EventRow, RecommendationPersonRow
+
+EVENTS = EventRow.__table__
+LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
+S = TypeVar("S", PersonState, RecommendationState)
+
+
+def _visibility(full: bool) -> str:
+    return FULL if full else PUBLIC
+
+
+def _alive(table: Table, at: TimePoint) -> ColumnElement[bool]:
+    assert at.as_of is not None and at.known_at is not None
+    as_of = clamp_day(at.as_of)
+    return (
+        (table.c.valid_from <= as_of)
+        & (table.c.valid_to > as_of)
+        & (table.c.recorded_from <= at.known_at)
+        & (table.c.recorded_to > at.known_at)
+    )
+
+
+def _counting(at: TimePoint, *, full: bool) -> Select[Any]:
+    """Events counting at ``at`` by the contract's rule (retractions from their recordedAt)."""
+    assert at.as_of is not None and at.known_at is not None
+    retraction = aliased(EVENTS)
+    query = select(EVENTS).where(
+        EVENTS.c.recorded_at <= at.known_at,
+        EVENTS.c.type != RETRACTION,
+        or_(EVENTS.c.occurred_latest.is_(None), EVENTS.c.occurred_latest <= at.as_of),
+        ~exists().where(
+            retraction.c.retracts == EVENTS.c.id, retraction.c.recorded_at <= at.known_at
+        ),
+    )
+    return query if full else query.where(EVENTS.c.restricted.is_(False))
+
+
+class ProjectedReadModel:
+    """Implements ``ledger.readmodel.api.ReadModel`` over the tables the projector maintains."""
+
+    def __init__(self, engine: Engine, now: Any = None) -> None:
+        self.engine = engine
+        self._now = now
+
+    def _resolve(self, at: TimePoint) -> TimePoint:
+        now: datetime | None = self._now() if self._now is not None else None
+        return at.resolved(now)
+
+    # --- single states ---------------------------------------------------------------------
+
+    def _lookup(self, kind: Kind[S], stream_id: str, at: TimePoint, full: bool) -> S | None:
+        at = self._resolve(at)
+        assert at.as_of is not None and at.known_at is not None
+        table = kind.table
+        as_of = clamp_day(at.as_of)
+        mine = (table.c.stream_id == stream_id) & (table.c.visibility == _visibility(full))
+        known = (table.c.recorded_from <= at.known_at) & (table.c.recorded_to > at.known_at)
+        last_start = (
+            select(table.c.valid_from)
+            .where(mine, known, table.c.valid_to == MAX_DAY)
+            .order_by(table.c.recorded_from.desc(), table.c.valid_from.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        bound = case((last_start < as_of, last_start), else_=as_of)
+        query = (
+            select(table.c.state, table.c.event_count)
+            .where(mine, known, table.c.valid_from <= bound, table.c.valid_to > as_of)
+            .order_by(table.c.valid_from.desc(), table.c.recorded_from.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None or row.event_count == 0:
+            return None
+        return kind.decode(row.state)
+
+    def person(
+        self, stream_id: str, at: TimePoint, *, full: bool = False, events: bool = True
+    ) -> PersonState | None:
+        state = self._lookup(PERSONS, stream_id, at, full)
+        if state is None or not events:
+            return state
+        return self._with_event_ids({stream_id: state}, at, full)[stream_id]
+
+    def recommendation(
+        self, stream_id: str, at: TimePoint, *, full: bool = False, events: bool = True
+    ) -> RecommendationState | None:
+        state = self._lookup(RECOMMENDATIONS, stream_id, at, full)
+        if state is None or not events:
+            return state
+        return self._with_event_ids({stream_id: state}, at, full)[stream_id]
+
+    def _by_ids(
+        self, kind: Kind[S], stream_ids: Sequence[str], at: TimePoint, full: bool, events: bool
+    ) -> dict[str, S]:
+        if not stream_ids:
+            return {}
+        at = self._resolve(at)
+        table = kind.table
+        query = select(table.c.stream_id, table.c.state).where(
+            table.c.stream_id.in_(list(stream_ids)),
+            table.c.visibility == _visibility(full),
+            table.c.event_count > 0,
+            _alive(table, at),
+        )
+        with self.engine.connect() as connection:
+            found = {row.stream_id: kind.decode(row.state) for row in connection.execute(query)}
+        return self._with_event_ids(found, at, full) if events else found
+
+    def persons_by_ids(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False, events: bool = True
+    ) -> dict[str, PersonState]:
+        return self._by_ids(PERSONS, stream_ids, at, full, events)
+
+    def recommendations_by_ids(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False, events: bool = True
+    ) -> dict[str, RecommendationState]:
+        return self._by_ids(RECOMMENDATIONS, stream_ids, at, full, events)
+
+    def _with_event_ids(self, states: dict[str, S], at: TimePoint, full: bool) -> dict[str, S]:
+        if not states:
+            return states
+        at = self._resolve(at)
+        query = _counting(at, full=full).where(EVENTS.c.stream_id.in_(list(states)))
+        with self.engine.connect() as connection:
+            found = sorted(
+                (row_to_event(row) for row in connection.execute(query)),
+                key=RecordedEvent.fold_key,
+            )
+        ids: dict[str, list[str]] = {stream_id: [] for stream_id in states}
+        for event in found:
+            ids[event.stream_id].append(str(event.id))
+        return {
+            stream_id: replace(state, event_ids=tuple(ids[stream_id]))
+            for stream_id, state in states.items()
+        }
+
+    # --- lists and counts ------------------------------------------------------------------
+
+    def _page(
+        self,
+        kind: Kind[S],
+        query: Select[Any],
+        order: Sequence[Any],
+        at: TimePoint,
+        offset: int,
+        limit: int,
+        full: bool,
+        events: bool,
+    ) -> Page[S]:
+        with self.engine.connect() as connection:
+            total = connection.execute(
+                select(func.count()).select_from(query.subquery())
+            ).scalar_one()
+            rows = connection.execute(query.order_by(*order).offset(offset).limit(limit))
+            states = {row.stream_id: kind.decode(row.state) for row in rows}
+        if events:
+            states = self._with_event_ids(states, at, full)
+        return Page(items=list(states.values()), offset=offset, total_count=int(total))
+
+    def persons(
+        self,
+        at: TimePoint,
+        *,
+        search: str | None = None,
+        custody_statuses: Sequence[CustodyStatus] | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        full: bool = False,
+        events: bool = True,
+    ) -> Page[PersonState]:
+        at = self._resolve(at)
+        table = PERSONS.table
+        query = select(table.c.stream_id, table.c.state).where(
+            table.c.visibility == _visibility(full), table.c.event_count > 0, _alive(table, at)
+        )
+        if custody_statuses:
+            query = query.where(table.c.custody_status.in_([s.value for s in custody_statuses]))
+        if search and fold_text(search):
+            query = query.where(table.c.search_text.contains(fold_text(search)))
+        order = (table.c.sort_name, table.c.stream_id)
+        return self._page(PERSONS, query, order, at, offset, limit, full, events)
+
+    def _recommendations_at(self, at: TimePoint, full: bool, addressee: str | None) -> Select[Any]:
+        table = RECOMMENDATIONS.table
+        query = select(table.c.stream_id, table.c.state).where(
+            table.c.visibility == _visibility(full), table.c.event_count > 0, _alive(table, at)
+        )
+        return query if addressee is None else query.where(table.c.addressee == addressee)
+
+    def recommendations(
+        self,
+        at: TimePoint,
+        *,
+        search: str | None = None,
+        statuses: Sequence[ImplementationStatus] | None = None,
+        addressee: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        full: bool = False,
+        events: bool = True,
+    ) -> Page[RecommendationState]:
+        at = self._resolve(at)
+        table = RECOMMENDATIONS.table
+        query = self._recommendations_at(at, full, addressee)
+        if statuses:
+            query = query.where(table.c.status.in_([s.value for s in statuses]))
+        if search and fold_text(search):
+            query = query.where(table.c.search_text.contains(fold_text(search)))
+        order = (table.c.code, table.c.stream_id)
+        return self._page(RECOMMENDATIONS, query, order, at, offset, limit, full, events)
+
+    def recommendations_naming(
+        self, person_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[RecommendationState]]:
+        """One query for any number of persons (the GraphQL data loaders batch on it)."""
+        at = self._resolve(at)
+        table = RECOMMENDATIONS.table
+        naming: dict[str, list[RecommendationState]] = {p: [] for p in person_ids}
+        if not person_ids:
+            return naming
+        query = (
+            select(LINKS.c.person_id, table.c.state)
+            .join(table, table.c.id == LINKS.c.state_id)
+            .where(
+                LINKS.c.person_id.in_(list(person_ids)),
+                table.c.visibility == _visibility(full),
+                table.c.event_count > 0,
+                _alive(table, at),
+            )
+            .order_by(table.c.code, table.c.stream_id)
+        )
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                naming[row.person_id].append(RECOMMENDATIONS.decode(row.state))
+        return naming
+
+    def implementation_summary(
+        self, at: TimePoint, *, addressee: str | None = None, full: bool = False
+    ) -> dict[ImplementationStatus, int]:
+        at = self._resolve(at)
+        table = RECOMMENDATIONS.table
+        subquery = (
+            self._recommendations_at(at, full, addressee).add_columns(table.c.status).subquery()
+        )
+        counts = dict.fromkeys(ImplementationStatus, 0)
+        query = select(subquery.c.status, func.count()).group_by(subquery.c.status)
+        with self.engine.connect() as connection:
+            for status, count in connection.execute(query):
+                counts[ImplementationStatus(status)] = int(count)
+        return counts
+
+    def custody_summary(self, at: TimePoint, *, full: bool = False) -> dict[CustodyStatus, int]:
+        at = self._resolve(at)
+        table = PERSONS.table
+        query = (
+            select(table.c.custody_status, func.count())
+            .where(
+                table.c.visibility == _visibility(full), table.c.event_count > 0, _alive(table, at)
+            )
+            .group_by(table.c.custody_status)
+        )
+        counts = dict.fromkeys(CustodyStatus, 0)
+        with self.engine.connect() as connection:
+            for status, count in connection.execute(query):
+                counts[CustodyStatus(status)] = int(count)
+        return counts
+
+    # --- events ----------------------------------------------------------------------------
+
+    def stream_events(self, stream_id: str, at: TimePoint) -> list[RecordedEvent]:
+        at = self._resolve(at)
+        query = _counting(at, full=True).where(EVENTS.c.stream_id == stream_id)
+        with self.engine.connect() as connection:
+            events = [row_to_event(row) for row in connection.execute(query)]
+        return sorted(events, key=RecordedEvent.fold_key)
+
+    def diff(self, stream_id: str, before: TimePoint, after: TimePoint) -> StreamDiff:
+        """For auditors comparing two report dates: what started and what stopped counting."""
+        old = self.stream_events(stream_id, before)
+        new = self.stream_events(stream_id, after)
+        old_ids = {event.id for event in old}
+        new_ids = {event.id for event in new}
+        return StreamDiff(
+            started=[event for event in new if event.id not in old_ids],
+            stopped=[event for event in old if event.id not in new_ids],
+        )
+
+    def retractions_of(
+        self, event_ids: Sequence[str], known_at: TimePoint
+    ) -> dict[str, RecordedEvent]:
+        at = self._resolve(known_at)
+        assert at.known_at is not None
+        targets = []
+        for event_id in event_ids:
+            try:
+                targets.append(UUID(str(event_id)))
+            except ValueError:
+                continue
+        if not targets:
+            return {}
+        query = select(EVENTS).where(
+            EVENTS.c.retracts.in_(targets), EVENTS.c.recorded_at <= at.known_at
+        )
+        with self.engine.connect() as connection:
+            found = [row_to_event(row) for row in connection.execute(query)]
+        return {str(event.data["eventId"]): event for event in found}

@@ -1,0 +1,38 @@
+"""``/healthz`` answers 503 when the database does not, so load balancers take the node out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ledger.app import create_app
+from ledger.config import Settings
+from ledger.container import build_ledger
+
+
+def test_healthy_with_a_database(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://postgres@127.0.0.1:1/ledger?connect_timeout=2",
+        "sqlite:///{missing}/ledger.db",
+    ],
+    ids=["postgres-closed-port", "sqlite-unreadable-path"],
+)
+def test_503_when_the_database_does_not_answer(url: str, tmp_path: Path) -> None:
+    ledger = build_ledger(Settings(database_url=url.format(missing=tmp_path / "no" / "such")))
+    try:
+        with TestClient(create_app(ledger=ledger)) as client:
+            response = client.get("/healthz")
+    finally:
+        ledger.close()
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["headPosition"] is None
