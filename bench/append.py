@@ -126,7 +126,9 @@ def run_baseline(url: str, calls: list[list[StreamBatch]]) -> float:
                         "type": event.type,
                         "schema_version": 1,
                         "occurred_on": event.occurred_on.text if event.occurred_on else None,
-                        "occurred_earliest": event.occurred_on.earliest if event.occurred_on else None,
+                        "occurred_earliest": event.occurred_on.earliest
+                        if event.occurred_on
+                        else None,
                         "occurred_latest": event.occurred_on.latest if event.occurred_on else None,
                         "recorded_at": now,
                         "recorded_by": "bench",

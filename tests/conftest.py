@@ -32,18 +32,22 @@ EVENTS = ROOT / "events"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+_UNAVAILABLE: list[str] = []  # why PostgreSQL could not be had, so it is tried once only
+
+
 def _postgres_server(request: pytest.FixtureRequest) -> str:
     url = os.environ.get("LEDGER_TEST_POSTGRES_URL")
     if url:
         return url
-    try:
-        proc = request.getfixturevalue("postgresql_proc")
-    except Exception as exc:  # no binaries, running as root, …: say why and skip
-        reason = f"PostgreSQL unavailable: set LEDGER_TEST_POSTGRES_URL ({exc})"
-        if os.environ.get("LEDGER_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return f"postgresql+psycopg://{proc.user}@{proc.host}:{proc.port}/{proc.dbname}"
+    if not _UNAVAILABLE:
+        try:
+            proc = request.getfixturevalue("postgresql_proc")
+            return f"postgresql+psycopg://{proc.user}@{proc.host}:{proc.port}/{proc.dbname}"
+        except Exception as exc:  # no binaries, running as root, …: say why
+            _UNAVAILABLE.append(f"PostgreSQL unavailable, set LEDGER_TEST_POSTGRES_URL: {exc}")
+    if os.environ.get("LEDGER_REQUIRE_POSTGRES") == "1":
+        pytest.fail(_UNAVAILABLE[0])
+    pytest.skip(_UNAVAILABLE[0])
 
 
 def postgres_schema_url(server_url: str, schema: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -30,6 +31,8 @@ from graphql import (
 
 from conftest import bearer
 from ledger.container import Ledger
+from ledger.domain.hash_chain import canonical_json, chain
+from ledger.domain.partial_date import PartialDate
 from ledger.security.roles import Role
 
 MARKER = "ZXQ-WITNESS-7781"
@@ -391,3 +394,43 @@ def test_error_paths_and_collisions_leak_nothing(
     replay = client.post(f"/v1/streams/{PUBLIC}/events", json={"events": [secret]}, headers=editor)
     assert replay.status_code == 201, "an identical retry is idempotent"
     assert MARKER not in replay.text, "the stored event comes back redacted to a non-admin"
+
+
+def test_public_hash_does_not_confirm_guesses_of_restricted_data(
+    ledger: Ledger, client: TestClient, recorded: dict[str, dict[str, str]]
+) -> None:
+    """The hash of a restricted event is public (auditors verify the chain), so it must not
+    also verify guesses: with few possible values (a detention kind, a birth year, a short list
+    of names) anyone could recompute it for each candidate and learn the withheld data. The
+    hashed content of a restricted event needs a secret random salt (or a salted commitment to
+    its data and sources in place of them)."""
+    secret = RECORD[PUBLIC][2]
+    public = client.get(f"/v1/events/{secret['id']}").json()
+    assert public["data"] == {}
+    candidates = [
+        {"kind": kind, "place": f"{MARKER} house", "authority": MARKER}
+        for kind in ("PRE_TRIAL_DETENTION", "HOUSE_ARREST", "POLICE_DETENTION")
+    ]
+    matches = [
+        data
+        for data in candidates
+        if chain(
+            public["previousHash"],
+            canonical_json(
+                event_id=uuid.UUID(public["id"]),
+                position=public["position"],
+                stream_id=public["streamId"],
+                version=public["version"],
+                type_name=public["type"],
+                schema_version=public["schemaVersion"],
+                occurred_on=PartialDate.parse(public["occurredOn"]),
+                recorded_at=datetime.fromisoformat(public["recordedAt"]),
+                recorded_by=public["recordedBy"],
+                data=data,
+                sources=SECRET_SOURCE,
+                restricted=True,
+            ),
+        )
+        == public["hash"]
+    ]
+    assert matches == [], "an anonymous caller confirmed the restricted data from the hash"

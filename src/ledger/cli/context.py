@@ -25,5 +25,6 @@ def open_ledger() -> Ledger:
     except (ArgumentError, NoSuchModuleError) as exc:
         fail(f"LEDGER_DATABASE_URL '{settings.database_url}' is not a database URL: {exc}")
     except OperationalError as exc:
-        fail(f"cannot connect to the database at LEDGER_DATABASE_URL: {exc.orig}")
+        reason = " ".join(str(exc.orig).split())  # drivers answer over several lines
+        fail(f"cannot connect to the database at LEDGER_DATABASE_URL: {reason}")
     return ledger

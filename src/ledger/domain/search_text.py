@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from unidecode import unidecode
 
@@ -21,7 +22,9 @@ _IOTATED = re.compile(r"y([aueo])")
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=4096)
 def fold_text(text: str) -> str:
+    """Cached: every stored version of a state folds the same few names again."""
     folded = unidecode(text).lower()
     folded = _IOTATED.sub(r"\1", folded).replace("y", "i")
     return _SEPARATORS.sub(" ", folded).strip()

@@ -144,7 +144,7 @@ def _affected_day(
                 days.append(day_of(target))
         elif visible(event, visibility):
             days.append(day_of(event))
-    return max(days, default=None)
+    return min(days, default=None)
 
 
 def _event(connection: Connection, event_id: UUID) -> RecordedEvent | None:

@@ -39,7 +39,7 @@ from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind
-from ledger.projections.timeline import FULL, MAX_DAY, PUBLIC, clamp_day
+from ledger.projections.timeline import FULL, MAX_DAY, MIN_DAY, PUBLIC, clamp_day
 from ledger.readmodel.api import Page, StreamDiff
 from ledger.store.event_store import row_to_event
 from ledger.store.tables import EventRow, RecommendationPersonRow
@@ -106,7 +106,7 @@ class ProjectedReadModel:
             .limit(1)
             .scalar_subquery()
         )
-        bound = case((last_start < as_of, last_start), else_=as_of)
+        bound = case((last_start < as_of, last_start), (last_start.is_(None), MIN_DAY), else_=as_of)
         query = (
             select(table.c.state, table.c.event_count)
             .where(mine, known, table.c.valid_from <= bound, table.c.valid_to > as_of)

@@ -1,0 +1,181 @@
+"""The stored projections: bitemporal rows kept in the append's transaction, re-folding only
+the touched stream, and a public history that never derives a field from a restricted event."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from ledger.container import Ledger
+from ledger.domain.new_event import NewEvent
+from ledger.domain.partial_date import PartialDate
+from ledger.domain.source import Source
+from ledger.domain.time_point import TimePoint
+from ledger.projections.timeline import OPEN_END
+from ledger.store.tables import PersonStateRow
+
+SOURCES = (Source(title="test"),)
+START = datetime(2026, 1, 1, tzinfo=UTC)
+ROWS = PersonStateRow.__table__
+
+
+def dated(type_name: str, data: dict[str, object], on: str, restricted: bool = False) -> NewEvent:
+    return NewEvent(type_name, data, SOURCES, PartialDate.parse(on), None, restricted)
+
+
+def rows_of(ledger: Ledger, stream_id: str) -> list[tuple[object, ...]]:
+    with ledger.engine.connect() as connection:
+        return list(
+            connection.execute(
+                select(
+                    ROWS.c.visibility,
+                    ROWS.c.valid_from,
+                    ROWS.c.valid_to,
+                    ROWS.c.recorded_from,
+                    ROWS.c.recorded_to,
+                )
+                .where(ROWS.c.stream_id == stream_id)
+                .order_by(ROWS.c.id)
+            )
+        )
+
+
+def test_a_reader_sees_its_own_write(ledger: Ledger) -> None:
+    ledger.store.append(
+        "person-a", [NewEvent("PersonProfiled", {"name": "A"}, SOURCES)], recorded_by="t"
+    )
+    state = ledger.read_model.person("person-a", TimePoint())
+    assert state is not None and state.name == "A"
+
+
+def test_a_failed_append_leaves_no_projection_change(ledger: Ledger) -> None:
+    ledger.store.append(
+        "person-a", [NewEvent("PersonProfiled", {"name": "A"}, SOURCES)], recorded_by="t"
+    )
+    before = rows_of(ledger, "person-a")
+    with pytest.raises(Exception, match="version"):
+        ledger.store.append(
+            "person-a",
+            [NewEvent("PersonProfiled", {"name": "B"}, SOURCES)],
+            expected_version=0,
+            recorded_by="t",
+        )
+    assert rows_of(ledger, "person-a") == before
+
+
+def test_each_state_version_is_a_row_over_valid_and_record_time(ledger: Ledger) -> None:
+    ledger.store.clock = lambda: START
+    ledger.store.append(
+        "person-a", [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019")], recorded_by="t"
+    )
+    ledger.store.clock = lambda: START + timedelta(days=1)
+    ledger.store.append(
+        "person-a", [dated("CustodyObserved", {"status": "FREE"}, "2021")], recorded_by="t"
+    )
+    full = [row for row in rows_of(ledger, "person-a") if row[0] == "full"]
+    closed = [row for row in full if row[4] != OPEN_END]
+    alive = [(row[1], row[2]) for row in full if row[4] == OPEN_END]
+    assert [row[4] for row in closed] == [START + timedelta(days=1)]
+    assert alive == [
+        (date(1, 1, 1), date(2019, 12, 31)),
+        (date(2019, 12, 31), date(2021, 12, 31)),
+        (date(2021, 12, 31), date(9999, 12, 31)),
+    ]
+
+
+def test_a_back_dated_event_refolds_only_its_own_stream(ledger: Ledger) -> None:
+    ledger.store.clock = lambda: START
+    for stream in ("person-a", "person-b"):
+        ledger.store.append(
+            stream, [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019")], recorded_by="t"
+        )
+    untouched = rows_of(ledger, "person-b")
+    ledger.store.clock = lambda: START + timedelta(days=1)
+    ledger.store.append(
+        "person-a", [dated("PersonCharged", {"article": "174"}, "2015")], recorded_by="t"
+    )
+    assert rows_of(ledger, "person-b") == untouched
+
+
+def test_rows_before_the_back_dated_day_stay_as_they_were(ledger: Ledger) -> None:
+    ledger.store.clock = lambda: START
+    ledger.store.append(
+        "person-a",
+        [
+            dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2015"),
+            dated("PersonSentenced", {"kind": "IMPRISONMENT"}, "2017"),
+        ],
+        recorded_by="t",
+    )
+    ledger.store.clock = lambda: START + timedelta(days=1)
+    ledger.store.append(
+        "person-a", [dated("PersonCharged", {"article": "174"}, "2016")], recorded_by="t"
+    )
+    full = [row for row in rows_of(ledger, "person-a") if row[0] == "full"]
+    still_open_from_start = [row[1] for row in full if row[3] == START and row[4] == OPEN_END]
+    assert still_open_from_start == [date(1, 1, 1)]
+
+
+def test_a_restricted_event_contributes_nothing_to_the_public_state(ledger: Ledger) -> None:
+    ledger.store.append(
+        "person-a",
+        [
+            NewEvent("PersonProfiled", {"name": "A"}, SOURCES),
+            dated(
+                "PersonDetained",
+                {"kind": "HOUSE_ARREST", "place": "secret"},
+                "2019",
+                restricted=True,
+            ),
+            dated("PersonCharged", {"article": "174"}, "2019", restricted=True),
+        ],
+        recorded_by="t",
+    )
+    public = ledger.read_model.person("person-a", TimePoint())
+    full = ledger.read_model.person("person-a", TimePoint(), full=True)
+    assert public is not None and full is not None
+    assert (public.custody_status.value, public.custody_since, public.charges) == (
+        "UNKNOWN",
+        None,
+        (),
+    )
+    assert len(public.event_ids) == 1
+    assert full.custody_status.value == "DETAINED" and len(full.charges) == 1
+    summary = ledger.read_model.custody_summary(TimePoint())
+    assert summary[public.custody_status] == 1
+
+
+def test_a_stream_of_only_restricted_events_does_not_exist_for_the_public(ledger: Ledger) -> None:
+    ledger.store.append(
+        "person-a",
+        [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019", restricted=True)],
+        recorded_by="t",
+    )
+    assert ledger.read_model.person("person-a", TimePoint()) is None
+    assert ledger.read_model.person("person-a", TimePoint(), full=True) is not None
+
+
+def test_appends_at_the_same_instant_give_one_version(ledger: Ledger) -> None:
+    ledger.store.clock = lambda: START
+    ledger.store.append(
+        "person-a", [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019")], recorded_by="t"
+    )
+    ledger.store.append(
+        "person-a", [dated("PersonCharged", {"article": "1"}, "2020")], recorded_by="t"
+    )
+    with ledger.engine.connect() as connection:
+        empty = connection.execute(
+            select(func.count()).where(ROWS.c.recorded_from >= ROWS.c.recorded_to)
+        ).scalar_one()
+    assert empty == 0
+
+
+def test_projection_rows_are_not_append_only(ledger: Ledger) -> None:
+    ledger.store.append(
+        "person-a", [NewEvent("PersonProfiled", {"name": "A"}, SOURCES)], recorded_by="t"
+    )
+    with ledger.engine.begin() as connection:
+        changed = connection.execute(update(ROWS).values(name="B")).rowcount
+    assert changed > 0

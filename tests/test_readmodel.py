@@ -1,0 +1,179 @@
+"""The read model's queries: lookups, lists, search, counts, links and diffs at a point."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from ledger.container import Ledger
+from ledger.domain.new_event import NewEvent
+from ledger.domain.partial_date import PartialDate
+from ledger.domain.search_text import fold_text
+from ledger.domain.source import Source
+from ledger.domain.statuses import CustodyStatus, ImplementationStatus
+from ledger.domain.time_point import TimePoint
+
+SOURCES = (Source(title="test"),)
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def dated(type_name: str, data: dict[str, object], on: str) -> NewEvent:
+    return NewEvent(type_name, data, SOURCES, PartialDate.parse(on))
+
+
+def profile(name: str, *aliases: str) -> NewEvent:
+    return NewEvent("PersonProfiled", {"name": name, "aliases": list(aliases)}, SOURCES)
+
+
+@pytest.fixture
+def filled(ledger: Ledger) -> Ledger:
+    ledger.store.clock = lambda: START
+    store = ledger.store
+    store.append(
+        "person-bokayev",
+        [
+            profile("Maks Bokayev", "Макс Бокаев"),
+            dated("PersonSentenced", {"kind": "IMPRISONMENT"}, "2016-11"),
+        ],
+        recorded_by="t",
+    )
+    store.append(
+        "person-ayan",
+        [profile("Talgat Ayan"), dated("PersonSentenced", {"kind": "SUSPENDED"}, "2016-11")],
+        recorded_by="t",
+    )
+    store.append("person-zh", [profile("Žanna Ölmez")], recorded_by="t")
+    for code, addressee, persons in [
+        ("EP-1", "Kazakhstan", ["person-bokayev", "person-ayan"]),
+        ("EP-2", "EU Delegation", ["person-ayan"]),
+    ]:
+        store.append(
+            f"recommendation-{code.lower()}",
+            [
+                dated(
+                    "RecommendationIssued",
+                    {
+                        "code": code,
+                        "text": "Release the prisoners",
+                        "instrument": "EP",
+                        "addressee": addressee,
+                        "theme": "Political prisoners",
+                        "personIds": persons,
+                    },
+                    "2019-03",
+                )
+            ],
+            recorded_by="t",
+        )
+    ledger.store.clock = lambda: START + timedelta(days=1)
+    store.append(
+        "recommendation-ep-1",
+        [
+            dated(
+                "ImplementationAssessed",
+                {"status": "NOT_IMPLEMENTED", "wording": "not fulfilled", "assessor": "X"},
+                "2020",
+            )
+        ],
+        recorded_by="t",
+    )
+    return ledger
+
+
+@pytest.mark.parametrize("query", ["Bokaev", "bokayev", "BOKAYEV", "Бокаев", "bokáev", "maks bok"])
+def test_search_matches_name_and_aliases_whatever_the_case_accents_and_y_spelling(
+    filled: Ledger, query: str
+) -> None:
+    page = filled.read_model.persons(TimePoint(), search=query)
+    assert [p.stream_id for p in page.items] == ["person-bokayev"]
+
+
+def test_search_folds_diacritics_and_iotated_vowels() -> None:
+    assert fold_text("Žanna Ölmez") == "zanna olmez"
+    assert fold_text("Yerzhan") == fold_text("Erzhan")
+
+
+def test_persons_are_listed_by_name_and_filtered_by_custody(filled: Ledger) -> None:
+    everyone = filled.read_model.persons(TimePoint())
+    assert [p.name for p in everyone.items] == ["Maks Bokayev", "Talgat Ayan", "Žanna Ölmez"]
+    held = filled.read_model.persons(TimePoint(), custody_statuses=[CustodyStatus.IMPRISONED])
+    assert [p.name for p in held.items] == ["Maks Bokayev"] and held.total_count == 1
+    page = filled.read_model.persons(TimePoint(), offset=1, limit=1)
+    assert [p.name for p in page.items] == ["Talgat Ayan"] and page.has_next
+
+
+def test_lists_answer_at_the_queried_point(filled: Ledger) -> None:
+    before = filled.read_model.persons(
+        TimePoint(date(2016, 1, 1)), custody_statuses=[CustodyStatus.IMPRISONED]
+    )
+    assert before.total_count == 0
+    assert (
+        filled.read_model.custody_summary(TimePoint(date(2016, 1, 1)))[CustodyStatus.UNKNOWN] == 3
+    )
+
+
+def test_recommendations_filter_by_status_addressee_and_search(filled: Ledger) -> None:
+    model = filled.read_model
+    assert [r.code for r in model.recommendations(TimePoint()).items] == ["EP-1", "EP-2"]
+    assert [
+        r.code
+        for r in model.recommendations(
+            TimePoint(), statuses=[ImplementationStatus.NOT_ASSESSED]
+        ).items
+    ] == ["EP-2"]
+    assert [r.code for r in model.recommendations(TimePoint(), addressee="Kazakhstan").items] == [
+        "EP-1"
+    ]
+    assert model.recommendations(TimePoint(), search="delegation").total_count == 1
+
+
+def test_implementation_summary_counts_every_status(filled: Ledger) -> None:
+    now = filled.read_model.implementation_summary(TimePoint())
+    assert now == {
+        ImplementationStatus.NOT_ASSESSED: 1,
+        ImplementationStatus.NOT_IMPLEMENTED: 1,
+        ImplementationStatus.PARTIALLY_IMPLEMENTED: 0,
+        ImplementationStatus.IMPLEMENTED: 0,
+    }
+    known_before = filled.read_model.implementation_summary(TimePoint(None, START))
+    assert known_before[ImplementationStatus.NOT_ASSESSED] == 2
+
+
+def test_recommendations_naming_many_persons_take_one_query(filled: Ledger) -> None:
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(filled.engine, "before_cursor_execute", listener)
+    try:
+        naming = filled.read_model.recommendations_naming(
+            ["person-bokayev", "person-ayan", "person-zh"], TimePoint()
+        )
+    finally:
+        event.remove(filled.engine, "before_cursor_execute", listener)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert {k: [r.code for r in v] for k, v in naming.items()} == {
+        "person-bokayev": ["EP-1"],
+        "person-ayan": ["EP-1", "EP-2"],
+        "person-zh": [],
+    }
+
+
+def test_batch_lookup_returns_the_states_that_exist(filled: Ledger) -> None:
+    found = filled.read_model.persons_by_ids(["person-ayan", "person-nobody"], TimePoint())
+    assert list(found) == ["person-ayan"]
+    assert found["person-ayan"] == filled.read_model.person("person-ayan", TimePoint())
+
+
+def test_the_diff_names_the_events_that_started_and_stopped_counting(filled: Ledger) -> None:
+    target = filled.store.read_stream("person-bokayev")[1]
+    filled.store.clock = lambda: START + timedelta(days=2)
+    filled.store.retract(target.id, "wrong", SOURCES, recorded_by="t")
+    filled.store.append(
+        "person-bokayev", [dated("CustodyObserved", {"status": "FREE"}, "2021")], recorded_by="t"
+    )
+    diff = filled.read_model.diff(
+        "person-bokayev", TimePoint(date(2022, 1, 1), START), TimePoint(date(2022, 1, 1))
+    )
+    assert [e.type for e in diff.started] == ["CustodyObserved"]
+    assert [e.id for e in diff.stopped] == [target.id]
