@@ -106,5 +106,4 @@ def test_a_page_of_100_persons_costs_as_many_statements_as_a_page_of_5(
     assert node["charges"] and node["sentences"] and node["unDecisions"]
     assert node["recommendations"][0]["persons"]
     assert node["recommendations"][0]["assessments"][0]["event"]["position"] > 0
-    print(f"statements: 5 persons {small}, 100 persons {large}")
     assert small == large, f"5 persons: {small} statements, 100 persons: {large}"

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import bearer
@@ -82,6 +82,10 @@ def test_hostile_strings_never_cause_a_server_error(ledger: Ledger, client: Test
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(value=hostile)
+    @example(value="\x00")
+    @example(value="\ud800")
+    @example(value="%")
+    @example(value="x" * 10_000)
     def probe(value: str) -> None:
         check_graphql(client, SEARCHES, {"s": value, "id": value})
         for type_name in ("Person", "Recommendation", "Event"):

@@ -90,7 +90,9 @@ class PersonStateRow(Base):
 
     __table_args__ = (
         Index("ix_person_states_valid", "stream_id", "visibility", "valid_from", "recorded_from"),
-        Index("ix_person_states_recorded", "stream_id", "visibility", "recorded_from", "valid_from"),
+        Index(
+            "ix_person_states_recorded", "stream_id", "visibility", "recorded_from", "valid_from"
+        ),
         Index("ix_person_states_listing", "visibility", "recorded_to", "sort_name"),
     )
 
@@ -116,7 +118,11 @@ class RecommendationStateRow(Base):
 
     __table_args__ = (
         Index(
-            "ix_recommendation_states_valid", "stream_id", "visibility", "valid_from", "recorded_from"
+            "ix_recommendation_states_valid",
+            "stream_id",
+            "visibility",
+            "valid_from",
+            "recorded_from",
         ),
         Index(
             "ix_recommendation_states_recorded",
