@@ -107,7 +107,7 @@ def test_export_carries_data_as_stored_and_reads_upcast(client: TestClient, ledg
     assert lines[0]["recordedAt"] == "2020-03-01T12:00:00.123456+00:00"
     assert set(lines[0]) == {
         "id", "position", "streamId", "version", "type", "schemaVersion", "occurredOn",
-        "recordedAt", "recordedBy", "data", "sources", "restricted", "hash", "previousHash",
+        "recordedAt", "recordedBy", "data", "sources", "restricted", "hash", "previousHash", "salt",
     }  # fmt: skip
     read = client.get(f"/v1/events/{lines[0]['id']}").json()
     assert read["schemaVersion"] == 2 and read["data"]["name"] == "Maks Bokayev"

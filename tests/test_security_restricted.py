@@ -407,6 +407,7 @@ def test_public_hash_does_not_confirm_guesses_of_restricted_data(
     secret = RECORD[PUBLIC][2]
     public = client.get(f"/v1/events/{secret['id']}").json()
     assert public["data"] == {}
+    assert public["salt"] is None, "the salt is withheld with the data"
     candidates = [
         {"kind": kind, "place": f"{MARKER} house", "authority": MARKER}
         for kind in ("PRE_TRIAL_DETENTION", "HOUSE_ARREST", "POLICE_DETENTION")
@@ -429,6 +430,7 @@ def test_public_hash_does_not_confirm_guesses_of_restricted_data(
                 data=data,
                 sources=SECRET_SOURCE,
                 restricted=True,
+                salt=public["salt"],
             ),
         )
         == public["hash"]

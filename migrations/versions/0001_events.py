@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("sources", sa.JSON(), nullable=False),
         sa.Column("restricted", sa.Boolean(), nullable=False),
+        sa.Column("salt", sa.String(length=64), nullable=True),
         sa.Column("retracts", sa.Uuid(), nullable=True),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.Column("previous_hash", sa.String(length=64), nullable=False),

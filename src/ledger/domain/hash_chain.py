@@ -5,7 +5,9 @@ Canonical encoding of an event (what is hashed), fixed forever because stored ha
 * a JSON object with exactly these keys: ``id`` (lower-case hyphenated UUID), ``position`` (int),
   ``streamId``, ``version`` (int), ``type``, ``schemaVersion`` (int), ``occurredOn`` (partial
   date text or null), ``recordedAt`` (UTC, ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``), ``recordedBy``,
-  ``data`` (as stored, not upcast), ``sources`` (list as stored) and ``restricted`` (bool);
+  ``data`` (as stored, not upcast), ``sources`` (list as stored), ``restricted`` (bool) and
+  ``salt`` (random hex for a restricted event, else null: without it, a reader shown only a
+  restricted event's hash could confirm guesses of its withheld data by recomputing the hash);
 * serialised with keys sorted at every level, separators ``,`` and ``:``, no insignificant
   whitespace, non-ASCII characters kept as themselves, then encoded as UTF-8.
 
@@ -47,6 +49,7 @@ def canonical_json(
     data: Any,
     sources: Any,
     restricted: bool,
+    salt: str | None,
 ) -> str:
     document = {
         "id": str(event_id),
@@ -61,6 +64,7 @@ def canonical_json(
         "data": data,
         "sources": sources,
         "restricted": restricted,
+        "salt": salt,
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

@@ -27,6 +27,8 @@ class RecordedEvent:
     hash: str
     previous_hash: str
     restricted: bool = False
+    #: random hex hashed with a restricted event; withheld from whoever may not see its data
+    salt: str | None = None
 
     @property
     def current_data(self) -> dict[str, Any]:

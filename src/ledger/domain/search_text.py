@@ -7,7 +7,7 @@ substrings:
 1. ``unidecode`` to ASCII (Cyrillic and accented Latin alike), then lower case;
 2. the iotated vowels ``ya yu ye yo`` become ``a u e o`` (Bokayev → bokaev, Yerzhan → erzhan);
 3. every remaining ``y`` becomes ``i`` (Dmitriy → dmitrii, Dmitry → dmitri);
-4. runs of anything but letters and digits become one space.
+4. runs of white space become one space; punctuation is kept, and matched literally.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from functools import lru_cache
 from unidecode import unidecode
 
 _IOTATED = re.compile(r"y([aueo])")
-_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_SEPARATORS = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=4096)

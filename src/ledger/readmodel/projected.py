@@ -222,7 +222,7 @@ class ProjectedReadModel:
         if custody_statuses:
             query = query.where(table.c.custody_status.in_([s.value for s in custody_statuses]))
         if search and fold_text(search):
-            query = query.where(table.c.search_text.contains(fold_text(search)))
+            query = query.where(table.c.search_text.contains(fold_text(search), autoescape=True))
         order = (table.c.sort_name, table.c.stream_id)
         return self._page(PERSONS, query, order, at, offset, limit, full, events)
 
@@ -251,7 +251,7 @@ class ProjectedReadModel:
         if statuses:
             query = query.where(table.c.status.in_([s.value for s in statuses]))
         if search and fold_text(search):
-            query = query.where(table.c.search_text.contains(fold_text(search)))
+            query = query.where(table.c.search_text.contains(fold_text(search), autoescape=True))
         order = (table.c.code, table.c.stream_id)
         return self._page(RECOMMENDATIONS, query, order, at, offset, limit, full, events)
 

@@ -27,6 +27,7 @@ _EVENT_EXAMPLE: dict[str, Any] = {
     "restricted": False,
     "hash": "9c1d0f3b" + "0" * 56,
     "previousHash": "77a5e2c4" + "0" * 56,
+    "salt": None,
 }
 
 _NEW_EVENT_EXAMPLE: dict[str, Any] = {
@@ -57,6 +58,10 @@ class Event(BaseModel):
     restricted: bool
     hash: str = Field(description="sha256(previousHash + canonical JSON of the event)")
     previousHash: str
+    salt: str | None = Field(
+        default=None,
+        description="random value hashed with a restricted event; withheld with its data",
+    )
 
     @classmethod
     def of(cls, event: RecordedEvent, *, data: dict[str, Any], schema_version: int) -> Event:
@@ -75,6 +80,7 @@ class Event(BaseModel):
             restricted=event.restricted,
             hash=event.hash,
             previousHash=event.previous_hash,
+            salt=event.salt,
         )
 
     def to_line(self) -> str:

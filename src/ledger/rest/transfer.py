@@ -107,6 +107,7 @@ def parse_line(text: str, line: int) -> RecordedEvent:
         hash=parsed.hash,
         previous_hash=parsed.previousHash,
         restricted=parsed.restricted,
+        salt=parsed.salt,
     )
 
 

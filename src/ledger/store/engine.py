@@ -8,6 +8,9 @@ outside commit order, so positions are assigned as ``head + 1`` inside a transac
   commit or rollback — the design of the ``eventsourcing`` library's recorders;
 * on SQLite, the database's write lock taken up front with ``BEGIN IMMEDIATE``.
 
+Statement parameters are kept out of error messages and logs (``hide_parameters``): they can
+hold restricted event data.
+
 Readers never take these locks: WAL (SQLite) and MVCC (PostgreSQL) give them a snapshot.
 """
 
@@ -27,10 +30,10 @@ _IMMEDIATE = "ledger_immediate"
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -9,6 +9,7 @@ is refused, so a retry can never hide a change.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -74,6 +75,7 @@ def row_to_event(row: Any) -> RecordedEvent:
         hash=row.hash,
         previous_hash=row.previous_hash,
         restricted=bool(row.restricted),
+        salt=row.salt,
     )
 
 
@@ -93,6 +95,7 @@ def _event_to_row(event: RecordedEvent) -> dict[str, Any]:
         "data": event.data,
         "sources": list(event.sources),
         "restricted": event.restricted,
+        "salt": event.salt,
         "retracts": UUID(event.data["eventId"]) if event.type == RETRACTION else None,
         "hash": event.hash,
         "previous_hash": event.previous_hash,
@@ -115,6 +118,7 @@ def compute_hash(event: RecordedEvent, previous_hash: str) -> str:
             data=event.data,
             sources=list(event.sources),
             restricted=event.restricted,
+            salt=event.salt,
         ),
     )
 
@@ -486,6 +490,7 @@ class _Pending:
                 hash="",
                 previous_hash=self.hash,
                 restricted=event.restricted,
+                salt=secrets.token_hex(16) if event.restricted else None,
             )
             self.hash = compute_hash(draft, self.hash)
             added.append(replace(draft, hash=self.hash))

@@ -35,6 +35,9 @@ class EventRow(Base):
     data: Mapped[Any] = mapped_column(JSON)
     sources: Mapped[Any] = mapped_column(JSON)
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Random, hashed with a restricted event and withheld with its data, so that its public
+    #: hash cannot be used to confirm guesses of the withheld content.
+    salt: Mapped[str | None] = mapped_column(String(64))
     #: The event a retraction names; unique, so an event can be retracted once only.
     retracts: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     hash: Mapped[str] = mapped_column(String(64))
