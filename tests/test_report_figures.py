@@ -1,0 +1,166 @@
+"""The loaded report answers what the report says: its introduction's figures at its date, and
+each person's custody on either side of a dated fact (queries over the projections)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import pytest
+
+from conftest import BACKENDS, EVENTS, make_ledger
+from ledger.container import Ledger
+from ledger.dataset.loader import load_dataset
+from ledger.domain.statuses import CustodyStatus, ImplementationStatus
+from ledger.domain.time_point import TimePoint
+
+REPORT_DATE = date(2020, 2, 17)
+AT_REPORT = TimePoint(as_of=REPORT_DATE)
+HELD = {CustodyStatus.IMPRISONED, CustodyStatus.DETAINED}
+IMPRISONED, RESTRICTED, FREE, UNKNOWN = (
+    CustodyStatus.IMPRISONED,
+    CustodyStatus.RESTRICTED,
+    CustodyStatus.FREE,
+    CustodyStatus.UNKNOWN,
+)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def report(
+    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
+) -> Iterator[Ledger]:
+    ledger = make_ledger(fresh_database_url(request.param))
+    load_dataset(ledger.store, EVENTS, recorded_by="test")
+    yield ledger
+    ledger.close()
+
+
+def custody(ledger: Ledger, slug: str, on: str) -> CustodyStatus:
+    state = ledger.read_model.person(f"person-{slug}", TimePoint(as_of=date.fromisoformat(on)))
+    assert state is not None
+    return state.custody_status
+
+
+def test_20_recommendations_to_kazakhstan_18_not_and_2_partially_implemented(
+    report: Ledger,
+) -> None:
+    summary = report.read_model.implementation_summary(AT_REPORT, addressee="Kazakhstan")
+    assert summary == {
+        ImplementationStatus.NOT_ASSESSED: 0,
+        ImplementationStatus.NOT_IMPLEMENTED: 18,
+        ImplementationStatus.PARTIALLY_IMPLEMENTED: 2,
+        ImplementationStatus.IMPLEMENTED: 0,
+    }
+
+
+def test_before_the_report_every_recommendation_was_not_yet_assessed(report: Ledger) -> None:
+    summary = report.read_model.implementation_summary(
+        TimePoint(as_of=date(2019, 12, 31)), addressee="Kazakhstan"
+    )
+    assert summary[ImplementationStatus.NOT_ASSESSED] == 20
+
+
+def test_at_least_16_political_prisoners_are_held_at_the_report_date(report: Ledger) -> None:
+    persons = report.read_model.persons(AT_REPORT, limit=1000).items
+    held = [
+        p.name
+        for p in persons
+        if p.custody_status in HELD
+        and any(d.label == "political prisoner" and not d.withdrawn for d in p.designations)
+    ]
+    assert len(held) == 16, held
+    assert "Maks Bokayev" in held
+
+
+@pytest.mark.parametrize(
+    ("slug", "before", "after", "fact"),
+    [
+        (
+            "iskander-yerimbetov",
+            ("2019-12-26", IMPRISONED),
+            ("2019-12-27", RESTRICTED),
+            "released on health grounds on 27 December 2019",
+        ),
+        (
+            "amangeldy-batyrbekov",
+            ("2019-09-22", UNKNOWN),
+            ("2019-09-23", IMPRISONED),
+            "sentenced on 23 September 2019",
+        ),
+        (
+            "amangeldy-batyrbekov",
+            ("2019-12-31", IMPRISONED),
+            ("2020-01-31", FREE),
+            "acquitted in January 2020 (the report also says paroled: both kept)",
+        ),
+        (
+            "zhambyl-kobeysinov",
+            ("2019-12-12", UNKNOWN),
+            ("2019-12-13", IMPRISONED),
+            "sentenced on 13 December 2019",
+        ),
+        (
+            "erlan-baltabay",
+            ("2019-07-31", IMPRISONED),
+            ("2019-08-31", RESTRICTED),
+            "pardoned in August 2019, the term replaced by a fine",
+        ),
+        (
+            "erlan-baltabay",
+            ("2019-10-30", RESTRICTED),
+            ("2019-10-31", IMPRISONED),
+            "arrested for 5 months on 31 October 2019",
+        ),
+        (
+            "maks-bokayev",
+            ("2015-12-31", UNKNOWN),
+            ("2016-12-31", IMPRISONED),
+            "detained and sentenced in 2016",
+        ),
+        (
+            "ablovas-dzhumayev",
+            ("2019-06-30", IMPRISONED),
+            ("2019-12-31", RESTRICTED),
+            "released on parole in 2019: a year-precise fact counts only from 31 December",
+        ),
+        (
+            "makhambet-abzhan",
+            ("2019-06-30", IMPRISONED),
+            ("2019-12-31", RESTRICTED),
+            "released on parole in 2019",
+        ),
+        (
+            "saniya-toiken",
+            ("2018-12-31", UNKNOWN),
+            ("2019-12-31", FREE),
+            "detained at a rally and released in 2019",
+        ),
+        (
+            "aron-atabek",
+            ("2006-12-31", UNKNOWN),
+            ("2007-12-31", IMPRISONED),
+            "held in prison for 13 years by 2020",
+        ),
+        (
+            "yaroslav-golyshkin",
+            ("2020-02-16", UNKNOWN),
+            ("2020-02-17", RESTRICTED),
+            "on parole at the report date, its start undated",
+        ),
+    ],
+)
+def test_custody_changes_on_the_day_of_a_dated_fact(
+    report: Ledger,
+    slug: str,
+    before: tuple[str, CustodyStatus],
+    after: tuple[str, CustodyStatus],
+    fact: str,
+) -> None:
+    assert custody(report, slug, before[0]) is before[1], fact
+    assert custody(report, slug, after[0]) is after[1], fact
+
+
+def test_search_finds_a_person_by_any_transliteration(report: Ledger) -> None:
+    for spelling in ("Bokayev", "bokaev", "BOKAYEV", "Бокаев"):
+        found = report.read_model.persons(AT_REPORT, search=spelling).items
+        assert [p.stream_id for p in found] == ["person-maks-bokayev"], spelling
