@@ -22,8 +22,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, Table, insert, text
 
-from ledger.container import build_ledger
 from ledger.config import Settings
+from ledger.container import build_ledger
 from ledger.domain.new_event import NewEvent, parse_new_event
 from ledger.store.event_store import EventStore, StreamBatch
 from ledger.store.migrate import upgrade

@@ -164,3 +164,10 @@ def test_search_finds_a_person_by_any_transliteration(report: Ledger) -> None:
     for spelling in ("Bokayev", "bokaev", "BOKAYEV", "Бокаев"):
         found = report.read_model.persons(AT_REPORT, search=spelling).items
         assert [p.stream_id for p in found] == ["person-maks-bokayev"], spelling
+
+
+def test_persons_are_listed_alphabetically_by_name(report: Ledger) -> None:
+    names = [p.name for p in report.read_model.persons(AT_REPORT, limit=1000).items]
+    initials = [name[0] for name in names]
+    assert initials == sorted(initials)
+    assert names.index("Saken Tulbayev") < names.index("Yaroslav Golyshkin")

@@ -48,7 +48,13 @@ class RecordedEvent:
         return self.occurred_on.earliest if self.occurred_on else None
 
     def fold_key(self) -> tuple[int, date, date, int]:
-        """The contract's fold order: undated first, then (latest, earliest, position)."""
-        if self.occurred_on is None:
-            return (0, date.min, date.min, self.position)
-        return (1, self.occurred_on.latest, self.occurred_on.earliest, self.position)
+        return fold_order(self.latest, self.earliest, self.position)
+
+
+def fold_order(
+    latest: date | None, earliest: date | None, position: int
+) -> tuple[int, date, date, int]:
+    """The contract's fold order: undated first, then (latest, earliest, position)."""
+    if latest is None or earliest is None:
+        return (0, date.min, date.min, position)
+    return (1, latest, earliest, position)

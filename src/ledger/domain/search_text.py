@@ -33,3 +33,9 @@ def fold_text(text: str) -> str:
 def search_document(texts: Iterable[str]) -> str:
     """Several fields folded into one searchable text; ``|`` keeps a match inside one field."""
     return "|".join(fold_text(text) for text in texts if text)
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order as a reader expects it: by the ASCII spelling, ignoring case and
+    accents, but without the search folding (which would file "Yaroslav" under A)."""
+    return _SEPARATORS.sub(" ", unidecode(name).lower()).strip()

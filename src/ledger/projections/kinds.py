@@ -11,7 +11,7 @@ from sqlalchemy import Table
 from ledger.domain.person_fold import apply_person, empty_person
 from ledger.domain.recommendation_fold import apply_recommendation, empty_recommendation
 from ledger.domain.recorded_event import RecordedEvent
-from ledger.domain.search_text import fold_text, search_document
+from ledger.domain.search_text import search_document, sort_key
 from ledger.domain.state_json import (
     person_from_json,
     person_to_json,
@@ -41,7 +41,7 @@ class Kind(Generic[S]):
 def _person_columns(state: PersonState) -> dict[str, Any]:
     return {
         "name": state.name[:500],
-        "sort_name": fold_text(state.name)[:500],
+        "sort_name": sort_key(state.name)[:500],
         "search_text": search_document([state.name, *state.aliases]),
         "custody_status": state.custody_status.value,
     }

@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from ledger.domain.counting import RETRACTION
-from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.recorded_event import RecordedEvent, fold_order
 from ledger.domain.search_text import fold_text
 from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
@@ -163,18 +163,30 @@ class ProjectedReadModel:
         return self._by_ids(RECOMMENDATIONS, stream_ids, at, full, events)
 
     def _with_event_ids(self, states: dict[str, S], at: TimePoint, full: bool) -> dict[str, S]:
+        """Fills ``event_ids`` in fold order, reading only the columns that order needs."""
         if not states:
             return states
         at = self._resolve(at)
-        query = _counting(at, full=full).where(EVENTS.c.stream_id.in_(list(states)))
+        columns = (
+            EVENTS.c.stream_id,
+            EVENTS.c.id,
+            EVENTS.c.occurred_latest,
+            EVENTS.c.occurred_earliest,
+            EVENTS.c.position,
+        )
+        query = (
+            _counting(at, full=full)
+            .with_only_columns(*columns)
+            .where(EVENTS.c.stream_id.in_(list(states)))
+        )
         with self.engine.connect() as connection:
-            found = sorted(
-                (row_to_event(row) for row in connection.execute(query)),
-                key=RecordedEvent.fold_key,
+            rows = sorted(
+                connection.execute(query),
+                key=lambda r: fold_order(r.occurred_latest, r.occurred_earliest, r.position),
             )
         ids: dict[str, list[str]] = {stream_id: [] for stream_id in states}
-        for event in found:
-            ids[event.stream_id].append(str(event.id))
+        for row in rows:
+            ids[row.stream_id].append(str(row.id))
         return {
             stream_id: replace(state, event_ids=tuple(ids[stream_id]))
             for stream_id, state in states.items()
