@@ -1,13 +1,15 @@
 """Fixtures shared by every test: each test gets a clean, migrated database on SQLite and on
 PostgreSQL (a schema of its own), built through the same composition root as the app and CLI.
 
-PostgreSQL comes from LEDGER_TEST_POSTGRES_URL; without it, from a throwaway cluster that
-pytest-postgresql starts with the installed binaries; failing both, PostgreSQL tests are skipped
-with the reason shown in the summary (CI sets the variable, so there they always run).
+PostgreSQL comes from LEDGER_TEST_POSTGRES_URL; without it, from a server on 127.0.0.1:5432
+(user postgres, trust auth, database test) if one answers, else from a throwaway cluster that
+pytest-postgresql starts with the installed binaries; failing all, PostgreSQL tests are skipped
+with the reason shown in the summary (CI sets the variable and requires them).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -32,13 +34,29 @@ EVENTS = ROOT / "events"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 _UNAVAILABLE: list[str] = []  # why PostgreSQL could not be had, so it is tried once only
+
+
+@functools.cache
+def _local_server_answers() -> bool:
+    """A PostgreSQL on the usual local port (trust auth, database ``test``) is used as is."""
+    engine = create_engine(LOCAL_POSTGRES, connect_args={"connect_timeout": 2})
+    try:
+        with engine.connect():
+            return True
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
 
 
 def _postgres_server(request: pytest.FixtureRequest) -> str:
     url = os.environ.get("LEDGER_TEST_POSTGRES_URL")
     if url:
         return url
+    if _local_server_answers():
+        return LOCAL_POSTGRES
     if not _UNAVAILABLE:
         try:
             proc = request.getfixturevalue("postgresql_proc")
