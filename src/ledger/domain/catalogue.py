@@ -7,6 +7,7 @@ it was; readers see it through the upcasters, one step per version, up to the cu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import pydantic
@@ -44,8 +45,12 @@ def model_for(type_name: str) -> type[EventData]:
         ) from None
 
 
+@lru_cache(maxsize=4096)
 def stream_kind(stream_id: str) -> StreamKind:
-    """The kind of a stream is its id's prefix: ``person-maks-bokayev`` is a person."""
+    """The kind of a stream is its id's prefix: ``person-maks-bokayev`` is a person.
+
+    Cached, because one call appends many events to the same stream.
+    """
     prefix, _, rest = stream_id.partition("-")
     try:
         kind = StreamKind(prefix)

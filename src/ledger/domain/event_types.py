@@ -29,7 +29,13 @@ class EventData(BaseModel):
     """Base of every event's ``data``."""
 
     model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        # Enum members are kept as their values: data is dumped to JSON on every append, and
+        # member access is slow on Python 3.11.
+        use_enum_values=True,
     )
 
     type_name: ClassVar[str]
@@ -126,7 +132,13 @@ class SentenceTerms(BaseModel):
     """A sentence as a court states it; shared by sentencing and appeal decisions."""
 
     model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        frozen=True,
+        # Enum members are kept as their values: data is dumped to JSON on every append, and
+        # member access is slow on Python 3.11.
+        use_enum_values=True,
     )
 
     kind: SentenceKind

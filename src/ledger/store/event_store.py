@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, cast
 from uuid import UUID, uuid4
@@ -103,23 +103,42 @@ def _event_to_row(event: RecordedEvent) -> dict[str, Any]:
 
 
 def compute_hash(event: RecordedEvent, previous_hash: str) -> str:
-    return chain(
-        previous_hash,
-        canonical_json(
-            event_id=event.id,
-            position=event.position,
-            stream_id=event.stream_id,
-            version=event.version,
-            type_name=event.type,
-            schema_version=event.schema_version,
-            occurred_on=event.occurred_on,
-            recorded_at=event.recorded_at,
-            recorded_by=event.recorded_by,
-            data=event.data,
-            sources=list(event.sources),
-            restricted=event.restricted,
-            salt=event.salt,
-        ),
+    fields = {name: getattr(event, name) for name in _HASHED}
+    return chain(previous_hash, _canonical(fields))
+
+
+_HASHED = (
+    "id",
+    "position",
+    "stream_id",
+    "version",
+    "type",
+    "schema_version",
+    "occurred_on",
+    "recorded_at",
+    "recorded_by",
+    "data",
+    "sources",
+    "restricted",
+    "salt",
+)
+
+
+def _canonical(fields: dict[str, Any]) -> str:
+    return canonical_json(
+        event_id=fields["id"],
+        position=fields["position"],
+        stream_id=fields["stream_id"],
+        version=fields["version"],
+        type_name=fields["type"],
+        schema_version=fields["schema_version"],
+        occurred_on=fields["occurred_on"],
+        recorded_at=fields["recorded_at"],
+        recorded_by=fields["recorded_by"],
+        data=fields["data"],
+        sources=list(fields["sources"]),
+        restricted=fields["restricted"],
+        salt=fields["salt"],
     )
 
 
@@ -475,25 +494,24 @@ class _Pending:
         added = []
         for offset, event in enumerate(events, start=1):
             self.position += 1
-            draft = RecordedEvent(
-                id=event.id or uuid4(),
-                position=self.position,
-                stream_id=stream_id,
-                version=version + offset,
-                type=event.type,
-                schema_version=event.schema_version,
-                occurred_on=event.occurred_on,
-                recorded_at=self.recorded_at,
-                recorded_by=self.recorded_by,
-                data=event.data,
-                sources=tuple(s.to_json() for s in event.sources),
-                hash="",
-                previous_hash=self.hash,
-                restricted=event.restricted,
-                salt=secrets.token_hex(16) if event.restricted else None,
-            )
-            self.hash = compute_hash(draft, self.hash)
-            added.append(replace(draft, hash=self.hash))
+            fields: dict[str, Any] = {
+                "id": event.id or uuid4(),
+                "position": self.position,
+                "stream_id": stream_id,
+                "version": version + offset,
+                "type": event.type,
+                "schema_version": event.schema_version,
+                "occurred_on": event.occurred_on,
+                "recorded_at": self.recorded_at,
+                "recorded_by": self.recorded_by,
+                "data": event.data,
+                "sources": tuple(s.to_json() for s in event.sources),
+                "restricted": event.restricted,
+                "salt": secrets.token_hex(16) if event.restricted else None,
+            }
+            digest = chain(self.hash, _canonical(fields))
+            added.append(RecordedEvent(**fields, hash=digest, previous_hash=self.hash))
+            self.hash = digest
         self.written.extend(added)
         return added
 
