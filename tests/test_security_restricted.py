@@ -31,7 +31,7 @@ from graphql import (
 
 from conftest import bearer
 from ledger.container import Ledger
-from ledger.domain.hash_chain import canonical_json, chain
+from ledger.domain.hash_chain import canonical_json, canonical_value, chain
 from ledger.domain.partial_date import PartialDate
 from ledger.security.roles import Role
 
@@ -427,8 +427,8 @@ def test_public_hash_does_not_confirm_guesses_of_restricted_data(
                 occurred_on=PartialDate.parse(public["occurredOn"]),
                 recorded_at=datetime.fromisoformat(public["recordedAt"]),
                 recorded_by=public["recordedBy"],
-                data=data,
-                sources=SECRET_SOURCE,
+                data_json=canonical_value(data),
+                sources_json=canonical_value(SECRET_SOURCE),
                 restricted=True,
                 salt=public["salt"],
             ),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _string  # = dumps(str, ensure_ascii=False)
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +36,15 @@ def format_instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def canonical_value(value: Any) -> str:
+    """A JSON value in the canonical form: keys sorted, no white space, non-ASCII as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _optional(text: str | None) -> str:
+    return "null" if text is None else _string(text)
+
+
 def canonical_json(
     *,
     event_id: UUID,
@@ -46,27 +56,26 @@ def canonical_json(
     occurred_on: PartialDate | None,
     recorded_at: datetime,
     recorded_by: str,
-    data: Any,
-    sources: Any,
+    data_json: str,
+    sources_json: str,
     restricted: bool,
     salt: str | None,
 ) -> str:
-    document = {
-        "id": str(event_id),
-        "position": position,
-        "streamId": stream_id,
-        "version": version,
-        "type": type_name,
-        "schemaVersion": schema_version,
-        "occurredOn": occurred_on.text if occurred_on else None,
-        "recordedAt": format_instant(recorded_at),
-        "recordedBy": recorded_by,
-        "data": data,
-        "sources": sources,
-        "restricted": restricted,
-        "salt": salt,
-    }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The event's document, written key by key in sorted order.
+
+    Byte for byte what ``canonical_value`` gives for the whole document (a test holds the two
+    together), but ``data`` and ``sources`` come already encoded (``canonical_value``): the
+    store writes those same strings to its JSON columns, so each is serialised once per append.
+    """
+    return (
+        f'{{"data":{data_json},"id":{_string(str(event_id))},'
+        f'"occurredOn":{_optional(occurred_on.text if occurred_on else None)},'
+        f'"position":{int(position)},"recordedAt":{_string(format_instant(recorded_at))},'
+        f'"recordedBy":{_string(recorded_by)},"restricted":{"true" if restricted else "false"},'
+        f'"salt":{_optional(salt)},"schemaVersion":{int(schema_version)},'
+        f'"sources":{sources_json},"streamId":{_string(stream_id)},'
+        f'"type":{_string(type_name)},"version":{int(version)}}}'
+    )
 
 
 def chain(previous_hash: str, canonical: str) -> str:

@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from ledger.store.types import json_serializer
+
 WRITER_LOCK_KEY = 0x1ED6E4  # arbitrary, constant: the ledger's single writer lock
 _IMMEDIATE = "ledger_immediate"
 
@@ -30,10 +32,18 @@ _IMMEDIATE = "ledger_immediate"
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30},
+            hide_parameters=True,
+            json_serializer=json_serializer,
+            **kwargs,
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    return create_engine(
+        url, pool_pre_ping=True, hide_parameters=True, json_serializer=json_serializer, **kwargs
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -16,16 +16,28 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol, cast
 from uuid import UUID, uuid4
 
-from sqlalchemy import Connection, Engine, Select, Table, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
-from ledger.domain.hash_chain import GENESIS, canonical_json, chain
+from ledger.domain.hash_chain import GENESIS, canonical_json, canonical_value, chain
 from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
 from ledger.store.engine import write_transaction
 from ledger.store.tables import EventRow
+from ledger.store.types import JsonText
 
 RETRACTION = "EventRetracted"
 EVENTS = cast(Table, EventRow.__table__)
@@ -79,7 +91,10 @@ def row_to_event(row: Any) -> RecordedEvent:
     )
 
 
-def _event_to_row(event: RecordedEvent) -> dict[str, Any]:
+def _event_to_row(
+    event: RecordedEvent, data_json: str | None = None, sources_json: str | None = None
+) -> dict[str, Any]:
+    """The row of an event; ``data_json``/``sources_json``: the already serialised columns."""
     return {
         "position": event.position,
         "id": event.id,
@@ -92,8 +107,8 @@ def _event_to_row(event: RecordedEvent) -> dict[str, Any]:
         "occurred_latest": event.latest,
         "recorded_at": event.recorded_at,
         "recorded_by": event.recorded_by,
-        "data": event.data,
-        "sources": list(event.sources),
+        "data": JsonText(data_json or canonical_value(event.data)),
+        "sources": JsonText(sources_json or canonical_value(list(event.sources))),
         "restricted": event.restricted,
         "salt": event.salt,
         "retracts": UUID(event.data["eventId"]) if event.type == RETRACTION else None,
@@ -104,7 +119,10 @@ def _event_to_row(event: RecordedEvent) -> dict[str, Any]:
 
 def compute_hash(event: RecordedEvent, previous_hash: str) -> str:
     fields = {name: getattr(event, name) for name in _HASHED}
-    return chain(previous_hash, _canonical(fields))
+    return chain(
+        previous_hash,
+        _canonical(fields, canonical_value(event.data), canonical_value(list(event.sources))),
+    )
 
 
 _HASHED = (
@@ -117,14 +135,12 @@ _HASHED = (
     "occurred_on",
     "recorded_at",
     "recorded_by",
-    "data",
-    "sources",
     "restricted",
     "salt",
 )
 
 
-def _canonical(fields: dict[str, Any]) -> str:
+def _canonical(fields: dict[str, Any], data_json: str, sources_json: str) -> str:
     return canonical_json(
         event_id=fields["id"],
         position=fields["position"],
@@ -135,8 +151,8 @@ def _canonical(fields: dict[str, Any]) -> str:
         occurred_on=fields["occurred_on"],
         recorded_at=fields["recorded_at"],
         recorded_by=fields["recorded_by"],
-        data=fields["data"],
-        sources=list(fields["sources"]),
+        data_json=data_json,
+        sources_json=sources_json,
         restricted=fields["restricted"],
         salt=fields["salt"],
     )
@@ -212,7 +228,7 @@ class EventStore:
                 for batch, valid in checked
             ]
             if pending.written:
-                connection.execute(insert(EVENTS), [_event_to_row(e) for e in pending.written])
+                connection.execute(insert(EVENTS), pending.rows)
                 for listener in self.listeners:
                     listener.on_append(connection, pending.written)
         return results
@@ -446,8 +462,16 @@ class EventStore:
     def _stored_by_id(connection: Connection, ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
         if not ids:
             return {}
-        rows = connection.execute(select(EVENTS).where(EVENTS.c.id.in_(ids)))
+        rows = connection.execute(select(EVENTS).where(_one_of(connection, EVENTS.c.id, ids)))
         return {row.id: row_to_event(row) for row in rows}
+
+
+def _one_of(connection: Connection, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter however many
+    values, so a bulk append does not parse and plan a statement with hundreds of them."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam("values", list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def filtered_events(
@@ -487,6 +511,8 @@ class _Pending:
     recorded_at: datetime
     recorded_by: str
     written: list[RecordedEvent] = field(default_factory=list)
+    #: the rows to insert, their JSON columns serialised once for both the hash and the row
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add(
         self, stream_id: str, version: int, events: Sequence[ValidEvent]
@@ -504,13 +530,17 @@ class _Pending:
                 "occurred_on": event.occurred_on,
                 "recorded_at": self.recorded_at,
                 "recorded_by": self.recorded_by,
-                "data": event.data,
-                "sources": tuple(s.to_json() for s in event.sources),
                 "restricted": event.restricted,
                 "salt": secrets.token_hex(16) if event.restricted else None,
             }
-            digest = chain(self.hash, _canonical(fields))
-            added.append(RecordedEvent(**fields, hash=digest, previous_hash=self.hash))
+            sources = tuple(s.to_json() for s in event.sources)
+            data_json, sources_json = canonical_value(event.data), canonical_value(list(sources))
+            digest = chain(self.hash, _canonical(fields, data_json, sources_json))
+            recorded = RecordedEvent(
+                **fields, data=event.data, sources=sources, hash=digest, previous_hash=self.hash
+            )
+            added.append(recorded)
+            self.rows.append(_event_to_row(recorded, data_json, sources_json))
             self.hash = digest
         self.written.extend(added)
         return added

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,3 +37,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if instant.tzinfo is None:
             return instant.replace(tzinfo=UTC)
         return instant.astimezone(UTC)
+
+
+class JsonText(str):
+    """A JSON document already serialised, written to a JSON column as it is."""
+
+
+def json_serializer(value: Any) -> str:
+    """The engines' JSON serialiser: passes ``JsonText`` through, serialises anything else."""
+    if isinstance(value, JsonText):
+        return str(value)
+    return json.dumps(value)

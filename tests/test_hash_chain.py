@@ -1,0 +1,79 @@
+"""The canonical encoding that hashes are computed over (see ledger.domain.hash_chain)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledger.domain.hash_chain import GENESIS, canonical_json, canonical_value, chain
+from ledger.domain.partial_date import PartialDate
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(
+    event_id=st.uuids(),
+    position=st.integers(min_value=1, max_value=2**40),
+    text=st.text(),
+    data=st.dictionaries(st.text(), json_values, max_size=4),
+    sources=st.lists(st.dictionaries(st.text(), st.text(), max_size=3), max_size=3),
+    restricted=st.booleans(),
+    salt=st.none() | st.text(alphabet="0123456789abcdef", min_size=32, max_size=32),
+    occurred=st.none() | st.sampled_from(["2019", "2019-12", "2019-12-27"]),
+)
+def test_the_canonical_document_is_sorted_compact_json_of_every_field(
+    event_id: uuid.UUID,
+    position: int,
+    text: str,
+    data: dict[str, object],
+    sources: list[dict[str, str]],
+    restricted: bool,
+    salt: str | None,
+    occurred: str | None,
+) -> None:
+    recorded_at = datetime(2026, 11, 24, 10, 15, tzinfo=timezone(timedelta(hours=5)))
+    written = canonical_json(
+        event_id=event_id,
+        position=position,
+        stream_id=f"person-{text}",
+        version=position,
+        type_name=text,
+        schema_version=2,
+        occurred_on=PartialDate.parse(occurred) if occurred else None,
+        recorded_at=recorded_at,
+        recorded_by=text,
+        data_json=canonical_value(data),
+        sources_json=canonical_value(sources),
+        restricted=restricted,
+        salt=salt,
+    )
+    expected = {
+        "id": str(event_id),
+        "position": position,
+        "streamId": f"person-{text}",
+        "version": position,
+        "type": text,
+        "schemaVersion": 2,
+        "occurredOn": occurred,
+        "recordedAt": "2026-11-24T05:15:00.000000+00:00",
+        "recordedBy": text,
+        "data": data,
+        "sources": sources,
+        "restricted": restricted,
+        "salt": salt,
+    }
+    assert written == canonical_value(expected)
+    assert json.loads(written) == expected
+
+
+def test_the_chain_is_sha256_of_the_previous_hash_and_the_document() -> None:
+    assert chain(GENESIS, "{}") == hashlib.sha256((GENESIS + "{}").encode()).hexdigest()
