@@ -8,7 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
 
+from ledger.cli.main import app
 from ledger.container import Ledger
 from ledger.domain.errors import IdConflict, UnknownEventType, ValidationError, VersionConflict
 from ledger.domain.hash_chain import GENESIS
@@ -215,3 +217,19 @@ def test_verify_names_the_first_position_whose_row_was_changed(ledger: Ledger) -
 
 def test_models_and_migrations_do_not_drift(ledger: Ledger) -> None:
     assert drift(ledger.engine) == []
+
+
+def test_ledger_verify_exits_non_zero_naming_the_first_bad_position(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(3):
+        ledger.store.append("person-a", [detained()], recorded_by="t")
+    monkeypatch.setenv("LEDGER_DATABASE_URL", ledger.engine.url.render_as_string(False))
+    runner = CliRunner()
+    assert runner.invoke(app, ["verify"]).exit_code == 0
+    _drop_guards(ledger)
+    with ledger.engine.begin() as connection:
+        connection.execute(text("UPDATE events SET occurred_on = '2018' WHERE position = 3"))
+    verified = runner.invoke(app, ["verify"])
+    assert verified.exit_code != 0
+    assert "hash chain broken at position 3" in verified.output
