@@ -322,3 +322,17 @@ def test_the_readme_query_examples_run_on_the_loaded_report(loaded: TestClient) 
     assert len(queries) >= 3
     for query in queries:
         data(loaded, query)
+
+
+def test_a_recommendation_reached_through_a_person_lists_its_events(loaded: TestClient) -> None:
+    result = data(
+        loaded,
+        """{ person(id: "person-maks-bokayev", asOf: "2020-02-17") {
+               recommendations { code events(first: 10) { totalCount
+                 edges { node { type } } } } } }""",
+    )
+    for recommendation in result["person"]["recommendations"]:
+        types = [edge["node"]["type"] for edge in recommendation["events"]["edges"]]
+        assert types[0] == "RecommendationIssued", recommendation["code"]
+        assert "ImplementationAssessed" in types, recommendation["code"]
+        assert recommendation["events"]["totalCount"] == len(types)

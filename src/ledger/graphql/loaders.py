@@ -60,13 +60,16 @@ class Loaders:
             load_fn=self._recommendations_naming
         )
         self.events = DataLoader[str, RecordedEvent | None](load_fn=self._events)
+        self.event_ids = DataLoader[tuple[TimePoint, str], tuple[str, ...]](load_fn=self._event_ids)
         self.retractions = DataLoader[tuple[TimePoint, str], RecordedEvent | None](
             load_fn=self._retractions
         )
 
     async def _persons(self, keys: list[tuple[TimePoint, str]]) -> list[PersonState | None]:
         return _batched(
-            keys, lambda at, ids: self._model.persons_by_ids(ids, at, full=self._full), None
+            keys,
+            lambda at, ids: self._model.persons_by_ids(ids, at, full=self._full, events=False),
+            None,
         )
 
     async def _recommendations(
@@ -74,7 +77,9 @@ class Loaders:
     ) -> list[RecommendationState | None]:
         return _batched(
             keys,
-            lambda at, ids: self._model.recommendations_by_ids(ids, at, full=self._full),
+            lambda at, ids: self._model.recommendations_by_ids(
+                ids, at, full=self._full, events=False
+            ),
             None,
         )
 
@@ -86,6 +91,12 @@ class Loaders:
             keys,
             lambda at, ids: self._model.recommendations_naming(ids, at, full=self._full),
             empty,
+        )
+
+    async def _event_ids(self, keys: list[tuple[TimePoint, str]]) -> list[tuple[str, ...]]:
+        """Asked only when a query selects ``events``: the ids grow with a stream's history."""
+        return _batched(
+            keys, lambda at, ids: self._model.event_ids_of(ids, at, full=self._full), ()
         )
 
     async def _events(self, keys: list[str]) -> list[RecordedEvent | None]:

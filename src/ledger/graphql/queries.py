@@ -100,10 +100,10 @@ class Query:
             )
         type_name, key = decoded
         if type_name == "Person":
-            person = context.read_model.person(key, at, full=context.full)
+            person = context.read_model.person(key, at, full=context.full, events=False)
             return person_node(person, at) if person is not None else None
         if type_name == "Recommendation":
-            found = context.read_model.recommendation(key, at, full=context.full)
+            found = context.read_model.recommendation(key, at, full=context.full, events=False)
             return recommendation_node(found, at) if found is not None else None
         event = await context.loaders.events.load(str(_event_uuid(id, "id")))
         return event_node(event, context, at) if event is not None else None
@@ -115,7 +115,9 @@ class Query:
         self, info: Info, id: strawberry.ID, as_of: AsOf = None, known_at: KnownAt = None
     ) -> PersonType | None:
         context, at = _point(info, as_of, known_at)
-        found = context.read_model.person(stream_key(id, "Person"), at, full=context.full)
+        found = context.read_model.person(
+            stream_key(id, "Person"), at, full=context.full, events=False
+        )
         return person_node(found, at) if found is not None else None
 
     @strawberry.field(description="Persons ordered by name (then stream id).")
@@ -143,6 +145,7 @@ class Query:
             offset=window.offset,
             limit=window.limit,
             full=context.full,
+            events=False,
         )
         return PersonConnection(
             edges=[
@@ -162,7 +165,7 @@ class Query:
     ) -> RecommendationType | None:
         context, at = _point(info, as_of, known_at)
         key = stream_key(id, "Recommendation")
-        found = context.read_model.recommendation(key, at, full=context.full)
+        found = context.read_model.recommendation(key, at, full=context.full, events=False)
         return recommendation_node(found, at) if found is not None else None
 
     @strawberry.field(description="Recommendations ordered by code.")
@@ -190,6 +193,7 @@ class Query:
             offset=window.offset,
             limit=window.limit,
             full=context.full,
+            events=False,
         )
         return RecommendationConnection(
             edges=[

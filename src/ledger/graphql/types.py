@@ -362,7 +362,8 @@ class PersonType(Node):
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> EventConnection:
-        return await events_of_ids(info, self.state.event_ids, self.at, first, after)
+        ids = await ctx(info).loaders.event_ids.load((self.at, self.state.stream_id))
+        return await events_of_ids(info, ids, self.at, first, after)
 
 
 def person_node(state: states.PersonState, at: TimePoint) -> PersonType:
@@ -471,7 +472,8 @@ class RecommendationType(Node):
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> EventConnection:
-        return await events_of_ids(info, self.state.event_ids, self.at, first, after)
+        ids = await ctx(info).loaders.event_ids.load((self.at, self.state.stream_id))
+        return await events_of_ids(info, ids, self.at, first, after)
 
 
 def recommendation_node(state: states.RecommendationState, at: TimePoint) -> RecommendationType:

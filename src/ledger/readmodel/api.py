@@ -41,12 +41,15 @@ class StreamDiff:
 
 
 class ReadModel(Protocol):
-    def person(self, stream_id: str, at: TimePoint, *, full: bool = False) -> PersonState | None:
-        """None when the person has no counting event at that point."""
+    def person(
+        self, stream_id: str, at: TimePoint, *, full: bool = False, events: bool = True
+    ) -> PersonState | None:
+        """None when the person has no counting event at that point. ``events=False`` leaves
+        ``event_ids`` empty: the one part of an answer that grows with the stream's history."""
         ...
 
     def persons_by_ids(
-        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False, events: bool = True
     ) -> dict[str, PersonState]:
         """Batch form for data loaders: one round of queries whatever the number of ids."""
         ...
@@ -60,17 +63,18 @@ class ReadModel(Protocol):
         offset: int = 0,
         limit: int = 20,
         full: bool = False,
+        events: bool = True,
     ) -> Page[PersonState]:
         """Ordered by name (then stream id); search matches name and aliases, case- and
         diacritic-insensitive."""
         ...
 
     def recommendation(
-        self, stream_id: str, at: TimePoint, *, full: bool = False
+        self, stream_id: str, at: TimePoint, *, full: bool = False, events: bool = True
     ) -> RecommendationState | None: ...
 
     def recommendations_by_ids(
-        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False, events: bool = True
     ) -> dict[str, RecommendationState]: ...
 
     def recommendations(
@@ -83,6 +87,7 @@ class ReadModel(Protocol):
         offset: int = 0,
         limit: int = 20,
         full: bool = False,
+        events: bool = True,
     ) -> Page[RecommendationState]:
         """Ordered by code; search matches code, text, theme and addressee."""
         ...
@@ -101,6 +106,12 @@ class ReadModel(Protocol):
 
     def custody_summary(self, at: TimePoint, *, full: bool = False) -> dict[CustodyStatus, int]:
         """Persons by custody status; every status present, 0 where none."""
+        ...
+
+    def event_ids_of(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, tuple[str, ...]]:
+        """Each stream's counting event ids in fold order, for many streams in one query."""
         ...
 
     def stream_events(self, stream_id: str, at: TimePoint) -> list[RecordedEvent]:

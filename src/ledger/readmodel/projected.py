@@ -162,10 +162,13 @@ class ProjectedReadModel:
     ) -> dict[str, RecommendationState]:
         return self._by_ids(RECOMMENDATIONS, stream_ids, at, full, events)
 
-    def _with_event_ids(self, states: dict[str, S], at: TimePoint, full: bool) -> dict[str, S]:
-        """Fills ``event_ids`` in fold order, reading only the columns that order needs."""
-        if not states:
-            return states
+    def event_ids_of(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, tuple[str, ...]]:
+        """Reads only the columns the fold order needs, not the events' data."""
+        ids: dict[str, list[str]] = {stream_id: [] for stream_id in stream_ids}
+        if not ids:
+            return {}
         at = self._resolve(at)
         columns = (
             EVENTS.c.stream_id,
@@ -177,18 +180,21 @@ class ProjectedReadModel:
         query = (
             _counting(at, full=full)
             .with_only_columns(*columns)
-            .where(EVENTS.c.stream_id.in_(list(states)))
+            .where(EVENTS.c.stream_id.in_(list(ids)))
         )
         with self.engine.connect() as connection:
             rows = sorted(
                 connection.execute(query),
                 key=lambda r: fold_order(r.occurred_latest, r.occurred_earliest, r.position),
             )
-        ids: dict[str, list[str]] = {stream_id: [] for stream_id in states}
         for row in rows:
             ids[row.stream_id].append(str(row.id))
+        return {stream_id: tuple(found) for stream_id, found in ids.items()}
+
+    def _with_event_ids(self, states: dict[str, S], at: TimePoint, full: bool) -> dict[str, S]:
+        ids = self.event_ids_of(list(states), at, full=full)
         return {
-            stream_id: replace(state, event_ids=tuple(ids[stream_id]))
+            stream_id: replace(state, event_ids=ids[stream_id])
             for stream_id, state in states.items()
         }
 
