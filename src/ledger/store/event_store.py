@@ -228,7 +228,7 @@ class EventStore:
                 for batch, valid in checked
             ]
             if pending.written:
-                connection.execute(insert(EVENTS), pending.rows)
+                _insert(connection, pending.rows)
                 for listener in self.listeners:
                     listener.on_append(connection, pending.written)
         return results
@@ -316,7 +316,7 @@ class EventStore:
                 previous = event.hash
                 expected_position += 1
             if rows:
-                connection.execute(insert(EVENTS), rows)
+                _insert(connection, rows)
                 for listener in self.listeners:
                     listener.on_append(connection, events)
 
@@ -464,6 +464,23 @@ class EventStore:
             return {}
         rows = connection.execute(select(EVENTS).where(_one_of(connection, EVENTS.c.id, ids)))
         return {row.id: row_to_event(row) for row in rows}
+
+
+_COLUMNS = tuple(column.name for column in EVENTS.columns)
+_COPY = f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN"
+
+
+def _insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Many rows go to PostgreSQL with COPY, one round trip for the whole batch; anything else
+    (SQLite, a single row) with an INSERT. Both run inside the append's transaction."""
+    if connection.dialect.name != "postgresql" or len(rows) < 2:
+        connection.execute(insert(EVENTS), list(rows))
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in _COLUMNS])
 
 
 def _one_of(connection: Connection, column: Any, values: Sequence[Any]) -> Any:
