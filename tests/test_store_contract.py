@@ -15,7 +15,7 @@ from ledger.container import Ledger
 from ledger.domain.errors import IdConflict, UnknownEventType, ValidationError, VersionConflict
 from ledger.domain.hash_chain import GENESIS
 from ledger.domain.new_event import NewEvent, parse_new_event
-from ledger.store.event_store import EventStore, StreamBatch
+from ledger.store.event_store import EventFilter, EventStore, StreamBatch
 from ledger.store.migrate import drift
 from ledger.store.verification import verify_chain
 
@@ -152,13 +152,17 @@ def test_query_by_type_occurred_range_and_record_time(ledger: Ledger) -> None:
     ledger.store.append("person-a", [detained("2016-05-17"), detained("2019")], recorded_by="t")
     middle = ledger.store.head()
     ledger.store.append("person-a", [sentenced(60)], recorded_by="t")
-    assert len(ledger.store.query(types=["PersonSentenced"])) == 1
-    in_2019 = ledger.store.query(occurred_from=date(2019, 6, 1), occurred_to=date(2019, 6, 30))
+    assert len(ledger.store.query(EventFilter(types=["PersonSentenced"]))) == 1
+    in_2019 = ledger.store.query(
+        EventFilter(occurred_from=date(2019, 6, 1), occurred_to=date(2019, 6, 30))
+    )
     assert [e.occurred_on.text for e in in_2019 if e.occurred_on] == ["2019"]
     assert middle.recorded_at is not None
-    later = ledger.store.query(recorded_after=middle.recorded_at - timedelta(microseconds=1))
+    later = ledger.store.query(
+        EventFilter(recorded_after=middle.recorded_at - timedelta(microseconds=1))
+    )
     assert len(later) >= 1
-    assert ledger.store.count(stream_id="person-a") == 3
+    assert ledger.store.count(EventFilter(stream_id="person-a")) == 3
 
 
 def test_record_time_never_runs_backwards_along_positions(ledger: Ledger) -> None:

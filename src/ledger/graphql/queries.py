@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -37,6 +37,7 @@ from ledger.graphql.types import (
     person_node,
     recommendation_node,
 )
+from ledger.store.event_store import EventFilter
 
 AS_OF = "the state of the world at the end of this day; omitted: today"
 KNOWN_AT = "the state as the ledger knew it at this instant (with offset); omitted: now"
@@ -256,15 +257,15 @@ class Query:
         context, at = _point(info, None, known_at)
         limit = check_first(first)
         position = decode_cursor(after, "position") if after is not None else 0
-        filters: dict[str, Any] = {
-            "stream_id": stream_id,
-            "types": types,
-            "occurred_from": occurred_from,
-            "occurred_to": occurred_to,
-            "recorded_after": recorded_after,
-            "recorded_until": known_at,
-        }
-        fetched = context.ledger.store.query(**filters, after=position, limit=limit + 1)
+        where = EventFilter(
+            stream_id=stream_id,
+            types=types,
+            occurred_from=occurred_from,
+            occurred_to=occurred_to,
+            recorded_after=recorded_after,
+            recorded_until=known_at,
+        )
+        fetched = context.ledger.store.query(where, after=position, limit=limit + 1)
         page = fetched[:limit]
         edges = [
             EventEdge(cursor=encode_cursor("position", e.position), node=event_node(e, context, at))
@@ -278,7 +279,7 @@ class Query:
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            total_count=context.ledger.store.count(**filters),
+            total_count=context.ledger.store.count(where),
         )
 
     @strawberry.field(description="One event by its global id or its UUID.")

@@ -382,33 +382,13 @@ class EventStore:
         return self._fetch(query)
 
     def query(
-        self,
-        *,
-        stream_id: str | None = None,
-        types: Sequence[str] | None = None,
-        occurred_from: date | None = None,
-        occurred_to: date | None = None,
-        recorded_after: datetime | None = None,
-        recorded_until: datetime | None = None,
-        after: int = 0,
-        limit: int | None = None,
+        self, where: EventFilter | None = None, *, after: int = 0, limit: int | None = None
     ) -> list[RecordedEvent]:
-        """Events by stream, type, occurred range (overlapping it) and record time, by position."""
-        return self._fetch(
-            filtered_events(
-                stream_id=stream_id,
-                types=types,
-                occurred_from=occurred_from,
-                occurred_to=occurred_to,
-                recorded_after=recorded_after,
-                recorded_until=recorded_until,
-                after=after,
-                limit=limit,
-            )
-        )
+        """Events matching ``where``, by position, after a position, at most ``limit``."""
+        return self._fetch((where or EventFilter()).select(after=after, limit=limit))
 
-    def count(self, **filters: Any) -> int:
-        inner = filtered_events(**filters).subquery()
+    def count(self, where: EventFilter | None = None) -> int:
+        inner = (where or EventFilter()).select().subquery()
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
 
@@ -491,32 +471,33 @@ def _one_of(connection: Connection, column: Any, values: Sequence[Any]) -> Any:
     return column.in_(values)
 
 
-def filtered_events(
-    *,
-    stream_id: str | None = None,
-    types: Sequence[str] | None = None,
-    occurred_from: date | None = None,
-    occurred_to: date | None = None,
-    recorded_after: datetime | None = None,
-    recorded_until: datetime | None = None,
-    after: int = 0,
-    limit: int | None = None,
-) -> Select[Any]:
-    query = select(EVENTS).where(EVENTS.c.position > after)
-    if stream_id is not None:
-        query = query.where(EVENTS.c.stream_id == stream_id)
-    if types:
-        query = query.where(EVENTS.c.type.in_(list(types)))
-    if occurred_from is not None:
-        query = query.where(EVENTS.c.occurred_latest >= occurred_from)
-    if occurred_to is not None:
-        query = query.where(EVENTS.c.occurred_earliest <= occurred_to)
-    if recorded_after is not None:
-        query = query.where(EVENTS.c.recorded_at > recorded_after)
-    if recorded_until is not None:
-        query = query.where(EVENTS.c.recorded_at <= recorded_until)
-    query = query.order_by(EVENTS.c.position)
-    return query.limit(limit) if limit is not None else query
+@dataclass(frozen=True)
+class EventFilter:
+    """Events by stream, type, occurred range (overlapping it) and record time."""
+
+    stream_id: str | None = None
+    types: Sequence[str] | None = None
+    occurred_from: date | None = None
+    occurred_to: date | None = None
+    recorded_after: datetime | None = None
+    recorded_until: datetime | None = None
+
+    def select(self, *, after: int = 0, limit: int | None = None) -> Select[Any]:
+        query = select(EVENTS).where(EVENTS.c.position > after)
+        if self.stream_id is not None:
+            query = query.where(EVENTS.c.stream_id == self.stream_id)
+        if self.types:
+            query = query.where(EVENTS.c.type.in_(list(self.types)))
+        if self.occurred_from is not None:
+            query = query.where(EVENTS.c.occurred_latest >= self.occurred_from)
+        if self.occurred_to is not None:
+            query = query.where(EVENTS.c.occurred_earliest <= self.occurred_to)
+        if self.recorded_after is not None:
+            query = query.where(EVENTS.c.recorded_at > self.recorded_after)
+        if self.recorded_until is not None:
+            query = query.where(EVENTS.c.recorded_at <= self.recorded_until)
+        query = query.order_by(EVENTS.c.position)
+        return query.limit(limit) if limit is not None else query
 
 
 @dataclass
