@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +28,11 @@ from ledger.container import Ledger, build_ledger
 from ledger.security.roles import Role
 from ledger.security.tokens import create_token
 from ledger.store.migrate import upgrade
+
+# Timing is for bench/, not for tests: a loaded CI machine must not turn a slow example into a
+# failure.
+settings.register_profile("ledger", deadline=None)
+settings.load_profile("ledger")
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
