@@ -16,6 +16,7 @@ from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
 from ledger.domain.statuses import CustodyStatus
 from ledger.domain.time_point import TimePoint
+from ledger.projections.rebuild import verify_projections
 
 SOURCES = (Source(title="test"),)
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -100,3 +101,48 @@ def test_a_correction_is_a_retraction_plus_a_new_event(ledger: Ledger) -> None:
     )
     ledger.store.append("person-a", [corrected], recorded_by="t")
     assert custody(ledger) is CustodyStatus.RESTRICTED
+
+
+def test_an_event_retracted_in_the_same_append_never_counts(ledger: Ledger) -> None:
+    mistaken = uuid4()
+    ledger.store.append(
+        "person-a",
+        [
+            NewEvent(
+                "PersonDetained",
+                {"kind": "HOUSE_ARREST"},
+                SOURCES,
+                PartialDate.parse("2019-01"),
+                id=mistaken,
+            ),
+            NewEvent("EventRetracted", {"eventId": str(mistaken), "reason": "typo"}, SOURCES),
+            NewEvent("CustodyObserved", {"status": "FREE"}, SOURCES, PartialDate.parse("2018")),
+        ],
+        recorded_by="t",
+    )
+    state = ledger.read_model.person("person-a", TimePoint(as_of=date(2020, 1, 1)))
+    assert state is not None
+    assert state.custody_status is CustodyStatus.FREE
+    assert str(mistaken) not in state.event_ids
+    assert verify_projections(ledger.engine).ok
+
+
+def test_a_retraction_cannot_be_retracted_in_the_call_that_appends_it(ledger: Ledger) -> None:
+    mistaken, retraction = uuid4(), uuid4()
+    events = [
+        NewEvent(
+            "PersonDetained",
+            {"kind": "HOUSE_ARREST"},
+            SOURCES,
+            PartialDate.parse("2019-01"),
+            id=mistaken,
+        ),
+        NewEvent(
+            "EventRetracted", {"eventId": str(mistaken), "reason": "typo"}, SOURCES, id=retraction
+        ),
+        NewEvent("EventRetracted", {"eventId": str(retraction), "reason": "undo"}, SOURCES),
+    ]
+    with pytest.raises(ValidationError, match="a retraction cannot be retracted") as refused:
+        ledger.store.append("person-a", events, recorded_by="t")
+    assert refused.value.field == ["events", "2", "data", "eventId"]
+    assert ledger.store.head().position == 0

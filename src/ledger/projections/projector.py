@@ -103,7 +103,7 @@ def project(
             ).where(mine, table.c.valid_from >= start, table.c.recorded_to.in_([OPEN_END, at]))
         )
     ]
-    events = counting_since(connection, stream_id, visibility, at, day)
+    events = counting_since(connection, stream_id, visibility, at, day, fresh)
     spans = refold(start, state, count, events, kind.apply)
     revision = revise(
         at,
@@ -115,9 +115,18 @@ def project(
 
 
 def counting_since(
-    connection: Connection, stream_id: str, visibility: str, at: datetime, day: date
+    connection: Connection,
+    stream_id: str,
+    visibility: str,
+    at: datetime,
+    day: date,
+    fresh: Sequence[RecordedEvent],
 ) -> list[RecordedEvent]:
-    """The stream's events counting as known at ``at`` from ``day`` on, in fold order."""
+    """The stream's events counting as known at ``at`` from ``day`` on, in fold order.
+
+    ``fresh`` are the stream's events recorded at ``at`` (the append being projected), already
+    in hand: only the events stored before them are read back from the database.
+    """
     retraction = aliased(EVENTS)
     query: Select[Any] = select(EVENTS).where(
         EVENTS.c.stream_id == stream_id,
@@ -129,7 +138,18 @@ def counting_since(
         query = query.where(EVENTS.c.occurred_latest >= day)
     if visibility == PUBLIC:
         query = query.where(EVENTS.c.restricted.is_(False))
+    if fresh:
+        query = query.where(EVENTS.c.position < min(event.position for event in fresh))
     events = [row_to_event(row) for row in connection.execute(query)]
+    retracted = {UUID(str(event.data["eventId"])) for event in fresh if event.type == RETRACTION}
+    events += [
+        event
+        for event in fresh
+        if event.type != RETRACTION
+        and event.id not in retracted
+        and visible(event, visibility)
+        and (day == MIN_DAY or (event.latest is not None and event.latest >= day))
+    ]
     return sorted(events, key=RecordedEvent.fold_key)
 
 

@@ -329,7 +329,10 @@ class EventStore:
         pending: _Pending,
     ) -> None:
         targets = {UUID(e.data["eventId"]) for e in pending.written if e.type == RETRACTION}
+        earlier: dict[UUID, str] = {}  # ids appended earlier in this very call -> their type
         for event in fresh:
+            if event.id is not None:
+                earlier[event.id] = event.type
             if event.type != RETRACTION:
                 continue
             index = list(valid).index(event)
@@ -338,10 +341,12 @@ class EventStore:
             if target_id in targets:
                 raise ValidationError(f"event {target_id} is retracted twice in one call", field)
             targets.add(target_id)
+            if earlier.get(target_id) not in (None, RETRACTION):
+                continue  # retracted in the very call that appends it
             target = self._get(connection, target_id) or pending.by_id(target_id)
-            if target is None:
+            if target is None and target_id not in earlier:
                 raise NotFound(f"no event with id {target_id}", field)
-            if target.type == RETRACTION:
+            if target is None or target.type == RETRACTION:
                 raise ValidationError("a retraction cannot be retracted", field)
             if target.stream_id != stream_id:
                 raise ValidationError(
