@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 
 from ledger.domain.errors import ValidationError
 
@@ -25,6 +25,16 @@ class Precision(StrEnum):
 
 
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
+
+
+@lru_cache(maxsize=8192)
+def _latest_day(year: int, month: int | None, day: int | None) -> date:
+    """Cached: folds and projections ask every event's latest day again and again."""
+    if month is None:
+        return date(year, 12, 31)
+    if day is None:
+        return date(year, month, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
 
 
 @total_ordering
@@ -81,11 +91,7 @@ class PartialDate:
 
     @property
     def latest(self) -> date:
-        if self.month is None:
-            return date(self.year, 12, 31)
-        if self.day is None:
-            return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
-        return date(self.year, self.month, self.day)
+        return _latest_day(self.year, self.month, self.day)
 
     @property
     def text(self) -> str:
