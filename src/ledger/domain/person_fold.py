@@ -45,6 +45,7 @@ from ledger.domain.states import (
     Restriction,
     Sentence,
     UnDecision,
+    fold_states,
 )
 from ledger.domain.statuses import CustodyStatus
 
@@ -80,12 +81,7 @@ def empty_person(stream_id: str) -> PersonState:
 
 def fold_person(stream_id: str, events: Iterable[RecordedEvent]) -> PersonState:
     """Events must already be the counting ones, in fold order (see ``domain.counting``)."""
-    state = empty_person(stream_id)
-    ids: list[str] = []
-    for event in events:
-        state = apply_person(state, event)
-        ids.append(str(event.id))
-    return replace(state, event_ids=tuple(ids))
+    return fold_states(empty_person(stream_id), apply_person, events)
 
 
 def apply_person(state: PersonState, event: RecordedEvent) -> PersonState:

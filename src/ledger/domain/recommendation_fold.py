@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from ledger.domain.recorded_event import RecordedEvent
-from ledger.domain.states import Assessment, RecommendationState
+from ledger.domain.states import Assessment, RecommendationState, fold_states
 from ledger.domain.statuses import ImplementationStatus
 
 
@@ -30,12 +30,7 @@ def empty_recommendation(stream_id: str) -> RecommendationState:
 
 def fold_recommendation(stream_id: str, events: Iterable[RecordedEvent]) -> RecommendationState:
     """Events must already be the counting ones, in fold order (see ``domain.counting``)."""
-    state = empty_recommendation(stream_id)
-    ids: list[str] = []
-    for event in events:
-        state = apply_recommendation(state, event)
-        ids.append(str(event.id))
-    return replace(state, event_ids=tuple(ids))
+    return fold_states(empty_recommendation(stream_id), apply_recommendation, events)
 
 
 def apply_recommendation(state: RecommendationState, event: RecordedEvent) -> RecommendationState:

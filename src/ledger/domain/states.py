@@ -3,10 +3,12 @@ and what the read model serves. Plain frozen data, JSON round-trippable for proj
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from ledger.domain.partial_date import PartialDate
+from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 
 
@@ -100,3 +102,17 @@ class RecommendationState:
     person_ids: tuple[str, ...] = ()
     #: ids of the events that count, in fold order: what produced this state
     event_ids: tuple[str, ...] = ()
+
+
+State = TypeVar("State", PersonState, RecommendationState)
+
+
+def fold_states(
+    state: State, apply: Callable[[State, RecordedEvent], State], events: Iterable[RecordedEvent]
+) -> State:
+    """Fold counting events (already in fold order) into ``state``, recording which did."""
+    ids: list[str] = []
+    for event in events:
+        state = apply(state, event)
+        ids.append(str(event.id))
+    return replace(state, event_ids=tuple(ids))

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from ledger.domain.counting import RETRACTION
 from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
 from ledger.domain.hash_chain import GENESIS, canonical_json, canonical_value, chain
 from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
@@ -39,7 +40,6 @@ from ledger.store.engine import write_transaction
 from ledger.store.tables import EventRow
 from ledger.store.types import JsonText
 
-RETRACTION = "EventRetracted"
 EVENTS = cast(Table, EventRow.__table__)
 
 

@@ -71,11 +71,9 @@ class TokenRow(Base):
 # --- projections (see ledger.projections): bitemporal state versions, rebuilt from events ---
 
 
-class PersonStateRow(Base):
-    """One version of a person's state, valid over [valid_from, valid_to) in valid time and
-    [recorded_from, recorded_to) in record time; sentinels stand for the open ends."""
-
-    __tablename__ = "person_states"
+class StateVersion:
+    """The columns every projection table shares: a state version's stream, visibility, its
+    intervals in valid and record time, and the state itself."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     stream_id: Mapped[str] = mapped_column(String(200))
@@ -85,11 +83,19 @@ class PersonStateRow(Base):
     recorded_from: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_to: Mapped[datetime] = mapped_column(UTCDateTime)
     event_count: Mapped[int] = mapped_column(Integer)
+    state: Mapped[Any] = mapped_column(JSON)
+
+
+class PersonStateRow(StateVersion, Base):
+    """One version of a person's state, valid over [valid_from, valid_to) in valid time and
+    [recorded_from, recorded_to) in record time; sentinels stand for the open ends."""
+
+    __tablename__ = "person_states"
+
     name: Mapped[str] = mapped_column(String(500))
     sort_name: Mapped[str] = mapped_column(String(500))
     search_text: Mapped[str] = mapped_column(Text)
     custody_status: Mapped[str] = mapped_column(String(20))
-    state: Mapped[Any] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_person_states_valid", "stream_id", "visibility", "valid_from", "recorded_from"),
@@ -100,24 +106,15 @@ class PersonStateRow(Base):
     )
 
 
-class RecommendationStateRow(Base):
+class RecommendationStateRow(StateVersion, Base):
     """One version of a recommendation's state; same intervals as ``PersonStateRow``."""
 
     __tablename__ = "recommendation_states"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    stream_id: Mapped[str] = mapped_column(String(200))
-    visibility: Mapped[str] = mapped_column(String(10))
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_to: Mapped[date] = mapped_column(Date)
-    recorded_from: Mapped[datetime] = mapped_column(UTCDateTime)
-    recorded_to: Mapped[datetime] = mapped_column(UTCDateTime)
-    event_count: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(200))
     search_text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(30))
     addressee: Mapped[str] = mapped_column(String(500))
-    state: Mapped[Any] = mapped_column(JSON)
 
     __table_args__ = (
         Index(
