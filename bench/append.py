@@ -25,7 +25,8 @@ from sqlalchemy import Engine, MetaData, Table, insert, text
 from ledger.config import Settings
 from ledger.container import build_ledger
 from ledger.domain.new_event import NewEvent, parse_new_event
-from ledger.store.event_store import EventStore, StreamBatch
+from ledger.service.commands import AppendEvents, StreamAppend
+from ledger.service.handlers import LedgerService
 from ledger.store.migrate import upgrade
 from ledger.store.tables import EventRow
 
@@ -49,18 +50,18 @@ def make_event(index: int) -> NewEvent:
     )
 
 
-def batches(total: int, streams: int) -> list[list[StreamBatch]]:
+def batches(total: int, streams: int) -> list[list[StreamAppend]]:
     """Calls of BATCH events each, spread evenly over the streams."""
     per_stream = max(1, total // streams)
     per_call = max(1, BATCH // per_stream)
-    calls: list[list[StreamBatch]] = []
+    calls: list[list[StreamAppend]] = []
     index = 0
     for first in range(0, streams, per_call):
         call = []
         for stream in range(first, min(first + per_call, streams)):
             events = tuple(make_event(index + i) for i in range(per_stream))
             index += per_stream
-            call.append(StreamBatch(f"person-bench-{stream}", events))
+            call.append(StreamAppend(f"person-bench-{stream}", events))
         calls.append(call)
     return calls
 
@@ -84,13 +85,13 @@ def fresh_url(postgres: str | None, folder: Path, name: str) -> tuple[str, Calla
     return f"{postgres}{separator}options=-csearch_path%3D{schema}", drop
 
 
-def run_store(url: str, calls: list[list[StreamBatch]], projections: bool) -> float:
+def run_store(url: str, calls: list[list[StreamAppend]], projections: bool) -> float:
     ledger = build_ledger(Settings(database_url=url))
     upgrade(ledger.engine)
-    store = ledger.store if projections else EventStore(ledger.engine)
+    service = ledger.service if projections else LedgerService(ledger.store)
     start = time.perf_counter()
     for call in calls:
-        store.append_batches(call, recorded_by="bench")
+        service.append_events(AppendEvents(tuple(call), "bench"))
     elapsed = time.perf_counter() - start
     ledger.close()
     return elapsed
@@ -106,7 +107,7 @@ def bare_table(engine: Engine) -> Table:
     return table
 
 
-def run_baseline(url: str, calls: list[list[StreamBatch]]) -> float:
+def run_baseline(url: str, calls: list[list[StreamAppend]]) -> float:
     ledger = build_ledger(Settings(database_url=url))
     table = bare_table(ledger.engine)
     now = datetime.now(UTC)

@@ -3,7 +3,7 @@ random (asOf, knownAt) points on a short and a very long stream, and naive repla
 
     .venv/bin/python bench/temporal.py --persons 1000 --events-per-person 100 --long-stream 10000
 
-The store is built fast by importing pre-hashed events (``EventStore.import_events``, no
+The store is built fast by importing pre-hashed events (``LedgerService.import_events``, no
 projection listener), then ``ledger rebuild`` runs in a child process so its peak RSS is its own.
 Histories are realistic rather than adversarial: each stream is recorded in batches of ten
 events, mostly in date order, one event in twenty back-dated by up to 60 days.
@@ -28,13 +28,15 @@ from uuid import UUID
 from ledger.config import Settings
 from ledger.container import build_ledger
 from ledger.domain.counting import counting_events
-from ledger.domain.hash_chain import GENESIS
+from ledger.domain.hash_chain import GENESIS, event_hash
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.person_fold import fold_person
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.time_point import TimePoint
+from ledger.service.commands import ImportEvents
+from ledger.service.handlers import LedgerService
 from ledger.store.engine import make_engine
-from ledger.store.event_store import EventStore, compute_hash
+from ledger.store.event_store import EventStore
 from ledger.store.migrate import upgrade
 
 SOURCES = ({"title": "bench"},)
@@ -78,6 +80,7 @@ def build(url: str, persons: int, per_person: int, long_stream: int, seed: int) 
     engine = make_engine(url)
     upgrade(engine)
     store = EventStore(engine)
+    service = LedgerService(store)
     rng = random.Random(seed)
     streams = [f"person-p{index:06d}" for index in range(persons - 1)] + ["person-long"]
     position, previous, instant = 0, GENESIS, EPOCH
@@ -104,15 +107,15 @@ def build(url: str, persons: int, per_person: int, long_stream: int, seed: int) 
                 hash="",
                 previous_hash=previous,
             )
-            digest = compute_hash(draft, previous)
+            digest = event_hash(draft, previous)
             chunk.append(
                 RecordedEvent(**{**{f: getattr(draft, f) for f in draft.__slots__}, "hash": digest})
             )
             previous = digest
             if len(chunk) >= 20000:
-                store.import_events(chunk)
+                service.import_events(ImportEvents(tuple(chunk)))
                 chunk = []
-    store.import_events(chunk)
+    service.import_events(ImportEvents(tuple(chunk)))
     elapsed = time.perf_counter() - started
     print(f"built {position:,} events in {elapsed:.1f}s ({position / elapsed:,.0f} events/s)")
     engine.dispose()

@@ -27,7 +27,7 @@ def seed(ledger: Ledger) -> None:
                 "restricted": restricted,
             }
         )
-        ledger.store.append("person-a", [event], recorded_by="alice")
+        ledger.service.append("person-a", [event], recorded_by="alice")
 
 
 def invoke(url: str, *args: str) -> Any:

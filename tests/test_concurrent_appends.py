@@ -40,10 +40,10 @@ def write(url: str, worker: int, appends: int) -> None:
             )
             if index % 4 == 0:
                 stream = f"person-shared-{index % SHARED_STREAMS}"
-                ledger.store.append(stream, [event], expected_version=None, recorded_by="w")
+                ledger.service.append(stream, [event], expected_version=None, recorded_by="w")
             else:
                 stream = f"person-w{worker}-{index % OWN_STREAMS}"
-                result = ledger.store.append(
+                result = ledger.service.append(
                     stream, [event], expected_version=versions.get(stream, 0), recorded_by="w"
                 )
                 versions[stream] = result.stream_version

@@ -57,15 +57,15 @@ def dataset(tmp_path: Path) -> Path:
 
 
 def test_loading_twice_stores_nothing_new(ledger: Ledger, dataset: Path) -> None:
-    first = load_dataset(ledger.store, dataset, recorded_by="t")
-    second = load_dataset(ledger.store, dataset, recorded_by="t")
+    first = load_dataset(ledger.service, dataset, recorded_by="t")
+    second = load_dataset(ledger.service, dataset, recorded_by="t")
     assert (first.events_read, first.events_stored) == (4, 4)
     assert second.events_stored == 0
     assert ledger.store.head().position == 4
 
 
 def test_sources_are_resolved_from_the_source_list(ledger: Ledger, dataset: Path) -> None:
-    load_dataset(ledger.store, dataset, recorded_by="t")
+    load_dataset(ledger.service, dataset, recorded_by="t")
     event = ledger.store.read_stream("person-alpha")[1]
     assert event.sources == (
         {"title": "The report", "publisher": "Open Dialogue Foundation", "published": "2020-02"},
@@ -77,7 +77,7 @@ def test_a_bad_file_is_named_with_its_line_event_and_field_and_nothing_is_stored
 ) -> None:
     bad = write_stream(dataset, "gamma", person("gamma", term='"five years"'))
     with pytest.raises(DatasetError) as refused:
-        load_dataset(ledger.store, dataset, recorded_by="t")
+        load_dataset(ledger.service, dataset, recorded_by="t")
     message = str(refused.value)
     assert f"{bad}:7" in message  # the line where event #2 begins
     assert "event #2" in message
@@ -110,10 +110,10 @@ def test_an_edited_event_is_refused_rather_than_silently_changed(
 ) -> None:
     event_id = str(uuid.uuid4())
     write_stream(dataset, "gamma", person("gamma", event_id=event_id))
-    load_dataset(ledger.store, dataset, recorded_by="t")
+    load_dataset(ledger.service, dataset, recorded_by="t")
     write_stream(dataset, "gamma", person("gamma", term="72", event_id=event_id))
     with pytest.raises(IdConflict, match=event_id):
-        load_dataset(ledger.store, dataset, recorded_by="t")
+        load_dataset(ledger.service, dataset, recorded_by="t")
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(

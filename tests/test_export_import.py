@@ -18,12 +18,12 @@ from conftest import bearer, make_ledger
 from ledger.app import create_app
 from ledger.cli.main import app as cli
 from ledger.container import Ledger
-from ledger.domain.hash_chain import GENESIS
+from ledger.domain.hash_chain import GENESIS, event_hash
 from ledger.domain.new_event import parse_new_event
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
 from ledger.security.roles import Role
-from ledger.store.event_store import compute_hash
+from ledger.service.commands import ImportEvents
 from ledger.store.tables import Base
 from ledger.store.verification import verify_chain
 
@@ -47,7 +47,7 @@ def old_profile() -> RecordedEvent:
         hash="",
         previous_hash=GENESIS,
     )
-    return RecordedEvent(**{**_fields(draft), "hash": compute_hash(draft, GENESIS)})
+    return RecordedEvent(**{**_fields(draft), "hash": event_hash(draft, GENESIS)})
 
 
 def _fields(event: RecordedEvent) -> dict[str, Any]:
@@ -56,7 +56,7 @@ def _fields(event: RecordedEvent) -> dict[str, Any]:
 
 def populate(ledger: Ledger) -> None:
     """Old and new schema versions, several streams, a restricted event, a retraction."""
-    ledger.store.import_events([old_profile()])
+    ledger.service.import_events(ImportEvents((old_profile(),)))
 
     def event(kind: str, on: str, **extra: Any) -> Any:
         return parse_new_event(
@@ -69,13 +69,13 @@ def populate(ledger: Ledger) -> None:
             }
         )
 
-    first = ledger.store.append(
+    first = ledger.service.append(
         "person-old", [event("PRE_TRIAL_DETENTION", "2019-12")], recorded_by="alice"
     )
-    ledger.store.append(
+    ledger.service.append(
         "person-b", [event("HOUSE_ARREST", "2020", restricted=True)], recorded_by="bob"
     )
-    ledger.store.retract(
+    ledger.service.retract(
         first.events[0].id, "wrong date", [Source(title="Correction")], recorded_by="alice"
     )
 

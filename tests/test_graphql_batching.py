@@ -16,7 +16,7 @@ from ledger.container import Ledger
 from ledger.domain.new_event import NewEvent
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.source import Source
-from ledger.store.event_store import StreamBatch
+from ledger.service.commands import AppendEvents, StreamAppend
 
 PERSONS = 120
 SOURCE = (Source(title="synthetic fixture"),)
@@ -31,11 +31,11 @@ PAGE = """query($n: Int) { persons(first: $n, asOf: "2021-01-01") { totalCount e
 } } } }"""
 
 
-def _person(index: int) -> StreamBatch:
+def _person(index: int) -> StreamAppend:
     def dated(type_: str, day: str, data: dict[str, Any]) -> NewEvent:
         return NewEvent(type_, data, SOURCE, PartialDate.parse(day))
 
-    return StreamBatch(
+    return StreamAppend(
         f"person-synthetic-{index:03d}",
         (
             NewEvent("PersonProfiled", {"name": f"Synthetic Person {index:03d}"}, SOURCE),
@@ -46,7 +46,7 @@ def _person(index: int) -> StreamBatch:
     )
 
 
-def _recommendation(index: int, person_ids: list[str]) -> StreamBatch:
+def _recommendation(index: int, person_ids: list[str]) -> StreamAppend:
     issued = {
         "code": f"SYN-{index:02d}",
         "text": "Release them",
@@ -56,7 +56,7 @@ def _recommendation(index: int, person_ids: list[str]) -> StreamBatch:
         "personIds": person_ids,
     }
     assessed = {"status": "NOT_IMPLEMENTED", "wording": "not done", "assessor": "NGO"}
-    return StreamBatch(
+    return StreamAppend(
         f"recommendation-syn-{index:02d}",
         (
             NewEvent("RecommendationIssued", issued, SOURCE, PartialDate.parse("2019-03-14")),
@@ -73,7 +73,7 @@ def synthetic(request: pytest.FixtureRequest, fresh_database_url: Any) -> Iterat
     batches = [_person(i) for i in range(PERSONS)]
     ids = [b.stream_id for b in batches]
     batches += [_recommendation(i, ids[i * 12 : i * 12 + 14]) for i in range(PERSONS // 12)]
-    ledger.store.append_batches(batches, recorded_by="fixture")
+    ledger.service.append_events(AppendEvents(tuple(batches), recorded_by="fixture"))
     yield ledger
     ledger.close()
 

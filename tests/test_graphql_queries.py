@@ -25,7 +25,7 @@ REPORT_DATE = "2020-02-17"
 def loaded(request: pytest.FixtureRequest, fresh_database_url: Any) -> Iterator[TestClient]:
     """One database per backend with the report loaded: read-only tests share it."""
     ledger = make_ledger(fresh_database_url(request.param))
-    load_dataset(ledger.store, EVENTS, recorded_by="test")
+    load_dataset(ledger.service, EVENTS, recorded_by="test")
     with TestClient(create_app(ledger=ledger)) as client:
         yield client
     ledger.close()

@@ -23,6 +23,7 @@ from ledger.domain.person_fold import fold_person
 from ledger.domain.recommendation_fold import fold_recommendation
 from ledger.domain.source import Source
 from ledger.domain.time_point import TimePoint
+from ledger.domain.visibility import Visibility
 from ledger.projections.rebuild import rebuild, verify_projections
 
 SOURCES = (Source(title="oracle"),)
@@ -212,7 +213,7 @@ class Clock:
 def oracle_ledger(database_url: str) -> Iterator[tuple[Ledger, Clock]]:
     ledger = make_ledger(database_url)
     clock = Clock()
-    ledger.store.clock = clock
+    ledger.service.clock = clock
     yield ledger, clock
     ledger.close()
 
@@ -224,7 +225,7 @@ def _play(ledger: Ledger, clock: Clock, prefix: str, history: list[Any]) -> list
             clock.tick()
         if isinstance(operation, Append):
             stream = f"{operation.stream.split('-')[0]}-{prefix}{operation.stream.split('-')[1]}"
-            result = ledger.store.append(stream, operation.events, recorded_by="oracle")
+            result = ledger.service.append(stream, operation.events, recorded_by="oracle")
             instants.append(result.events[0].recorded_at)
         else:
             stored = ledger.store.query()
@@ -238,7 +239,7 @@ def _play(ledger: Ledger, clock: Clock, prefix: str, history: list[Any]) -> list
             ]
             if candidates:
                 target = candidates[operation.choice % len(candidates)]
-                ledger.store.retract(target.id, "mistaken", SOURCES, recorded_by="oracle")
+                ledger.service.retract(target.id, "mistaken", SOURCES, recorded_by="oracle")
                 instants.append(clock.now)
     return instants
 
@@ -274,18 +275,18 @@ def test_indexed_projection_answers_what_a_naive_fold_of_counting_events_answers
     }
     stored = {stream: ledger.store.read_stream(stream) for stream in streams}
     model = ledger.read_model
-    for known_at, as_of, full in itertools.product(
-        _knowledge_points(instants, picks), days, (False, True)
+    for known_at, as_of, visibility in itertools.product(
+        _knowledge_points(instants, picks), days, Visibility
     ):
         at = TimePoint(as_of, known_at)
         for stream, fold in streams.items():
-            counting = counting_events(stored[stream], as_of, known_at, full=full)
+            counting = counting_events(stored[stream], as_of, known_at, visibility)
             expected = fold(stream, counting) if counting else None
             if stream.startswith("person-"):
-                found: Any = model.person(stream, at, full=full)
+                found: Any = model.person(stream, at, visibility=visibility)
             else:
-                found = model.recommendation(stream, at, full=full)
-            assert found == expected, (stream, at, full)
+                found = model.recommendation(stream, at, visibility=visibility)
+            assert found == expected, (stream, at, visibility)
         expected_events = counting_events(stored[f"person-{prefix}a"], as_of, known_at)
         assert model.stream_events(f"person-{prefix}a", at) == expected_events
     assert verify_projections(ledger.engine).ok
@@ -301,7 +302,7 @@ def test_a_rebuild_stores_the_rows_the_appends_stored(
         NewEvent("PersonSentenced", {"kind": "IMPRISONMENT"}, SOURCES, PartialDate(2016, 3)),
     ]
     for event in events:
-        ledger.store.append("person-a", [event], recorded_by="oracle")
+        ledger.service.append("person-a", [event], recorded_by="oracle")
         clock.tick()
     before = verify_projections(ledger.engine)
     assert before.ok

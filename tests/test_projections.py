@@ -13,6 +13,7 @@ from ledger.domain.new_event import NewEvent
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.source import Source
 from ledger.domain.time_point import TimePoint
+from ledger.domain.visibility import Visibility
 from ledger.projections.timeline import OPEN_END
 from ledger.store.tables import PersonStateRow
 
@@ -43,7 +44,7 @@ def rows_of(ledger: Ledger, stream_id: str) -> list[tuple[object, ...]]:
 
 
 def test_a_reader_sees_its_own_write(ledger: Ledger) -> None:
-    ledger.store.append(
+    ledger.service.append(
         "person-a", [NewEvent("PersonProfiled", {"name": "A"}, SOURCES)], recorded_by="t"
     )
     state = ledger.read_model.person("person-a", TimePoint())
@@ -51,12 +52,12 @@ def test_a_reader_sees_its_own_write(ledger: Ledger) -> None:
 
 
 def test_a_failed_append_leaves_no_projection_change(ledger: Ledger) -> None:
-    ledger.store.append(
+    ledger.service.append(
         "person-a", [NewEvent("PersonProfiled", {"name": "A"}, SOURCES)], recorded_by="t"
     )
     before = rows_of(ledger, "person-a")
     with pytest.raises(Exception, match="version"):
-        ledger.store.append(
+        ledger.service.append(
             "person-a",
             [NewEvent("PersonProfiled", {"name": "B"}, SOURCES)],
             expected_version=0,
@@ -66,12 +67,12 @@ def test_a_failed_append_leaves_no_projection_change(ledger: Ledger) -> None:
 
 
 def test_each_state_version_is_a_row_over_valid_and_record_time(ledger: Ledger) -> None:
-    ledger.store.clock = lambda: START
-    ledger.store.append(
+    ledger.service.clock = lambda: START
+    ledger.service.append(
         "person-a", [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019")], recorded_by="t"
     )
-    ledger.store.clock = lambda: START + timedelta(days=1)
-    ledger.store.append(
+    ledger.service.clock = lambda: START + timedelta(days=1)
+    ledger.service.append(
         "person-a", [dated("CustodyObserved", {"status": "FREE"}, "2021")], recorded_by="t"
     )
     full = [row for row in rows_of(ledger, "person-a") if row[0] == "full"]
@@ -86,22 +87,22 @@ def test_each_state_version_is_a_row_over_valid_and_record_time(ledger: Ledger) 
 
 
 def test_a_back_dated_event_refolds_only_its_own_stream(ledger: Ledger) -> None:
-    ledger.store.clock = lambda: START
+    ledger.service.clock = lambda: START
     for stream in ("person-a", "person-b"):
-        ledger.store.append(
+        ledger.service.append(
             stream, [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019")], recorded_by="t"
         )
     untouched = rows_of(ledger, "person-b")
-    ledger.store.clock = lambda: START + timedelta(days=1)
-    ledger.store.append(
+    ledger.service.clock = lambda: START + timedelta(days=1)
+    ledger.service.append(
         "person-a", [dated("PersonCharged", {"article": "174"}, "2015")], recorded_by="t"
     )
     assert rows_of(ledger, "person-b") == untouched
 
 
 def test_rows_before_the_back_dated_day_stay_as_they_were(ledger: Ledger) -> None:
-    ledger.store.clock = lambda: START
-    ledger.store.append(
+    ledger.service.clock = lambda: START
+    ledger.service.append(
         "person-a",
         [
             dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2015"),
@@ -109,8 +110,8 @@ def test_rows_before_the_back_dated_day_stay_as_they_were(ledger: Ledger) -> Non
         ],
         recorded_by="t",
     )
-    ledger.store.clock = lambda: START + timedelta(days=1)
-    ledger.store.append(
+    ledger.service.clock = lambda: START + timedelta(days=1)
+    ledger.service.append(
         "person-a", [dated("PersonCharged", {"article": "174"}, "2016")], recorded_by="t"
     )
     full = [row for row in rows_of(ledger, "person-a") if row[0] == "full"]
@@ -119,7 +120,7 @@ def test_rows_before_the_back_dated_day_stay_as_they_were(ledger: Ledger) -> Non
 
 
 def test_a_restricted_event_contributes_nothing_to_the_public_state(ledger: Ledger) -> None:
-    ledger.store.append(
+    ledger.service.append(
         "person-a",
         [
             NewEvent("PersonProfiled", {"name": "A"}, SOURCES),
@@ -134,7 +135,7 @@ def test_a_restricted_event_contributes_nothing_to_the_public_state(ledger: Ledg
         recorded_by="t",
     )
     public = ledger.read_model.person("person-a", TimePoint())
-    full = ledger.read_model.person("person-a", TimePoint(), full=True)
+    full = ledger.read_model.person("person-a", TimePoint(), visibility=Visibility.FULL)
     assert public is not None and full is not None
     assert (public.custody_status.value, public.custody_since, public.charges) == (
         "UNKNOWN",
@@ -148,21 +149,21 @@ def test_a_restricted_event_contributes_nothing_to_the_public_state(ledger: Ledg
 
 
 def test_a_stream_of_only_restricted_events_does_not_exist_for_the_public(ledger: Ledger) -> None:
-    ledger.store.append(
+    ledger.service.append(
         "person-a",
         [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019", restricted=True)],
         recorded_by="t",
     )
     assert ledger.read_model.person("person-a", TimePoint()) is None
-    assert ledger.read_model.person("person-a", TimePoint(), full=True) is not None
+    assert ledger.read_model.person("person-a", TimePoint(), visibility=Visibility.FULL) is not None
 
 
 def test_appends_at_the_same_instant_give_one_version(ledger: Ledger) -> None:
-    ledger.store.clock = lambda: START
-    ledger.store.append(
+    ledger.service.clock = lambda: START
+    ledger.service.append(
         "person-a", [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019")], recorded_by="t"
     )
-    ledger.store.append(
+    ledger.service.append(
         "person-a", [dated("PersonCharged", {"article": "1"}, "2020")], recorded_by="t"
     )
     with ledger.engine.connect() as connection:
@@ -173,7 +174,7 @@ def test_appends_at_the_same_instant_give_one_version(ledger: Ledger) -> None:
 
 
 def test_projection_rows_are_not_append_only(ledger: Ledger) -> None:
-    ledger.store.append(
+    ledger.service.append(
         "person-a", [NewEvent("PersonProfiled", {"name": "A"}, SOURCES)], recorded_by="t"
     )
     with ledger.engine.begin() as connection:

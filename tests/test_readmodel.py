@@ -29,9 +29,9 @@ def profile(name: str, *aliases: str) -> NewEvent:
 
 @pytest.fixture
 def filled(ledger: Ledger) -> Ledger:
-    ledger.store.clock = lambda: START
-    store = ledger.store
-    store.append(
+    ledger.service.clock = lambda: START
+    service = ledger.service
+    service.append(
         "person-bokayev",
         [
             profile("Maks Bokayev", "Макс Бокаев"),
@@ -39,17 +39,17 @@ def filled(ledger: Ledger) -> Ledger:
         ],
         recorded_by="t",
     )
-    store.append(
+    service.append(
         "person-ayan",
         [profile("Talgat Ayan"), dated("PersonSentenced", {"kind": "SUSPENDED"}, "2016-11")],
         recorded_by="t",
     )
-    store.append("person-zh", [profile("Žanna Ölmez")], recorded_by="t")
+    service.append("person-zh", [profile("Žanna Ölmez")], recorded_by="t")
     for code, addressee, persons in [
         ("EP-1", "Kazakhstan", ["person-bokayev", "person-ayan"]),
         ("EP-2", "EU Delegation", ["person-ayan"]),
     ]:
-        store.append(
+        service.append(
             f"recommendation-{code.lower()}",
             [
                 dated(
@@ -67,8 +67,8 @@ def filled(ledger: Ledger) -> Ledger:
             ],
             recorded_by="t",
         )
-    ledger.store.clock = lambda: START + timedelta(days=1)
-    store.append(
+    ledger.service.clock = lambda: START + timedelta(days=1)
+    service.append(
         "recommendation-ep-1",
         [
             dated(
@@ -167,9 +167,9 @@ def test_batch_lookup_returns_the_states_that_exist(filled: Ledger) -> None:
 
 def test_the_diff_names_the_events_that_started_and_stopped_counting(filled: Ledger) -> None:
     target = filled.store.read_stream("person-bokayev")[1]
-    filled.store.clock = lambda: START + timedelta(days=2)
-    filled.store.retract(target.id, "wrong", SOURCES, recorded_by="t")
-    filled.store.append(
+    filled.service.clock = lambda: START + timedelta(days=2)
+    filled.service.retract(target.id, "wrong", SOURCES, recorded_by="t")
+    filled.service.append(
         "person-bokayev", [dated("CustodyObserved", {"status": "FREE"}, "2021")], recorded_by="t"
     )
     diff = filled.read_model.diff(

@@ -18,7 +18,7 @@ ROWS = PersonStateRow.__table__
 
 
 def loaded(ledger: Ledger) -> Ledger:
-    load_dataset(ledger.store, EVENTS, recorded_by="test")
+    load_dataset(ledger.service, EVENTS, recorded_by="test")
     return ledger
 
 

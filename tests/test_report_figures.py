@@ -30,7 +30,7 @@ def report(
     request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
 ) -> Iterator[Ledger]:
     ledger = make_ledger(fresh_database_url(request.param))
-    load_dataset(ledger.store, EVENTS, recorded_by="test")
+    load_dataset(ledger.service, EVENTS, recorded_by="test")
     yield ledger
     ledger.close()
 

@@ -26,7 +26,7 @@ def detained() -> NewEvent:
 
 def test_pages_follow_the_cursor(client: TestClient, ledger: Ledger) -> None:
     for index in range(5):
-        ledger.store.append(f"person-{index % 2}", [detained()], recorded_by="t")
+        ledger.service.append(f"person-{index % 2}", [detained()], recorded_by="t")
     first = client.get("/v1/events", params={"limit": 2}).json()
     assert [e["position"] for e in first["events"]] == [1, 2] and first["next"] == 2
     second = client.get("/v1/events", params={"after": first["next"], "limit": 2}).json()
@@ -63,7 +63,7 @@ def test_a_polling_consumer_sees_every_event_once_in_order_while_writers_append(
         try:
             for index in range(appends):
                 stream = "person-shared" if index % 3 == 0 else f"person-w{worker}-{index % 5}"
-                own.store.append(stream, [detained()], recorded_by=f"w{worker}")
+                own.service.append(stream, [detained()], recorded_by=f"w{worker}")
         except BaseException as exc:  # reported by the main thread
             failures.append(exc)
         finally:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from ledger.container import Ledger
 from ledger.domain.new_event import parse_new_event
-from ledger.rest import transfer
+from ledger.service import transfer
 
 
 def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def test_export_reads_the_log_in_bounded_pages(
         {"type": "PersonProfiled", "data": {"name": "A"}, "sources": [{"title": "t"}]}
     )
     for index in range(5):
-        ledger.store.append(f"person-{index}", [event], recorded_by="t")
+        ledger.service.append(f"person-{index}", [event], recorded_by="t")
     limits: list[int] = []
     original = ledger.store.read_feed
 

@@ -23,19 +23,19 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def sentence(ledger: Ledger) -> RecordedEvent:
-    ledger.store.clock = lambda: START
+    ledger.service.clock = lambda: START
     detained = NewEvent(
         "PersonDetained", {"kind": "PRE_TRIAL_DETENTION"}, SOURCES, PartialDate.parse("2019-01")
     )
     sentenced = NewEvent(
         "PersonSentenced", {"kind": "IMPRISONMENT"}, SOURCES, PartialDate.parse("2019-06")
     )
-    return ledger.store.append("person-a", [detained, sentenced], recorded_by="t").events[1]
+    return ledger.service.append("person-a", [detained, sentenced], recorded_by="t").events[1]
 
 
 def retract_later(ledger: Ledger, event: RecordedEvent) -> RecordedEvent:
-    ledger.store.clock = lambda: START + timedelta(hours=1)
-    return ledger.store.retract(event.id, "wrong person", SOURCES, recorded_by="t")
+    ledger.service.clock = lambda: START + timedelta(hours=1)
+    return ledger.service.retract(event.id, "wrong person", SOURCES, recorded_by="t")
 
 
 def custody(ledger: Ledger, known_at: datetime | None = None) -> CustodyStatus:
@@ -90,7 +90,7 @@ def test_retracting_a_retraction_is_refused(ledger: Ledger) -> None:
 
 def test_retracting_an_unknown_event_is_refused(ledger: Ledger) -> None:
     with pytest.raises(NotFound, match="no event"):
-        ledger.store.retract(uuid4(), "nothing", SOURCES, recorded_by="t")
+        ledger.service.retract(uuid4(), "nothing", SOURCES, recorded_by="t")
 
 
 def test_a_correction_is_a_retraction_plus_a_new_event(ledger: Ledger) -> None:
@@ -99,13 +99,13 @@ def test_a_correction_is_a_retraction_plus_a_new_event(ledger: Ledger) -> None:
     corrected = NewEvent(
         "PersonSentenced", {"kind": "SUSPENDED"}, SOURCES, PartialDate.parse("2019-06")
     )
-    ledger.store.append("person-a", [corrected], recorded_by="t")
+    ledger.service.append("person-a", [corrected], recorded_by="t")
     assert custody(ledger) is CustodyStatus.RESTRICTED
 
 
 def test_an_event_retracted_in_the_same_append_never_counts(ledger: Ledger) -> None:
     mistaken = uuid4()
-    ledger.store.append(
+    ledger.service.append(
         "person-a",
         [
             NewEvent(
@@ -143,6 +143,6 @@ def test_a_retraction_cannot_be_retracted_in_the_call_that_appends_it(ledger: Le
         NewEvent("EventRetracted", {"eventId": str(retraction), "reason": "undo"}, SOURCES),
     ]
     with pytest.raises(ValidationError, match="a retraction cannot be retracted") as refused:
-        ledger.store.append("person-a", events, recorded_by="t")
+        ledger.service.append("person-a", events, recorded_by="t")
     assert refused.value.field == ["events", "2", "data", "eventId"]
     assert ledger.store.head().position == 0

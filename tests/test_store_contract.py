@@ -15,7 +15,9 @@ from ledger.container import Ledger
 from ledger.domain.errors import IdConflict, UnknownEventType, ValidationError, VersionConflict
 from ledger.domain.hash_chain import GENESIS
 from ledger.domain.new_event import NewEvent, parse_new_event
-from ledger.store.event_store import EventFilter, EventStore, StreamBatch
+from ledger.service.commands import AppendEvents, StreamAppend
+from ledger.service.handlers import LedgerService
+from ledger.store.event_store import EventFilter
 from ledger.store.migrate import drift
 from ledger.store.verification import verify_chain
 
@@ -45,8 +47,8 @@ def sentenced(term: object) -> NewEvent:
 
 def test_append_assigns_positions_versions_and_server_record_time(ledger: Ledger) -> None:
     before = datetime.now(UTC)
-    first = ledger.store.append("person-a", [detained(), detained("2020")], recorded_by="t")
-    second = ledger.store.append("person-b", [detained()], recorded_by="t")
+    first = ledger.service.append("person-a", [detained(), detained("2020")], recorded_by="t")
+    second = ledger.service.append("person-b", [detained()], recorded_by="t")
     assert [e.position for e in first.events + second.events] == [1, 2, 3]
     assert [e.version for e in first.events] == [1, 2]
     assert second.events[0].version == 1
@@ -55,7 +57,7 @@ def test_append_assigns_positions_versions_and_server_record_time(ledger: Ledger
 
 
 def test_events_are_hash_chained_from_genesis(ledger: Ledger) -> None:
-    events = ledger.store.append("person-a", [detained(), detained()], recorded_by="t").events
+    events = ledger.service.append("person-a", [detained(), detained()], recorded_by="t").events
     assert events[0].previous_hash == GENESIS
     assert events[1].previous_hash == events[0].hash
     assert verify_chain(ledger.store).ok
@@ -64,17 +66,17 @@ def test_events_are_hash_chained_from_genesis(ledger: Ledger) -> None:
 def test_expected_version_mismatch_stores_nothing_and_is_a_version_conflict(
     ledger: Ledger,
 ) -> None:
-    ledger.store.append("person-a", [detained()], recorded_by="t")
+    ledger.service.append("person-a", [detained()], recorded_by="t")
     with pytest.raises(VersionConflict) as conflict:
-        ledger.store.append("person-a", [detained()], expected_version=0, recorded_by="t")
+        ledger.service.append("person-a", [detained()], expected_version=0, recorded_by="t")
     assert conflict.value.field == ["expectedVersion"]
     assert ledger.store.stream_version("person-a") == 1
     assert ledger.store.head().position == 1
 
 
 def test_matching_expected_version_appends(ledger: Ledger) -> None:
-    ledger.store.append("person-a", [detained()], expected_version=0, recorded_by="t")
-    result = ledger.store.append("person-a", [detained()], expected_version=1, recorded_by="t")
+    ledger.service.append("person-a", [detained()], expected_version=0, recorded_by="t")
+    result = ledger.service.append("person-a", [detained()], expected_version=1, recorded_by="t")
     assert result.stream_version == 2
 
 
@@ -82,8 +84,8 @@ def test_appending_the_same_event_id_again_is_a_no_op_returning_the_stored_event
     ledger: Ledger,
 ) -> None:
     event_id = uuid.uuid4()
-    first = ledger.store.append("person-a", [detained(event_id=event_id)], recorded_by="t")
-    again = ledger.store.append(
+    first = ledger.service.append("person-a", [detained(event_id=event_id)], recorded_by="t")
+    again = ledger.service.append(
         "person-a", [detained(event_id=event_id)], expected_version=0, recorded_by="other"
     )
     assert again.events == first.events
@@ -92,17 +94,17 @@ def test_appending_the_same_event_id_again_is_a_no_op_returning_the_stored_event
 
 def test_the_same_event_id_with_other_content_is_refused(ledger: Ledger) -> None:
     event_id = uuid.uuid4()
-    ledger.store.append("person-a", [detained(event_id=event_id)], recorded_by="t")
+    ledger.service.append("person-a", [detained(event_id=event_id)], recorded_by="t")
     with pytest.raises(IdConflict) as conflict:
-        ledger.store.append("person-a", [detained("2018", event_id)], recorded_by="t")
+        ledger.service.append("person-a", [detained("2018", event_id)], recorded_by="t")
     assert conflict.value.field == ["events", "0", "id"]
     assert ledger.store.head().position == 1
 
 
 def test_one_bad_event_refuses_the_whole_call_naming_its_field(ledger: Ledger) -> None:
-    ledger.store.append("person-a", [detained()], recorded_by="t")
+    ledger.service.append("person-a", [detained()], recorded_by="t")
     with pytest.raises(ValidationError) as refused:
-        ledger.store.append("person-a", [detained(), sentenced("x")], recorded_by="t")
+        ledger.service.append("person-a", [detained(), sentenced("x")], recorded_by="t")
     assert refused.value.field == ["events", "1", "data", "termMonths"]
     assert ledger.store.stream_version("person-a") == 1
     assert ledger.store.head().position == 1
@@ -111,47 +113,51 @@ def test_one_bad_event_refuses_the_whole_call_naming_its_field(ledger: Ledger) -
 def test_an_unknown_type_stores_nothing(ledger: Ledger) -> None:
     bad = parse_new_event({"type": "Nope", "data": {}, "sources": [{"title": "x"}]})
     with pytest.raises(UnknownEventType) as refused:
-        ledger.store.append("person-a", [detained(), bad], recorded_by="t")
+        ledger.service.append("person-a", [detained(), bad], recorded_by="t")
     assert refused.value.field == ["events", "1", "type"]
     assert ledger.store.head().position == 0
 
 
 def test_batches_over_several_streams_are_all_or_nothing(ledger: Ledger) -> None:
     with pytest.raises(ValidationError):
-        ledger.store.append_batches(
-            [
-                StreamBatch("person-a", (detained(),)),
-                StreamBatch("person-b", (sentenced(-1),)),
-            ],
-            recorded_by="t",
+        ledger.service.append_events(
+            AppendEvents(
+                (
+                    StreamAppend("person-a", (detained(),)),
+                    StreamAppend("person-b", (sentenced(-1),)),
+                ),
+                recorded_by="t",
+            )
         )
     assert ledger.store.head().position == 0
 
 
 def test_a_conflict_in_a_later_batch_rolls_back_the_earlier_ones(ledger: Ledger) -> None:
     with pytest.raises(VersionConflict):
-        ledger.store.append_batches(
-            [
-                StreamBatch("person-a", (detained(),)),
-                StreamBatch("person-b", (detained(),), expected_version=3),
-            ],
-            recorded_by="t",
+        ledger.service.append_events(
+            AppendEvents(
+                (
+                    StreamAppend("person-a", (detained(),)),
+                    StreamAppend("person-b", (detained(),), expected_version=3),
+                ),
+                recorded_by="t",
+            )
         )
     assert ledger.store.head().position == 0
 
 
 def test_the_feed_reads_after_a_position_with_a_limit(ledger: Ledger) -> None:
     for stream in ("person-a", "person-b", "person-c"):
-        ledger.store.append(stream, [detained(), detained()], recorded_by="t")
+        ledger.service.append(stream, [detained(), detained()], recorded_by="t")
     page = ledger.store.read_feed(after=2, limit=3)
     assert [e.position for e in page] == [3, 4, 5]
     assert [e.stream_id for e in ledger.store.read_stream("person-b")] == ["person-b"] * 2
 
 
 def test_query_by_type_occurred_range_and_record_time(ledger: Ledger) -> None:
-    ledger.store.append("person-a", [detained("2016-05-17"), detained("2019")], recorded_by="t")
+    ledger.service.append("person-a", [detained("2016-05-17"), detained("2019")], recorded_by="t")
     middle = ledger.store.head()
-    ledger.store.append("person-a", [sentenced(60)], recorded_by="t")
+    ledger.service.append("person-a", [sentenced(60)], recorded_by="t")
     assert len(ledger.store.query(EventFilter(types=["PersonSentenced"]))) == 1
     in_2019 = ledger.store.query(
         EventFilter(occurred_from=date(2019, 6, 1), occurred_to=date(2019, 6, 30))
@@ -167,9 +173,9 @@ def test_query_by_type_occurred_range_and_record_time(ledger: Ledger) -> None:
 
 def test_record_time_never_runs_backwards_along_positions(ledger: Ledger) -> None:
     times = iter([datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)])
-    store = EventStore(ledger.engine, clock=lambda: next(times))
-    first = store.append("person-a", [detained()], recorded_by="t").events[0]
-    second = store.append("person-a", [detained()], recorded_by="t").events[0]
+    service = LedgerService(ledger.store, clock=lambda: next(times))
+    first = service.append("person-a", [detained()], recorded_by="t").events[0]
+    second = service.append("person-a", [detained()], recorded_by="t").events[0]
     assert second.recorded_at >= first.recorded_at
 
 
@@ -181,20 +187,20 @@ def test_a_restricted_event_keeps_its_flag(ledger: Ledger) -> None:
         "sources": [{"title": "x"}],
         "restricted": True,
     }
-    stored = ledger.store.append("person-a", [parse_new_event(raw)], recorded_by="t").events[0]
+    stored = ledger.service.append("person-a", [parse_new_event(raw)], recorded_by="t").events[0]
     assert ledger.store.get(stored.id) == stored
     assert stored.restricted
 
 
 def test_the_database_refuses_update_of_an_event(ledger: Ledger) -> None:
-    ledger.store.append("person-a", [detained()], recorded_by="t")
+    ledger.service.append("person-a", [detained()], recorded_by="t")
     with pytest.raises(DBAPIError, match="append-only"), ledger.engine.begin() as connection:
         connection.execute(text("UPDATE events SET recorded_by = 'mallory'"))
     assert ledger.store.read_stream("person-a")[0].recorded_by == "t"
 
 
 def test_the_database_refuses_delete_of_an_event(ledger: Ledger) -> None:
-    ledger.store.append("person-a", [detained()], recorded_by="t")
+    ledger.service.append("person-a", [detained()], recorded_by="t")
     with pytest.raises(DBAPIError, match="append-only"), ledger.engine.begin() as connection:
         connection.execute(text("DELETE FROM events"))
     assert ledger.store.head().position == 1
@@ -210,7 +216,7 @@ def _drop_guards(ledger: Ledger) -> None:
 
 def test_verify_names_the_first_position_whose_row_was_changed(ledger: Ledger) -> None:
     for _ in range(3):
-        ledger.store.append("person-a", [detained()], recorded_by="t")
+        ledger.service.append("person-a", [detained()], recorded_by="t")
     _drop_guards(ledger)
     with ledger.engine.begin() as connection:
         connection.execute(text("UPDATE events SET recorded_by = 'mallory' WHERE position = 2"))
@@ -227,7 +233,7 @@ def test_ledger_verify_exits_non_zero_naming_the_first_bad_position(
     ledger: Ledger, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for _ in range(3):
-        ledger.store.append("person-a", [detained()], recorded_by="t")
+        ledger.service.append("person-a", [detained()], recorded_by="t")
     monkeypatch.setenv("LEDGER_DATABASE_URL", ledger.engine.url.render_as_string(False))
     runner = CliRunner()
     assert runner.invoke(app, ["verify"]).exit_code == 0

@@ -20,7 +20,7 @@ def dated(type_name: str, data: dict[str, object], on: str) -> NewEvent:
 
 
 def at_day(ledger: Ledger, day: int) -> None:
-    ledger.store.clock = lambda: START + timedelta(days=day)
+    ledger.service.clock = lambda: START + timedelta(days=day)
 
 
 def status(ledger: Ledger, as_of: str, known_at: datetime | None = None) -> CustodyStatus | None:
@@ -29,7 +29,7 @@ def status(ledger: Ledger, as_of: str, known_at: datetime | None = None) -> Cust
 
 
 def test_an_event_dated_by_year_counts_only_from_the_last_day_of_that_year(ledger: Ledger) -> None:
-    ledger.store.append(
+    ledger.service.append(
         "person-a", [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019")], recorded_by="t"
     )
     assert status(ledger, "2019-06-30") is None
@@ -37,7 +37,7 @@ def test_an_event_dated_by_year_counts_only_from_the_last_day_of_that_year(ledge
 
 
 def test_an_event_dated_by_month_counts_from_the_last_day_of_that_month(ledger: Ledger) -> None:
-    ledger.store.append(
+    ledger.service.append(
         "person-a", [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019-02")], recorded_by="t"
     )
     assert status(ledger, "2019-02-27") is None
@@ -45,7 +45,7 @@ def test_an_event_dated_by_month_counts_from_the_last_day_of_that_month(ledger: 
 
 
 def test_an_undated_fact_counts_at_every_date(ledger: Ledger) -> None:
-    ledger.store.append(
+    ledger.service.append(
         "person-a", [NewEvent("PersonProfiled", {"name": "A"}, SOURCES)], recorded_by="t"
     )
     state = ledger.read_model.person("person-a", TimePoint(date(1950, 1, 1)))
@@ -56,13 +56,13 @@ def test_an_event_recorded_today_about_2016_changes_2017_but_not_what_was_known_
     ledger: Ledger,
 ) -> None:
     at_day(ledger, 0)
-    ledger.store.append(
+    ledger.service.append(
         "person-a",
         [dated("PersonReleased", {"grounds": "END_OF_TERM"}, "2018-05")],
         recorded_by="t",
     )
     at_day(ledger, 10)
-    ledger.store.append(
+    ledger.service.append(
         "person-a",
         [dated("PersonSentenced", {"kind": "IMPRISONMENT"}, "2016-03-01")],
         recorded_by="t",
@@ -74,7 +74,7 @@ def test_an_event_recorded_today_about_2016_changes_2017_but_not_what_was_known_
 
 
 def test_the_fold_orders_by_latest_day_then_earliest_day_then_position(ledger: Ledger) -> None:
-    ledger.store.append(
+    ledger.service.append(
         "person-a",
         [
             dated("CustodyObserved", {"status": "FREE"}, "2019-12-31"),
@@ -88,7 +88,7 @@ def test_the_fold_orders_by_latest_day_then_earliest_day_then_position(ledger: L
 
 def test_knowledge_before_the_first_record_sees_nothing(ledger: Ledger) -> None:
     at_day(ledger, 5)
-    ledger.store.append(
+    ledger.service.append(
         "person-a", [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019")], recorded_by="t"
     )
     assert status(ledger, "2020-01-01", START) is None

@@ -1,4 +1,4 @@
-"""The composition root: builds the store, projections and read model from settings.
+"""The composition root: builds the store, service, projections and read model from settings.
 
 The HTTP app, the CLI and the tests all build their Ledger here, with other settings.
 """
@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from ledger.config import Settings
 from ledger.projections.projector import Projector
 from ledger.readmodel.projected import ProjectedReadModel
+from ledger.service.handlers import LedgerService
 from ledger.store.engine import make_engine
 from ledger.store.event_store import EventStore
 
@@ -20,7 +21,10 @@ from ledger.store.event_store import EventStore
 class Ledger:
     settings: Settings
     engine: Engine
+    #: reads of the log (the feed, streams, single events)
     store: EventStore
+    #: every write: the commands of ``ledger.service.commands``
+    service: LedgerService
     #: what the GraphQL and REST layers read: indexed bitemporal projections
     read_model: ProjectedReadModel
 
@@ -35,6 +39,9 @@ class Ledger:
 def build_ledger(settings: Settings | None = None, engine: Engine | None = None) -> Ledger:
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
-    store = EventStore(engine, listeners=[Projector()])
+    store = EventStore(engine)
+    service = LedgerService(store, projections=[Projector()])
     read_model = ProjectedReadModel(engine)
-    return Ledger(settings=settings, engine=engine, store=store, read_model=read_model)
+    return Ledger(
+        settings=settings, engine=engine, store=store, service=service, read_model=read_model
+    )

@@ -10,8 +10,8 @@ import typer
 
 from ledger.cli.console import err, fail, progress
 from ledger.cli.context import cli_recorder, open_ledger
-from ledger.rest.transfer import export_lines
 from ledger.security.roles import Caller, Role
+from ledger.service.transfer import export_lines
 
 
 def export(

@@ -10,7 +10,7 @@ import typer
 from ledger.cli.console import fail, out, progress
 from ledger.cli.context import open_ledger
 from ledger.domain.errors import LedgerError
-from ledger.rest.transfer import ImportLineError, check_export, write_export
+from ledger.service.transfer import ImportLineError, check_export, write_export
 
 
 def import_(
@@ -28,7 +28,7 @@ def import_(
         with progress("checking", None) as advance:
             count = check_export(ledger.store, open_lines, advance)
         with progress("importing", count) as advance:
-            write_export(ledger.store, open_lines, advance)
+            write_export(ledger.service, open_lines, advance)
     except ImportLineError as exc:
         fail(exc.located(file))
     except LedgerError as exc:

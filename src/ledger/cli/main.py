@@ -8,14 +8,13 @@ from typing import Annotated
 import typer
 
 from ledger import __version__
-from ledger.cli import export, import_, openapi, tokens
+from ledger.cli import export, import_, openapi, schema, tokens
 from ledger.cli.console import fail, out, progress
 from ledger.cli.context import cli_recorder, open_ledger
 from ledger.dataset.files import DatasetError, read_dataset
 from ledger.dataset.loader import load_dataset
 from ledger.dataset.schemas import write_schemas
 from ledger.domain.errors import LedgerError
-from ledger.graphql import sdl_command
 from ledger.projections.rebuild import projected_event_count, rebuild, verify_projections
 from ledger.store.migrate import upgrade
 from ledger.store.verification import verify_chain
@@ -64,7 +63,7 @@ def load(
     try:
         with progress("loading", len(dataset.streams)) as advance:
             report = load_dataset(
-                ledger.store, path, recorded_by=cli_recorder(), progress=advance, dataset=dataset
+                ledger.service, path, recorded_by=cli_recorder(), progress=advance, dataset=dataset
             )
     except LedgerError as exc:
         fail(f"{path}: {exc}")
@@ -135,4 +134,4 @@ def event_schemas(
 app.command("export")(export.export)
 app.command("import")(import_.import_)
 app.command("openapi")(openapi.openapi)
-app.command("schema")(sdl_command.schema)
+app.command("schema")(schema.schema)

@@ -143,7 +143,7 @@ def read_stream_file(path: Path, sources: dict[str, Source]) -> StreamFile:
 
 def _resolve_sources(
     ids: Any, sources: dict[str, Source], path: Path, label: str, line: int | None
-) -> list[dict[str, Any]]:
+) -> list[Source]:
     if not isinstance(ids, list) or not ids:
         raise DatasetError(path, f"{label}: sources: list at least one source id", line)
     resolved = []
@@ -152,7 +152,7 @@ def _resolve_sources(
             raise DatasetError(
                 path, f"{label}: sources: '{source_id}' is not in {SOURCES_FILE}", line
             )
-        resolved.append(sources[source_id].to_json())
+        resolved.append(sources[source_id])
     return resolved
 
 

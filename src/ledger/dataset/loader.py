@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.dataset.files import Dataset, read_dataset
-from ledger.store.event_store import EventStore, StreamBatch
+from ledger.service.commands import AppendEvents, StreamAppend
+from ledger.service.handlers import LedgerService
 
 CHUNK = 50
 
@@ -20,7 +21,7 @@ class LoadReport:
 
 
 def load_dataset(
-    store: EventStore,
+    service: LedgerService,
     path: Path,
     *,
     recorded_by: str,
@@ -33,15 +34,15 @@ def load_dataset(
     nothing new; an event whose stored content differs from the file is refused (ID_CONFLICT).
     """
     dataset = dataset or read_dataset(path)
-    before = store.head().position
-    batches = [StreamBatch(s.stream_id, s.events) for s in dataset.streams]
+    before = service.store.head().position
+    batches = [StreamAppend(s.stream_id, s.events) for s in dataset.streams]
     for start in range(0, len(batches), CHUNK):
-        chunk = batches[start : start + CHUNK]
-        store.append_batches(chunk, recorded_by=recorded_by)
+        chunk = tuple(batches[start : start + CHUNK])
+        service.append_events(AppendEvents(chunk, recorded_by))
         if progress is not None:
             progress(len(chunk))
     return LoadReport(
         streams=len(dataset.streams),
         events_read=dataset.event_count,
-        events_stored=store.head().position - before,
+        events_stored=service.store.head().position - before,
     )

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.visibility import Visibility
 
 RETRACTION = "EventRetracted"
 
@@ -26,12 +27,16 @@ def retracted_ids(events: Iterable[RecordedEvent], known_at: datetime) -> set[st
 
 
 def counts(
-    event: RecordedEvent, as_of: date, known_at: datetime, retracted: set[str], *, full: bool
+    event: RecordedEvent,
+    as_of: date,
+    known_at: datetime,
+    retracted: set[str],
+    visibility: Visibility = Visibility.FULL,
 ) -> bool:
-    """The contract's rule for one event; ``full=False`` also drops restricted events."""
+    """The contract's rule for one event; the public view also drops restricted events."""
     if event.type == RETRACTION or event.recorded_at > known_at:
         return False
-    if not full and event.restricted:
+    if not visibility.shows(event):
         return False
     if event.latest is not None and event.latest > as_of:
         return False
@@ -39,10 +44,13 @@ def counts(
 
 
 def counting_events(
-    events: Iterable[RecordedEvent], as_of: date, known_at: datetime, *, full: bool = True
+    events: Iterable[RecordedEvent],
+    as_of: date,
+    known_at: datetime,
+    visibility: Visibility = Visibility.FULL,
 ) -> list[RecordedEvent]:
     """The events that count at (as_of, known_at), in the contract's fold order."""
     stream = list(events)
     retracted = retracted_ids(stream, known_at)
-    chosen = [e for e in stream if counts(e, as_of, known_at, retracted, full=full)]
+    chosen = [e for e in stream if counts(e, as_of, known_at, retracted, visibility)]
     return sorted(chosen, key=RecordedEvent.fold_key)

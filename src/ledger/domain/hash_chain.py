@@ -19,12 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as _string  # = dumps(str, ensure_ascii=False)
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+from ledger.domain.new_event import ValidEvent
 from ledger.domain.partial_date import PartialDate
+from ledger.domain.recorded_event import RecordedEvent
 
 GENESIS = "0" * 64
 
@@ -80,3 +85,143 @@ def canonical_json(
 
 def chain(previous_hash: str, canonical: str) -> str:
     return hashlib.sha256((previous_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def event_hash(
+    event: RecordedEvent,
+    previous_hash: str,
+    data_json: str | None = None,
+    sources_json: str | None = None,
+) -> str:
+    """The hash of ``event`` chained onto ``previous_hash``: what appending computes and what
+    every walk of the chain recomputes. ``data_json``/``sources_json``: already encoded columns."""
+    return chain(
+        previous_hash,
+        canonical_json(
+            event_id=event.id,
+            position=event.position,
+            stream_id=event.stream_id,
+            version=event.version,
+            type_name=event.type,
+            schema_version=event.schema_version,
+            occurred_on=event.occurred_on,
+            recorded_at=event.recorded_at,
+            recorded_by=event.recorded_by,
+            data_json=data_json if data_json is not None else canonical_value(event.data),
+            sources_json=(
+                sources_json if sources_json is not None else canonical_value(list(event.sources))
+            ),
+            restricted=event.restricted,
+            salt=event.salt,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where and why a log stops chaining; ``field`` names the offending part of the event."""
+
+    position: int
+    field: str
+    reason: str
+
+
+@dataclass
+class ChainWalk:
+    """Follows a log in position order from a head (the genesis by default) and names the first
+    event that does not continue it: the one walk behind ``verify``, import and its dry run."""
+
+    position: int = 0
+    hash: str = GENESIS
+    #: stream -> version so far; an export must also number each stream 1, 2, 3 …
+    versions: dict[str, int] = field(default_factory=dict)
+    check_versions: bool = False
+
+    def follow(self, event: RecordedEvent) -> ChainBreak | None:
+        expected = self.position + 1
+        if event.position != expected:
+            return ChainBreak(
+                expected, "position", f"expected position {expected}, got {event.position}"
+            )
+        if event.previous_hash != self.hash:
+            return ChainBreak(event.position, "previousHash", "previous hash does not match")
+        if event_hash(event, self.hash) != event.hash:
+            return ChainBreak(event.position, "hash", "hash does not match the event's content")
+        if self.check_versions:
+            version = self.versions.get(event.stream_id, 0) + 1
+            if event.version != version:
+                return ChainBreak(
+                    event.position,
+                    "version",
+                    f"stream '{event.stream_id}' expects version {version}, got {event.version}",
+                )
+            self.versions[event.stream_id] = version
+        self.position, self.hash = event.position, event.hash
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """A recorded event with its JSON columns encoded: the very text its hash covers, which the
+    store writes as is (each value is serialised once per append)."""
+
+    event: RecordedEvent
+    data_json: str
+    sources_json: str
+
+    @classmethod
+    def of(cls, event: RecordedEvent) -> Sealed:
+        """An event recorded elsewhere (an export), encoded as appending encodes it."""
+        return cls(event, canonical_value(event.data), canonical_value(list(event.sources)))
+
+
+@dataclass
+class Recording:
+    """The fresh events of one append call, positioned after the head, stamped with one record
+    instant and recorder, and chained as they are added: the one place new hashes are made."""
+
+    position: int
+    hash: str
+    recorded_at: datetime
+    recorded_by: str
+    sealed: list[Sealed] = field(default_factory=list)
+
+    def add(
+        self, stream_id: str, version: int, events: Sequence[ValidEvent]
+    ) -> list[RecordedEvent]:
+        """Record ``events`` as versions ``version + 1 …`` of ``stream_id``."""
+        added = []
+        for offset, event in enumerate(events, start=1):
+            sources = tuple(source.to_json() for source in event.sources)
+            unsealed = RecordedEvent(
+                id=event.id or uuid4(),
+                position=self.position + 1,
+                stream_id=stream_id,
+                version=version + offset,
+                type=event.type,
+                schema_version=event.schema_version,
+                occurred_on=event.occurred_on,
+                recorded_at=self.recorded_at,
+                recorded_by=self.recorded_by,
+                data=event.data,
+                sources=sources,
+                hash="",
+                previous_hash=self.hash,
+                restricted=event.restricted,
+                salt=secrets.token_hex(16) if event.restricted else None,
+            )
+            data_json, sources_json = canonical_value(event.data), canonical_value(list(sources))
+            recorded = replace(
+                unsealed, hash=event_hash(unsealed, self.hash, data_json, sources_json)
+            )
+            self.sealed.append(Sealed(recorded, data_json, sources_json))
+            added.append(recorded)
+            self.position, self.hash = recorded.position, recorded.hash
+        return added
+
+    @property
+    def events(self) -> list[RecordedEvent]:
+        return [sealed.event for sealed in self.sealed]
+
+    def find(self, event_id: UUID) -> RecordedEvent | None:
+        return next((s.event for s in self.sealed if s.event.id == event_id), None)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+from pydantic import ValidationError as PydanticValidationError
 
 from ledger.domain.catalogue import model_for, validate_data
 from ledger.domain.errors import LedgerError, ValidationError
@@ -46,37 +49,51 @@ def parse_new_event(raw: dict[str, Any]) -> NewEvent:
     unknown = set(raw) - {"id", "type", "occurredOn", "data", "sources", "restricted"}
     if unknown:
         raise ValidationError(f"unknown field '{sorted(unknown)[0]}'", [sorted(unknown)[0]])
-    if not isinstance(raw.get("type"), str) or not raw["type"]:
-        raise ValidationError("type is required", ["type"])
-    event_id: UUID | None = None
-    if raw.get("id") is not None:
-        try:
-            event_id = UUID(str(raw["id"]))
-        except ValueError:
-            raise ValidationError(f"'{raw['id']}' is not a UUID", ["id"]) from None
-    occurred: PartialDate | None = None
-    if raw.get("occurredOn") is not None:
-        try:
-            occurred = PartialDate.parse(raw["occurredOn"])
-        except LedgerError as exc:
-            raise ValidationError(exc.message, ["occurredOn"]) from None
+    _check_type(raw.get("type"))
     if "data" not in raw:
         raise ValidationError("data is required", ["data"])
-    sources_raw = raw.get("sources")
-    if not isinstance(sources_raw, list):
+    sources = raw.get("sources")
+    if not isinstance(sources, list):
         raise ValidationError("sources must be a list of sources", ["sources"])
-    sources: list[Source] = []
-    for index, item in enumerate(sources_raw):
+    return new_event(
+        type=raw.get("type"),
+        data=raw["data"],
+        sources=parse_sources(sources),
+        occurred_on=raw.get("occurredOn"),
+        id=raw.get("id"),
+        restricted=raw.get("restricted", False),
+    )
+
+
+def new_event(
+    *,
+    type: Any,
+    data: Any,
+    sources: Sequence[Source],
+    occurred_on: Any = None,
+    id: Any = None,
+    restricted: Any = False,
+) -> NewEvent:
+    """A NewEvent from an entry point's typed fields (GraphQL input, REST body, data file),
+    checking what their types cannot: the id a UUID, the date a partial date."""
+    _check_type(type)
+    event_id: UUID | None = None
+    if id is not None:
         try:
-            sources.append(Source.model_validate(item))
-        except Exception as exc:
-            raise _source_error(exc, index) from None
-    restricted = raw.get("restricted", False)
+            event_id = id if isinstance(id, UUID) else UUID(str(id))
+        except ValueError:
+            raise ValidationError(f"'{id}' is not a UUID", ["id"]) from None
+    occurred: PartialDate | None = None
+    if occurred_on is not None:
+        try:
+            occurred = PartialDate.parse(occurred_on)
+        except LedgerError as exc:
+            raise ValidationError(exc.message, ["occurredOn"]) from None
     if not isinstance(restricted, bool):
         raise ValidationError("restricted must be true or false", ["restricted"])
     return NewEvent(
-        type=raw["type"],
-        data=raw["data"],
+        type=type,
+        data=data,
         sources=tuple(sources),
         occurred_on=occurred,
         id=event_id,
@@ -84,16 +101,26 @@ def parse_new_event(raw: dict[str, Any]) -> NewEvent:
     )
 
 
-def _source_error(exc: Exception, index: int) -> ValidationError:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        path: list[str | int] = ["sources", index, *first["loc"]]
-        message = str(first["msg"])
-        if isinstance(first.get("ctx"), dict) and "error" in first["ctx"]:
-            message = str(first["ctx"]["error"])
-        return ValidationError(message, path)
-    return ValidationError(str(exc), ["sources", index])
+def _check_type(type: Any) -> None:
+    if not isinstance(type, str) or not type:
+        raise ValidationError("type is required", ["type"])
+
+
+def parse_sources(raw: Sequence[Any]) -> tuple[Source, ...]:
+    """Sources given as JSON objects; a refusal names ``sources.N`` and the field within."""
+    parsed: list[Source] = []
+    for index, item in enumerate(raw):
+        try:
+            parsed.append(Source.model_validate(item))
+        except PydanticValidationError as exc:
+            first = exc.errors()[0]
+            message = str(first["msg"])
+            if isinstance(first.get("ctx"), dict) and "error" in first["ctx"]:
+                message = str(first["ctx"]["error"])
+            raise ValidationError(message, ["sources", index, *first["loc"]]) from None
+        except LedgerError as exc:
+            raise ValidationError(exc.message, ["sources", index]) from None
+    return tuple(parsed)
 
 
 def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:

@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from ledger.container import Ledger
 from ledger.domain.time_point import TimePoint
+from ledger.domain.visibility import Visibility
 from ledger.graphql.loaders import Loaders
 from ledger.http.dependencies import get_caller, get_ledger
 from ledger.readmodel.api import ReadModel
@@ -32,15 +33,15 @@ class LedgerContext(BaseContext):
         self.caller = caller
         self.request_id = request_id
         self.now = datetime.now(UTC)
-        self.loaders = Loaders(self.read_model, ledger.engine, full=caller.can_see_restricted)
+        self.loaders = Loaders(self.read_model, ledger.store, caller.visibility)
 
     @property
     def read_model(self) -> ReadModel:
         return self.ledger.read_model
 
     @property
-    def full(self) -> bool:
-        return self.caller.can_see_restricted
+    def visibility(self) -> Visibility:
+        return self.caller.visibility
 
     def at(self, as_of: date | None, known_at: datetime | None) -> TimePoint:
         return TimePoint(as_of, known_at).resolved(self.now)

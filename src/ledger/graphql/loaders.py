@@ -12,14 +12,14 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 from uuid import UUID
 
-from sqlalchemy import Engine, select
 from strawberry.dataloader import DataLoader
 
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.time_point import TimePoint
+from ledger.domain.visibility import Visibility
 from ledger.readmodel.api import ReadModel
-from ledger.store.event_store import EVENTS, row_to_event
+from ledger.store.event_store import EventStore
 
 V = TypeVar("V")
 G = TypeVar("G", bound=Hashable)
@@ -39,23 +39,12 @@ def _batched(
     return [found[group].get(key, missing) for group, key in keys]
 
 
-def events_by_ids(engine: Engine, ids: Sequence[str]) -> dict[str, RecordedEvent]:
-    if not ids:
-        return {}
-    query = select(EVENTS).where(EVENTS.c.id.in_([UUID(i) for i in ids]))
-    with engine.connect() as connection:
-        return {str(row.id): row_to_event(row) for row in connection.execute(query)}
-
-
 class Loaders:
-    def __init__(self, read_model: ReadModel, engine: Engine, *, full: bool) -> None:
+    def __init__(self, read_model: ReadModel, store: EventStore, visibility: Visibility) -> None:
         self._model = read_model
-        self._engine = engine
-        self._full = full
+        self._store = store
+        self._visibility = visibility
         self.persons = DataLoader[tuple[TimePoint, str], PersonState | None](load_fn=self._persons)
-        self.recommendations = DataLoader[tuple[TimePoint, str], RecommendationState | None](
-            load_fn=self._recommendations
-        )
         self.recommendations_naming = DataLoader[tuple[TimePoint, str], list[RecommendationState]](
             load_fn=self._recommendations_naming
         )
@@ -68,17 +57,8 @@ class Loaders:
     async def _persons(self, keys: list[tuple[TimePoint, str]]) -> list[PersonState | None]:
         return _batched(
             keys,
-            lambda at, ids: self._model.persons_by_ids(ids, at, full=self._full, events=False),
-            None,
-        )
-
-    async def _recommendations(
-        self, keys: list[tuple[TimePoint, str]]
-    ) -> list[RecommendationState | None]:
-        return _batched(
-            keys,
-            lambda at, ids: self._model.recommendations_by_ids(
-                ids, at, full=self._full, events=False
+            lambda at, ids: self._model.persons_by_ids(
+                ids, at, visibility=self._visibility, events=False
             ),
             None,
         )
@@ -89,19 +69,21 @@ class Loaders:
         empty: list[RecommendationState] = []
         return _batched(
             keys,
-            lambda at, ids: self._model.recommendations_naming(ids, at, full=self._full),
+            lambda at, ids: self._model.recommendations_naming(
+                ids, at, visibility=self._visibility
+            ),
             empty,
         )
 
     async def _event_ids(self, keys: list[tuple[TimePoint, str]]) -> list[tuple[str, ...]]:
         """Asked only when a query selects ``events``: the ids grow with a stream's history."""
         return _batched(
-            keys, lambda at, ids: self._model.event_ids_of(ids, at, full=self._full), ()
+            keys, lambda at, ids: self._model.event_ids_of(ids, at, visibility=self._visibility), ()
         )
 
     async def _events(self, keys: list[str]) -> list[RecordedEvent | None]:
-        found = events_by_ids(self._engine, list(dict.fromkeys(keys)))
-        return [found.get(key) for key in keys]
+        found = self._store.get_many([UUID(key) for key in dict.fromkeys(keys)])
+        return [found.get(UUID(key)) for key in keys]
 
     async def _retractions(self, keys: list[tuple[TimePoint, str]]) -> list[RecordedEvent | None]:
         return _batched(keys, lambda at, ids: self._model.retractions_of(ids, at), None)

@@ -14,17 +14,17 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from ledger.domain.errors import Forbidden, LedgerError, Unauthenticated, ValidationError
-from ledger.domain.new_event import NewEvent, parse_new_event
+from ledger.domain.new_event import NewEvent, new_event, parse_sources
 from ledger.domain.source import Source
 from ledger.domain.time_point import TimePoint
 from ledger.graphql.context import LedgerContext, ctx
 from ledger.graphql.ids import decode_global_id
 from ledger.graphql.types import EventType, event_node
+from ledger.service.commands import AppendEvents, RetractEvent
 
 
 @strawberry.input
@@ -40,6 +40,10 @@ class SourceInput:
         raw = {"url": self.url, "title": self.title, "publisher": self.publisher}
         raw["published"] = self.published
         return {key: value for key, value in raw.items() if value is not None}
+
+
+def sources_of(raw: list[SourceInput]) -> tuple[Source, ...]:
+    return parse_sources([source.to_json() for source in raw])
 
 
 @strawberry.input(name="NewEvent")
@@ -59,18 +63,15 @@ class NewEventInput:
         default=False, description="data and sources shown to admins only"
     )
 
-    def to_json(self) -> dict[str, Any]:
-        raw: dict[str, Any] = {
-            "type": self.type,
-            "data": self.data,
-            "sources": [s.to_json() for s in self.sources],
-            "restricted": self.restricted,
-        }
-        if self.id is not None:
-            raw["id"] = str(self.id)
-        if self.occurred_on is not None:
-            raw["occurredOn"] = self.occurred_on
-        return raw
+    def to_new_event(self) -> NewEvent:
+        return new_event(
+            type=self.type,
+            data=self.data,
+            sources=sources_of(self.sources),
+            occurred_on=self.occurred_on,
+            id=self.id,
+            restricted=self.restricted,
+        )
 
 
 @strawberry.input
@@ -132,22 +133,9 @@ def _recorder(context: LedgerContext) -> str:
 
 def _parse_event(raw: NewEventInput, index: int) -> NewEvent:
     try:
-        return parse_new_event(raw.to_json())
+        return raw.to_new_event()
     except LedgerError as exc:
         raise exc.at("events", index) from None
-
-
-def _parse_sources(raw: list[SourceInput]) -> list[Source]:
-    parsed: list[Source] = []
-    for index, item in enumerate(raw):
-        try:
-            parsed.append(Source.model_validate(item.to_json()))
-        except PydanticValidationError as exc:
-            first = exc.errors()[0]
-            context = first.get("ctx") or {}
-            message = str(context.get("error", first["msg"]))
-            raise ValidationError(message, ["sources", index, *first["loc"]]) from None
-    return parsed
 
 
 def _event_uuid(value: str) -> UUID:
@@ -174,13 +162,13 @@ class Mutation:
         context = ctx(info)
         try:
             recorder = _recorder(context)
-            events = [_parse_event(e, i) for i, e in enumerate(input.events)]
-            result = context.ledger.store.append(
+            command = AppendEvents.to_stream(
                 input.stream_id,
-                events,
-                expected_version=input.expected_version,
+                [_parse_event(e, i) for i, e in enumerate(input.events)],
                 recorded_by=recorder,
+                expected_version=input.expected_version,
             )
+            [result] = context.ledger.service.append_events(command)
         except LedgerError as exc:
             version = (
                 context.ledger.store.stream_version(input.stream_id)
@@ -203,12 +191,10 @@ class Mutation:
         context = ctx(info)
         try:
             recorder = _recorder(context)
-            retraction = context.ledger.store.retract(
-                _event_uuid(input.event_id),
-                input.reason,
-                _parse_sources(input.sources),
-                recorded_by=recorder,
+            command = RetractEvent(
+                _event_uuid(input.event_id), input.reason, sources_of(input.sources), recorder
             )
+            retraction = context.ledger.service.retract_event(command)
         except LedgerError as exc:
             return RetractEventPayload(retraction=None, errors=[user_error(exc)])
         return RetractEventPayload(

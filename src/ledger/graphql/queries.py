@@ -101,10 +101,12 @@ class Query:
             )
         type_name, key = decoded
         if type_name == "Person":
-            person = context.read_model.person(key, at, full=context.full, events=False)
+            person = context.read_model.person(key, at, visibility=context.visibility, events=False)
             return person_node(person, at) if person is not None else None
         if type_name == "Recommendation":
-            found = context.read_model.recommendation(key, at, full=context.full, events=False)
+            found = context.read_model.recommendation(
+                key, at, visibility=context.visibility, events=False
+            )
             return recommendation_node(found, at) if found is not None else None
         event = await context.loaders.events.load(str(_event_uuid(id, "id")))
         return event_node(event, context, at) if event is not None else None
@@ -117,7 +119,7 @@ class Query:
     ) -> PersonType | None:
         context, at = _point(info, as_of, known_at)
         found = context.read_model.person(
-            stream_key(id, "Person"), at, full=context.full, events=False
+            stream_key(id, "Person"), at, visibility=context.visibility, events=False
         )
         return person_node(found, at) if found is not None else None
 
@@ -145,7 +147,7 @@ class Query:
             custody_statuses=custody_status,
             offset=window.offset,
             limit=window.limit,
-            full=context.full,
+            visibility=context.visibility,
             events=False,
         )
         return PersonConnection(
@@ -166,7 +168,9 @@ class Query:
     ) -> RecommendationType | None:
         context, at = _point(info, as_of, known_at)
         key = stream_key(id, "Recommendation")
-        found = context.read_model.recommendation(key, at, full=context.full, events=False)
+        found = context.read_model.recommendation(
+            key, at, visibility=context.visibility, events=False
+        )
         return recommendation_node(found, at) if found is not None else None
 
     @strawberry.field(description="Recommendations ordered by code.")
@@ -193,7 +197,7 @@ class Query:
             addressee=addressee,
             offset=window.offset,
             limit=window.limit,
-            full=context.full,
+            visibility=context.visibility,
             events=False,
         )
         return RecommendationConnection(
@@ -217,7 +221,7 @@ class Query:
     ) -> list[StatusCount]:
         context, at = _point(info, as_of, known_at)
         counts = context.read_model.implementation_summary(
-            at, addressee=addressee, full=context.full
+            at, addressee=addressee, visibility=context.visibility
         )
         return [StatusCount(status=s, count=counts.get(s, 0)) for s in ImplementationStatus]
 
@@ -228,7 +232,7 @@ class Query:
         self, info: Info, as_of: AsOf = None, known_at: KnownAt = None
     ) -> list[CustodyCount]:
         context, at = _point(info, as_of, known_at)
-        counts = context.read_model.custody_summary(at, full=context.full)
+        counts = context.read_model.custody_summary(at, visibility=context.visibility)
         return [CustodyCount(status=s, count=counts.get(s, 0)) for s in CustodyStatus]
 
     @strawberry.field(description="The ledger's events by position, every event exactly once.")

@@ -13,17 +13,15 @@ from itertools import groupby
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Select, Table, delete, exists, insert, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from ledger.domain.counting import RETRACTION
 from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import Kind, kind_of
 from ledger.projections.timeline import (
     MIN_DAY,
     OPEN_END,
-    PUBLIC,
-    VISIBILITIES,
     Revision,
     Span,
     Version,
@@ -31,20 +29,18 @@ from ledger.projections.timeline import (
     document,
     refold,
     revise,
-    visible,
 )
-from ledger.store.event_store import row_to_event
-from ledger.store.tables import EventRow, RecommendationPersonRow
+from ledger.store.event_store import EventLog
+from ledger.store.tables import RecommendationPersonRow
 
-EVENTS = EventRow.__table__
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 _CHUNK = 5000
 
 
 class Projector:
-    """The projections' append listener (see ``ledger.store.event_store.AppendListener``)."""
+    """The projections, as the service's ``Projection`` (``ledger.service.handlers``)."""
 
-    def on_append(self, connection: Connection, events: Sequence[RecordedEvent]) -> None:
+    def on_append(self, log: EventLog, events: Sequence[RecordedEvent]) -> None:
         for at, batch in groupby(events, key=lambda event: event.recorded_at):
             by_stream: dict[str, list[RecordedEvent]] = {}
             for event in batch:
@@ -53,22 +49,23 @@ class Projector:
                 kind = kind_of(stream_id)
                 if kind is None:
                     continue
-                for visibility in VISIBILITIES:
-                    project(connection, kind, stream_id, visibility, at, fresh)
+                for visibility in Visibility:
+                    project(log, kind, stream_id, visibility, at, fresh)
 
 
 def project(
-    connection: Connection,
+    log: EventLog,
     kind: Kind[Any],
     stream_id: str,
-    visibility: str,
+    visibility: Visibility,
     at: datetime,
     fresh: Sequence[RecordedEvent],
 ) -> None:
     """Re-fold one stream from the earliest day the fresh events touch, and store the change."""
-    day = _affected_day(connection, fresh, visibility)
+    day = _affected_day(log, fresh, visibility)
     if day is None:
         return
+    connection = log.connection
     table = kind.table
     mine = (table.c.stream_id == stream_id) & (table.c.visibility == visibility)
     start, state, count = MIN_DAY, kind.empty(stream_id), 0
@@ -103,7 +100,7 @@ def project(
             ).where(mine, table.c.valid_from >= start, table.c.recorded_to.in_([OPEN_END, at]))
         )
     ]
-    events = counting_since(connection, stream_id, visibility, at, day, fresh)
+    events = counting_since(log, stream_id, visibility, at, day, fresh)
     spans = refold(start, state, count, events, kind.apply)
     revision = revise(
         at,
@@ -115,9 +112,9 @@ def project(
 
 
 def counting_since(
-    connection: Connection,
+    log: EventLog,
     stream_id: str,
-    visibility: str,
+    visibility: Visibility,
     at: datetime,
     day: date,
     fresh: Sequence[RecordedEvent],
@@ -127,49 +124,32 @@ def counting_since(
     ``fresh`` are the stream's events recorded at ``at`` (the append being projected), already
     in hand: only the events stored before them are read back from the database.
     """
-    retraction = aliased(EVENTS)
-    query: Select[Any] = select(EVENTS).where(
-        EVENTS.c.stream_id == stream_id,
-        EVENTS.c.recorded_at <= at,
-        EVENTS.c.type != RETRACTION,
-        ~exists().where(retraction.c.retracts == EVENTS.c.id, retraction.c.recorded_at <= at),
-    )
-    if day > MIN_DAY:
-        query = query.where(EVENTS.c.occurred_latest >= day)
-    if visibility == PUBLIC:
-        query = query.where(EVENTS.c.restricted.is_(False))
-    if fresh:
-        query = query.where(EVENTS.c.position < min(event.position for event in fresh))
-    events = [row_to_event(row) for row in connection.execute(query)]
+    before = min(event.position for event in fresh)
+    events = log.counting_since(stream_id, visibility, at, day if day > MIN_DAY else None, before)
     retracted = {UUID(str(event.data["eventId"])) for event in fresh if event.type == RETRACTION}
     events += [
         event
         for event in fresh
         if event.type != RETRACTION
         and event.id not in retracted
-        and visible(event, visibility)
+        and visibility.shows(event)
         and (day == MIN_DAY or (event.latest is not None and event.latest >= day))
     ]
     return sorted(events, key=RecordedEvent.fold_key)
 
 
 def _affected_day(
-    connection: Connection, fresh: Iterable[RecordedEvent], visibility: str
+    log: EventLog, fresh: Iterable[RecordedEvent], visibility: Visibility
 ) -> date | None:
     days: list[date] = []
     for event in fresh:
         if event.type == RETRACTION:
-            target = _event(connection, UUID(str(event.data["eventId"])))
-            if target is not None and visible(target, visibility):
+            target = log.get(UUID(str(event.data["eventId"])))
+            if target is not None and visibility.shows(target):
                 days.append(day_of(target))
-        elif visible(event, visibility):
+        elif visibility.shows(event):
             days.append(day_of(event))
     return min(days, default=None)
-
-
-def _event(connection: Connection, event_id: UUID) -> RecordedEvent | None:
-    row = connection.execute(select(EVENTS).where(EVENTS.c.id == event_id)).first()
-    return row_to_event(row) if row is not None else None
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -181,7 +161,7 @@ def _store(
     connection: Connection,
     kind: Kind[Any],
     stream_id: str,
-    visibility: str,
+    visibility: Visibility,
     revision: Revision[Any],
 ) -> None:
     table = kind.table
@@ -202,14 +182,14 @@ def _store(
 def state_row(
     kind: Kind[Any],
     stream_id: str,
-    visibility: str,
+    visibility: Visibility,
     span: Span[Any],
     recorded_from: datetime,
     recorded_to: datetime,
 ) -> dict[str, Any]:
     return {
         "stream_id": stream_id,
-        "visibility": visibility,
+        "visibility": visibility.value,
         "valid_from": span.valid_from,
         "valid_to": span.valid_to,
         "recorded_from": recorded_from,

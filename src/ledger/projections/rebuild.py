@@ -13,18 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, or_, select
+from sqlalchemy import Connection, Engine, delete, select
 
-from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import KINDS, Kind, kind_of
 from ledger.projections.projector import LINKS, insert_rows, state_row
 from ledger.projections.replay import Row, history
-from ledger.projections.timeline import VISIBILITIES, document
-from ledger.store.engine import write_transaction
-from ledger.store.event_store import row_to_event
-from ledger.store.tables import EventRow
+from ledger.projections.timeline import document
+from ledger.store.event_store import EventLog, EventStore
 
-EVENTS: Table = EventRow.__table__  # type: ignore[assignment]
 Progress = Callable[[int], None]
 _FLUSH = 5000
 
@@ -44,41 +41,26 @@ class ProjectionReport:
         return self.first_bad_stream is None
 
 
+PREFIXES = tuple(kind.prefix for kind in KINDS)
+
+
 def projected_event_count(engine: Engine) -> int:
     """How many events the projections fold (for a progress bar's total)."""
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).where(_projected())).scalar_one())
+    with EventStore(engine).reading() as log:
+        return log.count_in(PREFIXES)
 
 
-def _projected() -> Any:
-    return or_(*(EVENTS.c.stream_id.startswith(kind.prefix) for kind in KINDS))
-
-
-def _streams(connection: Connection) -> Iterator[str]:
+def _streams(log: EventLog) -> Iterator[str]:
     """Projected stream ids in order, a page at a time."""
     last = ""
-    while True:
-        page = list(
-            connection.execute(
-                select(EVENTS.c.stream_id)
-                .where(EVENTS.c.stream_id > last, _projected())
-                .group_by(EVENTS.c.stream_id)
-                .order_by(EVENTS.c.stream_id)
-                .limit(1000)
-            ).scalars()
-        )
-        if not page:
-            return
+    while page := log.stream_ids(PREFIXES, after=last):
         yield from page
         last = page[-1]
 
 
-def _events(connection: Connection, stream_id: str) -> list[RecordedEvent]:
-    query = select(EVENTS).where(EVENTS.c.stream_id == stream_id).order_by(EVENTS.c.version)
-    return [row_to_event(row) for row in connection.execute(query)]
-
-
-def _flush(connection: Connection, kind: Kind[Any], pending: list[tuple[str, str, Row]]) -> None:
+def _flush(
+    connection: Connection, kind: Kind[Any], pending: list[tuple[str, Visibility, Row]]
+) -> None:
     rows = [
         state_row(kind, stream_id, visibility, row.span, row.recorded_from, row.recorded_to)
         for stream_id, visibility, row in pending
@@ -90,16 +72,17 @@ def _flush(connection: Connection, kind: Kind[Any], pending: list[tuple[str, str
 def rebuild(engine: Engine, progress: Progress | None = None) -> ProjectionReport:
     """Drop every projection row and store each stream's history again, from its events."""
     streams = events = rows = 0
-    with write_transaction(engine) as connection:
+    with EventStore(engine).writing() as log:
+        connection = log.connection
         connection.execute(delete(LINKS))
         for table in (kind.table for kind in KINDS):
             connection.execute(delete(table))
-        for stream_id in _streams(connection):
+        for stream_id in _streams(log):
             kind = kind_of(stream_id)
             assert kind is not None
-            stream = _events(connection, stream_id)
-            pending: list[tuple[str, str, Row]] = []
-            for visibility in VISIBILITIES:
+            stream = log.stream(stream_id)
+            pending: list[tuple[str, Visibility, Row]] = []
+            for visibility in Visibility:
                 for row in history(kind, stream_id, stream, visibility):
                     pending.append((stream_id, visibility, row))
                     if len(pending) >= _FLUSH:
@@ -135,13 +118,13 @@ def verify_projections(engine: Engine, progress: Progress | None = None) -> Proj
     """Compare each stream's stored rows with a fresh replay of its events; stop at the first
     stream that differs, naming it and its first event's position."""
     streams = events = rows = 0
-    with engine.connect() as connection, connection.begin():
-        for stream_id in _streams(connection):
+    with EventStore(engine).reading() as log:
+        for stream_id in _streams(log):
             kind = kind_of(stream_id)
             assert kind is not None
-            stream = _events(connection, stream_id)
+            stream = log.stream(stream_id)
             fresh: Counter[RowKey] = Counter()
-            for visibility in VISIBILITIES:
+            for visibility in Visibility:
                 for row in history(kind, stream_id, stream, visibility):
                     fresh[
                         (
@@ -154,7 +137,7 @@ def verify_projections(engine: Engine, progress: Progress | None = None) -> Proj
                             row.document,
                         )
                     ] += 1
-            if _stored(connection, kind, stream_id) != fresh:
+            if _stored(log.connection, kind, stream_id) != fresh:
                 position = stream[0].position if stream else None
                 return ProjectionReport(streams, events, rows, stream_id, position)
             streams += 1
@@ -162,21 +145,7 @@ def verify_projections(engine: Engine, progress: Progress | None = None) -> Proj
             rows += sum(fresh.values())
             if progress is not None:
                 progress(len(stream))
-        orphans = _orphan(connection)
+        orphans = next(filter(None, (log.orphan(kind.table) for kind in KINDS)), None)
         if orphans is not None:
             return ProjectionReport(streams, events, rows, orphans, None)
     return ProjectionReport(streams, events, rows)
-
-
-def _orphan(connection: Connection) -> str | None:
-    """A projected stream with no events at all (rows left by something other than the log)."""
-    for kind in KINDS:
-        table = kind.table
-        found = connection.execute(
-            select(table.c.stream_id)
-            .where(~table.c.stream_id.in_(select(EVENTS.c.stream_id).distinct()))
-            .limit(1)
-        ).scalar()
-        if found is not None:
-            return str(found)
-    return None

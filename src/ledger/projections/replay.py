@@ -18,6 +18,7 @@ from uuid import UUID
 
 from ledger.domain.counting import RETRACTION
 from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import Kind
 from ledger.projections.timeline import (
     MIN_DAY,
@@ -28,7 +29,6 @@ from ledger.projections.timeline import (
     document,
     refold,
     revise,
-    visible,
 )
 
 _Counting = tuple[tuple[int, date, date, int], RecordedEvent]
@@ -57,7 +57,7 @@ class Row:
 
 
 def history(
-    kind: Kind[Any], stream_id: str, events: Sequence[RecordedEvent], visibility: str
+    kind: Kind[Any], stream_id: str, events: Sequence[RecordedEvent], visibility: Visibility
 ) -> Iterator[Row]:
     """Every row the stream's history holds for ``visibility``; events in position order."""
     alive: list[Row] = []
@@ -69,12 +69,12 @@ def history(
             by_id[event.id] = event
             if event.type == RETRACTION:
                 target = by_id.get(UUID(str(event.data["eventId"])))
-                if target is not None and visible(target, visibility):
+                if target is not None and visibility.shows(target):
                     index = bisect_left(counting, (target.fold_key(),))
                     if index < len(counting) and counting[index][1].id == target.id:
                         del counting[index]
                     days.append(day_of(target))
-            elif visible(event, visibility):
+            elif visibility.shows(event):
                 insort(counting, (event.fold_key(), event))
                 days.append(day_of(event))
         if not days:

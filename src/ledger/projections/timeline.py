@@ -29,16 +29,7 @@ MIN_DAY = date(1, 1, 1)
 MAX_DAY = date(9999, 12, 31)
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)
 
-PUBLIC = "public"
-FULL = "full"
-VISIBILITIES = (PUBLIC, FULL)
-
 S = TypeVar("S")
-
-
-def visible(event: RecordedEvent, visibility: str) -> bool:
-    """The public history never folds a restricted event, so no public field derives from one."""
-    return visibility == FULL or not event.restricted
 
 
 def day_of(event: RecordedEvent) -> date:

@@ -1,8 +1,8 @@
 """The read model's interface: what the API layers may ask, independent of how it is indexed.
 
-Every method takes a :class:`TimePoint`; ``None`` axes mean today / now. ``full`` says whether the
-caller may see restricted events' data (admin); otherwise restricted events contribute nothing
-but their existence (type, dates, stream) to any answer.
+Every method takes a :class:`TimePoint`; ``None`` axes mean today / now. ``visibility``
+says whether the caller may see restricted events' data (``FULL``: admins); in the ``PUBLIC``
+view restricted events contribute nothing but their existence (type, dates, stream).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
+from ledger.domain.visibility import Visibility
 
 T = TypeVar("T")
 
@@ -42,14 +43,24 @@ class StreamDiff:
 
 class ReadModel(Protocol):
     def person(
-        self, stream_id: str, at: TimePoint, *, full: bool = False, events: bool = True
+        self,
+        stream_id: str,
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        events: bool = True,
     ) -> PersonState | None:
         """None when the person has no counting event at that point. ``events=False`` leaves
         ``event_ids`` empty: the one part of an answer that grows with the stream's history."""
         ...
 
     def persons_by_ids(
-        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False, events: bool = True
+        self,
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        events: bool = True,
     ) -> dict[str, PersonState]:
         """Batch form for data loaders: one round of queries whatever the number of ids."""
         ...
@@ -62,7 +73,7 @@ class ReadModel(Protocol):
         custody_statuses: Sequence[CustodyStatus] | None = None,
         offset: int = 0,
         limit: int = 20,
-        full: bool = False,
+        visibility: Visibility = Visibility.PUBLIC,
         events: bool = True,
     ) -> Page[PersonState]:
         """Ordered by name (then stream id); search matches name and aliases, case- and
@@ -70,11 +81,21 @@ class ReadModel(Protocol):
         ...
 
     def recommendation(
-        self, stream_id: str, at: TimePoint, *, full: bool = False, events: bool = True
+        self,
+        stream_id: str,
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        events: bool = True,
     ) -> RecommendationState | None: ...
 
     def recommendations_by_ids(
-        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False, events: bool = True
+        self,
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        events: bool = True,
     ) -> dict[str, RecommendationState]: ...
 
     def recommendations(
@@ -86,30 +107,44 @@ class ReadModel(Protocol):
         addressee: str | None = None,
         offset: int = 0,
         limit: int = 20,
-        full: bool = False,
+        visibility: Visibility = Visibility.PUBLIC,
         events: bool = True,
     ) -> Page[RecommendationState]:
         """Ordered by code; search matches code, text, theme and addressee."""
         ...
 
     def recommendations_naming(
-        self, person_ids: Sequence[str], at: TimePoint, *, full: bool = False
+        self,
+        person_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
     ) -> dict[str, list[RecommendationState]]:
         """For each person id, the recommendations that name it at that point, by code."""
         ...
 
     def implementation_summary(
-        self, at: TimePoint, *, addressee: str | None = None, full: bool = False
+        self,
+        at: TimePoint,
+        *,
+        addressee: str | None = None,
+        visibility: Visibility = Visibility.PUBLIC,
     ) -> dict[ImplementationStatus, int]:
         """Every status present, 0 where none."""
         ...
 
-    def custody_summary(self, at: TimePoint, *, full: bool = False) -> dict[CustodyStatus, int]:
+    def custody_summary(
+        self, at: TimePoint, *, visibility: Visibility = Visibility.PUBLIC
+    ) -> dict[CustodyStatus, int]:
         """Persons by custody status; every status present, 0 where none."""
         ...
 
     def event_ids_of(
-        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+        self,
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
     ) -> dict[str, tuple[str, ...]]:
         """Each stream's counting event ids in fold order, for many streams in one query."""
         ...

@@ -15,42 +15,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import (
-    ColumnElement,
-    Engine,
-    Select,
-    Table,
-    case,
-    exists,
-    func,
-    or_,
-    select,
-)
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Engine, Select, Table, case, func, select
 
-from ledger.domain.counting import RETRACTION
-from ledger.domain.recorded_event import RecordedEvent, fold_order
+from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.search_text import fold_text
 from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
+from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind
-from ledger.projections.timeline import FULL, MAX_DAY, MIN_DAY, PUBLIC, clamp_day
+from ledger.projections.timeline import MAX_DAY, MIN_DAY, clamp_day
 from ledger.readmodel.api import Page, StreamDiff
-from ledger.store.event_store import row_to_event
-from ledger.store.tables import EventRow, RecommendationPersonRow
+from ledger.store.event_store import EventStore
+from ledger.store.tables import RecommendationPersonRow
 
-EVENTS = EventRow.__table__
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 S = TypeVar("S", PersonState, RecommendationState)
-
-
-def _visibility(full: bool) -> str:
-    return FULL if full else PUBLIC
 
 
 def _alive(table: Table, at: TimePoint) -> ColumnElement[bool]:
@@ -64,40 +47,27 @@ def _alive(table: Table, at: TimePoint) -> ColumnElement[bool]:
     )
 
 
-def _counting(at: TimePoint, *, full: bool) -> Select[Any]:
-    """Events counting at ``at`` by the contract's rule (retractions from their recordedAt)."""
-    assert at.as_of is not None and at.known_at is not None
-    retraction = aliased(EVENTS)
-    query = select(EVENTS).where(
-        EVENTS.c.recorded_at <= at.known_at,
-        EVENTS.c.type != RETRACTION,
-        or_(EVENTS.c.occurred_latest.is_(None), EVENTS.c.occurred_latest <= at.as_of),
-        ~exists().where(
-            retraction.c.retracts == EVENTS.c.id, retraction.c.recorded_at <= at.known_at
-        ),
-    )
-    return query if full else query.where(EVENTS.c.restricted.is_(False))
-
-
 class ProjectedReadModel:
     """Implements ``ledger.readmodel.api.ReadModel`` over the tables the projector maintains."""
 
-    def __init__(self, engine: Engine, now: Any = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._now = now
+        self.events = EventStore(engine)
 
-    def _resolve(self, at: TimePoint) -> TimePoint:
-        now: datetime | None = self._now() if self._now is not None else None
-        return at.resolved(now)
+    @staticmethod
+    def _resolve(at: TimePoint) -> TimePoint:
+        return at.resolved()
 
     # --- single states ---------------------------------------------------------------------
 
-    def _lookup(self, kind: Kind[S], stream_id: str, at: TimePoint, full: bool) -> S | None:
+    def _lookup(
+        self, kind: Kind[S], stream_id: str, at: TimePoint, visibility: Visibility
+    ) -> S | None:
         at = self._resolve(at)
         assert at.as_of is not None and at.known_at is not None
         table = kind.table
         as_of = clamp_day(at.as_of)
-        mine = (table.c.stream_id == stream_id) & (table.c.visibility == _visibility(full))
+        mine = (table.c.stream_id == stream_id) & (table.c.visibility == visibility)
         known = (table.c.recorded_from <= at.known_at) & (table.c.recorded_to > at.known_at)
         last_start = (
             select(table.c.valid_from)
@@ -120,23 +90,38 @@ class ProjectedReadModel:
         return kind.decode(row.state)
 
     def person(
-        self, stream_id: str, at: TimePoint, *, full: bool = False, events: bool = True
+        self,
+        stream_id: str,
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        events: bool = True,
     ) -> PersonState | None:
-        state = self._lookup(PERSONS, stream_id, at, full)
+        state = self._lookup(PERSONS, stream_id, at, visibility)
         if state is None or not events:
             return state
-        return self._with_event_ids({stream_id: state}, at, full)[stream_id]
+        return self._with_event_ids({stream_id: state}, at, visibility)[stream_id]
 
     def recommendation(
-        self, stream_id: str, at: TimePoint, *, full: bool = False, events: bool = True
+        self,
+        stream_id: str,
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        events: bool = True,
     ) -> RecommendationState | None:
-        state = self._lookup(RECOMMENDATIONS, stream_id, at, full)
+        state = self._lookup(RECOMMENDATIONS, stream_id, at, visibility)
         if state is None or not events:
             return state
-        return self._with_event_ids({stream_id: state}, at, full)[stream_id]
+        return self._with_event_ids({stream_id: state}, at, visibility)[stream_id]
 
     def _by_ids(
-        self, kind: Kind[S], stream_ids: Sequence[str], at: TimePoint, full: bool, events: bool
+        self,
+        kind: Kind[S],
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        visibility: Visibility,
+        events: bool,
     ) -> dict[str, S]:
         if not stream_ids:
             return {}
@@ -144,55 +129,52 @@ class ProjectedReadModel:
         table = kind.table
         query = select(table.c.stream_id, table.c.state).where(
             table.c.stream_id.in_(list(stream_ids)),
-            table.c.visibility == _visibility(full),
+            table.c.visibility == visibility,
             table.c.event_count > 0,
             _alive(table, at),
         )
         with self.engine.connect() as connection:
             found = {row.stream_id: kind.decode(row.state) for row in connection.execute(query)}
-        return self._with_event_ids(found, at, full) if events else found
+        return self._with_event_ids(found, at, visibility) if events else found
 
     def persons_by_ids(
-        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False, events: bool = True
+        self,
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        events: bool = True,
     ) -> dict[str, PersonState]:
-        return self._by_ids(PERSONS, stream_ids, at, full, events)
+        return self._by_ids(PERSONS, stream_ids, at, visibility, events)
 
     def recommendations_by_ids(
-        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False, events: bool = True
+        self,
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        events: bool = True,
     ) -> dict[str, RecommendationState]:
-        return self._by_ids(RECOMMENDATIONS, stream_ids, at, full, events)
+        return self._by_ids(RECOMMENDATIONS, stream_ids, at, visibility, events)
 
     def event_ids_of(
-        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+        self,
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
     ) -> dict[str, tuple[str, ...]]:
-        """Reads only the columns the fold order needs, not the events' data."""
-        ids: dict[str, list[str]] = {stream_id: [] for stream_id in stream_ids}
-        if not ids:
+        if not stream_ids:
             return {}
         at = self._resolve(at)
-        columns = (
-            EVENTS.c.stream_id,
-            EVENTS.c.id,
-            EVENTS.c.occurred_latest,
-            EVENTS.c.occurred_earliest,
-            EVENTS.c.position,
-        )
-        query = (
-            _counting(at, full=full)
-            .with_only_columns(*columns)
-            .where(EVENTS.c.stream_id.in_(list(ids)))
-        )
-        with self.engine.connect() as connection:
-            rows = sorted(
-                connection.execute(query),
-                key=lambda r: fold_order(r.occurred_latest, r.occurred_earliest, r.position),
-            )
-        for row in rows:
-            ids[row.stream_id].append(str(row.id))
-        return {stream_id: tuple(found) for stream_id, found in ids.items()}
+        assert at.as_of is not None and at.known_at is not None
+        with self.events.reading() as log:
+            return log.counting_ids(stream_ids, at.as_of, at.known_at, visibility)
 
-    def _with_event_ids(self, states: dict[str, S], at: TimePoint, full: bool) -> dict[str, S]:
-        ids = self.event_ids_of(list(states), at, full=full)
+    def _with_event_ids(
+        self, states: dict[str, S], at: TimePoint, visibility: Visibility
+    ) -> dict[str, S]:
+        ids = self.event_ids_of(list(states), at, visibility=visibility)
         return {
             stream_id: replace(state, event_ids=ids[stream_id])
             for stream_id, state in states.items()
@@ -208,7 +190,7 @@ class ProjectedReadModel:
         at: TimePoint,
         offset: int,
         limit: int,
-        full: bool,
+        visibility: Visibility,
         events: bool,
     ) -> Page[S]:
         with self.engine.connect() as connection:
@@ -218,7 +200,7 @@ class ProjectedReadModel:
             rows = connection.execute(query.order_by(*order).offset(offset).limit(limit))
             states = {row.stream_id: kind.decode(row.state) for row in rows}
         if events:
-            states = self._with_event_ids(states, at, full)
+            states = self._with_event_ids(states, at, visibility)
         return Page(items=list(states.values()), offset=offset, total_count=int(total))
 
     def persons(
@@ -229,25 +211,27 @@ class ProjectedReadModel:
         custody_statuses: Sequence[CustodyStatus] | None = None,
         offset: int = 0,
         limit: int = 20,
-        full: bool = False,
+        visibility: Visibility = Visibility.PUBLIC,
         events: bool = True,
     ) -> Page[PersonState]:
         at = self._resolve(at)
         table = PERSONS.table
         query = select(table.c.stream_id, table.c.state).where(
-            table.c.visibility == _visibility(full), table.c.event_count > 0, _alive(table, at)
+            table.c.visibility == visibility, table.c.event_count > 0, _alive(table, at)
         )
         if custody_statuses:
             query = query.where(table.c.custody_status.in_([s.value for s in custody_statuses]))
         if search and fold_text(search):
             query = query.where(table.c.search_text.contains(fold_text(search), autoescape=True))
         order = (table.c.sort_name, table.c.stream_id)
-        return self._page(PERSONS, query, order, at, offset, limit, full, events)
+        return self._page(PERSONS, query, order, at, offset, limit, visibility, events)
 
-    def _recommendations_at(self, at: TimePoint, full: bool, addressee: str | None) -> Select[Any]:
+    def _recommendations_at(
+        self, at: TimePoint, visibility: Visibility, addressee: str | None
+    ) -> Select[Any]:
         table = RECOMMENDATIONS.table
         query = select(table.c.stream_id, table.c.state).where(
-            table.c.visibility == _visibility(full), table.c.event_count > 0, _alive(table, at)
+            table.c.visibility == visibility, table.c.event_count > 0, _alive(table, at)
         )
         return query if addressee is None else query.where(table.c.addressee == addressee)
 
@@ -260,21 +244,25 @@ class ProjectedReadModel:
         addressee: str | None = None,
         offset: int = 0,
         limit: int = 20,
-        full: bool = False,
+        visibility: Visibility = Visibility.PUBLIC,
         events: bool = True,
     ) -> Page[RecommendationState]:
         at = self._resolve(at)
         table = RECOMMENDATIONS.table
-        query = self._recommendations_at(at, full, addressee)
+        query = self._recommendations_at(at, visibility, addressee)
         if statuses:
             query = query.where(table.c.status.in_([s.value for s in statuses]))
         if search and fold_text(search):
             query = query.where(table.c.search_text.contains(fold_text(search), autoescape=True))
         order = (table.c.code, table.c.stream_id)
-        return self._page(RECOMMENDATIONS, query, order, at, offset, limit, full, events)
+        return self._page(RECOMMENDATIONS, query, order, at, offset, limit, visibility, events)
 
     def recommendations_naming(
-        self, person_ids: Sequence[str], at: TimePoint, *, full: bool = False
+        self,
+        person_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
     ) -> dict[str, list[RecommendationState]]:
         """One query for any number of persons (the GraphQL data loaders batch on it)."""
         at = self._resolve(at)
@@ -287,7 +275,7 @@ class ProjectedReadModel:
             .join(table, table.c.id == LINKS.c.state_id)
             .where(
                 LINKS.c.person_id.in_(list(person_ids)),
-                table.c.visibility == _visibility(full),
+                table.c.visibility == visibility,
                 table.c.event_count > 0,
                 _alive(table, at),
             )
@@ -299,12 +287,18 @@ class ProjectedReadModel:
         return naming
 
     def implementation_summary(
-        self, at: TimePoint, *, addressee: str | None = None, full: bool = False
+        self,
+        at: TimePoint,
+        *,
+        addressee: str | None = None,
+        visibility: Visibility = Visibility.PUBLIC,
     ) -> dict[ImplementationStatus, int]:
         at = self._resolve(at)
         table = RECOMMENDATIONS.table
         subquery = (
-            self._recommendations_at(at, full, addressee).add_columns(table.c.status).subquery()
+            self._recommendations_at(at, visibility, addressee)
+            .add_columns(table.c.status)
+            .subquery()
         )
         counts = dict.fromkeys(ImplementationStatus, 0)
         query = select(subquery.c.status, func.count()).group_by(subquery.c.status)
@@ -313,14 +307,14 @@ class ProjectedReadModel:
                 counts[ImplementationStatus(status)] = int(count)
         return counts
 
-    def custody_summary(self, at: TimePoint, *, full: bool = False) -> dict[CustodyStatus, int]:
+    def custody_summary(
+        self, at: TimePoint, *, visibility: Visibility = Visibility.PUBLIC
+    ) -> dict[CustodyStatus, int]:
         at = self._resolve(at)
         table = PERSONS.table
         query = (
             select(table.c.custody_status, func.count())
-            .where(
-                table.c.visibility == _visibility(full), table.c.event_count > 0, _alive(table, at)
-            )
+            .where(table.c.visibility == visibility, table.c.event_count > 0, _alive(table, at))
             .group_by(table.c.custody_status)
         )
         counts = dict.fromkeys(CustodyStatus, 0)
@@ -333,10 +327,9 @@ class ProjectedReadModel:
 
     def stream_events(self, stream_id: str, at: TimePoint) -> list[RecordedEvent]:
         at = self._resolve(at)
-        query = _counting(at, full=True).where(EVENTS.c.stream_id == stream_id)
-        with self.engine.connect() as connection:
-            events = [row_to_event(row) for row in connection.execute(query)]
-        return sorted(events, key=RecordedEvent.fold_key)
+        assert at.as_of is not None and at.known_at is not None
+        with self.events.reading() as log:
+            return log.counting_at(stream_id, at.as_of, at.known_at, Visibility.FULL)
 
     def diff(self, stream_id: str, before: TimePoint, after: TimePoint) -> StreamDiff:
         """For auditors comparing two report dates: what started and what stopped counting."""
@@ -362,9 +355,5 @@ class ProjectedReadModel:
                 continue
         if not targets:
             return {}
-        query = select(EVENTS).where(
-            EVENTS.c.retracts.in_(targets), EVENTS.c.recorded_at <= at.known_at
-        )
-        with self.engine.connect() as connection:
-            found = [row_to_event(row) for row in connection.execute(query)]
-        return {str(event.data["eventId"]): event for event in found}
+        with self.events.reading() as log:
+            return log.retractions_of(targets, at.known_at)

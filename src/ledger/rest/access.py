@@ -8,8 +8,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ledger.container import Ledger
 from ledger.domain.errors import Forbidden
 from ledger.domain.recorded_event import RecordedEvent
+from ledger.event_json import Event
 from ledger.http.dependencies import get_caller, get_ledger
-from ledger.rest.models import Event
 from ledger.security.redaction import visible_event
 from ledger.security.roles import Caller, Role
 

@@ -19,8 +19,8 @@ from ledger.http.dependencies import get_ledger
 from ledger.rest.access import admin, reader
 from ledger.rest.models import ImportResult
 from ledger.rest.problems import ProblemRoute, problem_responses
-from ledger.rest.transfer import export_lines, import_file
 from ledger.security.roles import Caller
+from ledger.service.transfer import export_lines, import_file
 
 router = APIRouter(tags=["export"], route_class=ProblemRoute)
 
@@ -79,6 +79,6 @@ async def import_(
         def open_lines() -> IO[str]:
             return path.open(encoding="utf-8")
 
-        count = await run_in_threadpool(import_file, ledger.store, open_lines)
+        count = await run_in_threadpool(import_file, ledger.service, open_lines)
     head = await run_in_threadpool(ledger.store.head)
     return ImportResult(imported=count, headPosition=head.position, headHash=head.hash)

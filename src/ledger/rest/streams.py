@@ -9,13 +9,21 @@ from fastapi import APIRouter, Depends, Header, Path, Response
 
 from ledger.container import Ledger
 from ledger.domain.errors import NotFound, ValidationError
-from ledger.domain.new_event import parse_new_event
+from ledger.domain.new_event import NewEvent, new_event, parse_sources
 from ledger.domain.source import Source
 from ledger.http.dependencies import get_ledger
 from ledger.rest.access import reader, shown, writer
-from ledger.rest.models import AppendRequest, Event, RetractionRequest, StreamEvents
+from ledger.rest.models import (
+    AppendRequest,
+    Event,
+    NewEventIn,
+    RetractionRequest,
+    SourceIn,
+    StreamEvents,
+)
 from ledger.rest.problems import ProblemRoute, problem_responses
 from ledger.security.roles import Caller
+from ledger.service.commands import AppendEvents, RetractEvent
 
 router = APIRouter(tags=["events"], route_class=ProblemRoute)
 
@@ -32,6 +40,24 @@ StreamId = Annotated[
 EventId = Annotated[
     UUID, Path(description="the event's id", examples=["3f0c2a4e-8d6b-4c1e-9a57-2b1f0e6d9c11"])
 ]
+
+
+def _sources(sources: list[SourceIn]) -> tuple[Source, ...]:
+    return parse_sources([source.model_dump(exclude_none=True) for source in sources])
+
+
+def _new_event(body: NewEventIn, index: int) -> NewEvent:
+    try:
+        return new_event(
+            type=body.type,
+            data=body.data,
+            sources=_sources(body.sources),
+            occurred_on=body.occurredOn,
+            id=body.id,
+            restricted=body.restricted,
+        )
+    except ValidationError as exc:
+        raise exc.at("events", index) from None
 
 
 def expected_version(body: int | None, if_match: str | None) -> int | None:
@@ -73,17 +99,13 @@ def append_events(
 
     Resending events with the same ``id`` and content stores nothing new (idempotent retry).
     """
-    version = expected_version(body.expectedVersion, if_match)
-    events = []
-    for index, item in enumerate(body.events):
-        raw = item.model_dump(mode="json", exclude_unset=True)
-        try:
-            events.append(parse_new_event(raw))
-        except ValidationError as exc:
-            raise exc.at("events", index) from None
-    result = ledger.store.append(
-        stream_id, events, expected_version=version, recorded_by=recorded_by
+    command = AppendEvents.to_stream(
+        stream_id,
+        [_new_event(item, index) for index, item in enumerate(body.events)],
+        recorded_by=recorded_by,
+        expected_version=expected_version(body.expectedVersion, if_match),
     )
+    [result] = ledger.service.append_events(command)
     response.headers["ETag"] = f'"{result.stream_version}"'
     return StreamEvents(
         streamId=stream_id,
@@ -151,8 +173,10 @@ def retract_event(
     ledger: Ledger = Depends(get_ledger),
 ) -> Event:
     """Appends an ``EventRetracted`` to the retracted event's stream and returns it."""
-    sources = [Source.model_validate(s.model_dump(exclude_none=True)) for s in body.sources]
+    sources = _sources(body.sources)
     if not sources:
         raise ValidationError("at least one source is required", ["sources"])
-    retraction = ledger.store.retract(event_id, body.reason, sources, recorded_by=recorded_by)
+    retraction = ledger.service.retract_event(
+        RetractEvent(event_id, body.reason, sources, recorded_by)
+    )
     return shown(retraction, caller)

@@ -11,6 +11,6 @@ from ledger.security.roles import Caller
 
 
 def visible_event(event: RecordedEvent, caller: Caller) -> RecordedEvent:
-    if not event.restricted or caller.can_see_restricted:
+    if caller.visibility.shows(event):
         return event
     return replace(event, data={}, sources=(), salt=None)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ledger.domain.errors import Forbidden, Unauthenticated
+from ledger.domain.visibility import Visibility
 
 
 class Role(StrEnum):
@@ -28,8 +29,9 @@ class Caller:
         return self.role in (Role.EDITOR, Role.ADMIN)
 
     @property
-    def can_see_restricted(self) -> bool:
-        return self.role is Role.ADMIN
+    def visibility(self) -> Visibility:
+        """Admins see restricted events' data; everyone else the public view."""
+        return Visibility.FULL if self.role is Role.ADMIN else Visibility.PUBLIC
 
     @property
     def is_authenticated(self) -> bool:

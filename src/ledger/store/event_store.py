@@ -1,20 +1,23 @@
-"""The append-only, hash-chained event log on SQLite or PostgreSQL.
+"""The events table: every statement that reads or writes it, on SQLite or PostgreSQL.
 
-Append is all or nothing per call: every event is validated, the expected version checked and
-retractions resolved before the first row is written, and the write happens in one transaction
-that also updates the projections (so a reader sees its own write). Idempotency: an event whose
-id is already stored with the same content is not stored again; the same id with other content
-is refused, so a retry can never hide a change.
+This module is the persistence adapter of the log and nothing else: the append rules live in
+``ledger.domain.append_rules``, the order of their checks in ``ledger.service``. What it offers
+is small: :class:`EventLog`, bound to one connection (head, stream versions, stored ids, get,
+insert, and the counting rule in SQL), used alike by the service inside its write transaction,
+by the projector inside that same transaction and by the readers; and :class:`EventStore`, the
+engine-level readers the API layers call.
+
+The table refuses UPDATE and DELETE (migration 0001): rows are only ever inserted.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any, Protocol, cast
-from uuid import UUID, uuid4
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+from uuid import UUID
 
 from sqlalchemy import (
     Connection,
@@ -23,45 +26,25 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
+    exists,
     func,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 
 from ledger.domain.counting import RETRACTION
-from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
-from ledger.domain.hash_chain import GENESIS, canonical_json, canonical_value, chain
-from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
+from ledger.domain.hash_chain import GENESIS, Sealed
 from ledger.domain.partial_date import PartialDate
-from ledger.domain.recorded_event import RecordedEvent
-from ledger.domain.source import Source
+from ledger.domain.recorded_event import RecordedEvent, fold_order
+from ledger.domain.visibility import Visibility
 from ledger.store.engine import write_transaction
 from ledger.store.tables import EventRow
 from ledger.store.types import JsonText
 
 EVENTS = cast(Table, EventRow.__table__)
-
-
-class AppendListener(Protocol):
-    """Told of every appended batch inside the append's transaction (the projections)."""
-
-    def on_append(self, connection: Connection, events: Sequence[RecordedEvent]) -> None: ...
-
-
-@dataclass(frozen=True)
-class AppendResult:
-    events: list[RecordedEvent]
-    stream_version: int
-
-
-@dataclass(frozen=True)
-class StreamBatch:
-    """Events for one stream, with the version the client last saw (None: no check)."""
-
-    stream_id: str
-    events: tuple[NewEvent, ...]
-    expected_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,10 +74,8 @@ def row_to_event(row: Any) -> RecordedEvent:
     )
 
 
-def _event_to_row(
-    event: RecordedEvent, data_json: str | None = None, sources_json: str | None = None
-) -> dict[str, Any]:
-    """The row of an event; ``data_json``/``sources_json``: the already serialised columns."""
+def _row(sealed: Sealed) -> dict[str, Any]:
+    event = sealed.event
     return {
         "position": event.position,
         "id": event.id,
@@ -107,8 +88,8 @@ def _event_to_row(
         "occurred_latest": event.latest,
         "recorded_at": event.recorded_at,
         "recorded_by": event.recorded_by,
-        "data": JsonText(data_json or canonical_value(event.data)),
-        "sources": JsonText(sources_json or canonical_value(list(event.sources))),
+        "data": JsonText(sealed.data_json),
+        "sources": JsonText(sealed.sources_json),
         "restricted": event.restricted,
         "salt": event.salt,
         "retracts": UUID(event.data["eventId"]) if event.type == RETRACTION else None,
@@ -117,280 +98,246 @@ def _event_to_row(
     }
 
 
-def compute_hash(event: RecordedEvent, previous_hash: str) -> str:
-    fields = {name: getattr(event, name) for name in _HASHED}
-    return chain(
-        previous_hash,
-        _canonical(fields, canonical_value(event.data), canonical_value(list(event.sources))),
+def counting(known_at: datetime, visibility: Visibility) -> Select[Any]:
+    """The contract's counting rule (``ledger.domain.counting``) in SQL, written once: events
+    recorded by ``known_at``, no retraction, not retracted by then, restricted ones only in the
+    full view. Callers narrow it by stream and valid time."""
+    retraction = aliased(EVENTS)
+    query = select(EVENTS).where(
+        EVENTS.c.recorded_at <= known_at,
+        EVENTS.c.type != RETRACTION,
+        ~exists().where(retraction.c.retracts == EVENTS.c.id, retraction.c.recorded_at <= known_at),
     )
+    if visibility is Visibility.PUBLIC:
+        query = query.where(EVENTS.c.restricted.is_(False))
+    return query
 
 
-_HASHED = (
-    "id",
-    "position",
-    "stream_id",
-    "version",
-    "type",
-    "schema_version",
-    "occurred_on",
-    "recorded_at",
-    "recorded_by",
-    "restricted",
-    "salt",
-)
+def _by_fold_order(events: list[RecordedEvent]) -> list[RecordedEvent]:
+    return sorted(events, key=RecordedEvent.fold_key)
 
 
-def _canonical(fields: dict[str, Any], data_json: str, sources_json: str) -> str:
-    return canonical_json(
-        event_id=fields["id"],
-        position=fields["position"],
-        stream_id=fields["stream_id"],
-        version=fields["version"],
-        type_name=fields["type"],
-        schema_version=fields["schema_version"],
-        occurred_on=fields["occurred_on"],
-        recorded_at=fields["recorded_at"],
-        recorded_by=fields["recorded_by"],
-        data_json=data_json,
-        sources_json=sources_json,
-        restricted=fields["restricted"],
-        salt=fields["salt"],
-    )
+class EventLog:
+    """The events table as seen through one connection (and so one transaction)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def fetch(self, query: Select[Any]) -> list[RecordedEvent]:
+        return [row_to_event(row) for row in self.connection.execute(query)]
+
+    def _one_of(self, column: Any, values: Sequence[Any]) -> Any:
+        """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter however many
+        values, so a bulk append does not parse and plan a statement with hundreds of them."""
+        if self.connection.dialect.name == "postgresql":
+            return column == any_(bindparam("values", list(values), type_=ARRAY(column.type)))
+        return column.in_(values)
+
+    # --- what an append needs --------------------------------------------------------------
+
+    def head(self) -> Head:
+        row = self.connection.execute(
+            select(EVENTS.c.position, EVENTS.c.hash, EVENTS.c.recorded_at)
+            .order_by(EVENTS.c.position.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return Head(0, GENESIS, None)
+        return Head(row.position, row.hash, row.recorded_at)
+
+    def versions(self, stream_ids: Sequence[str]) -> dict[str, int]:
+        """Current version of each stream that has events (absent: version 0)."""
+        if not stream_ids:
+            return {}
+        rows = self.connection.execute(
+            select(EVENTS.c.stream_id, func.max(EVENTS.c.version))
+            .where(EVENTS.c.stream_id.in_(sorted(set(stream_ids))))
+            .group_by(EVENTS.c.stream_id)
+        )
+        return {stream_id: int(version) for stream_id, version in rows}
+
+    def stored(self, ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
+        if not ids:
+            return {}
+        events = self.fetch(select(EVENTS).where(self._one_of(EVENTS.c.id, ids)))
+        return {event.id: event for event in events}
+
+    def get(self, event_id: UUID) -> RecordedEvent | None:
+        return self.stored([event_id]).get(event_id)
+
+    def retraction_of(self, event_id: UUID) -> UUID | None:
+        """The id of the retraction naming ``event_id``, if one is stored."""
+        found = self.connection.execute(
+            select(EVENTS.c.id).where(EVENTS.c.retracts == event_id)
+        ).scalar()
+        return cast(UUID | None, found)
+
+    def insert(self, events: Sequence[Sealed]) -> None:
+        """Many rows go to PostgreSQL with COPY, one round trip for the whole batch; anything
+        else (SQLite, a single row) with an INSERT. Both run in the caller's transaction."""
+        rows = [_row(event) for event in events]
+        if not rows:
+            return
+        if self.connection.dialect.name != "postgresql" or len(rows) < 2:
+            self.connection.execute(insert(EVENTS), rows)
+            return
+        driver = self.connection.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in _COLUMNS])
+
+    # --- what projections and readers need -------------------------------------------------
+
+    def counting_since(
+        self,
+        stream_id: str,
+        visibility: Visibility,
+        known_at: datetime,
+        day: date | None,
+        before_position: int,
+    ) -> list[RecordedEvent]:
+        """The stream's events stored below ``before_position`` that count at ``known_at`` and
+        whose latest day is on or after ``day`` (None: every day), in fold order."""
+        query = counting(known_at, visibility).where(
+            EVENTS.c.stream_id == stream_id, EVENTS.c.position < before_position
+        )
+        if day is not None:
+            query = query.where(EVENTS.c.occurred_latest >= day)
+        return _by_fold_order(self.fetch(query))
+
+    def counting_at(
+        self, stream_id: str, as_of: date, known_at: datetime, visibility: Visibility
+    ) -> list[RecordedEvent]:
+        """The stream's events counting at (as_of, known_at), in fold order."""
+        query = counting(known_at, visibility).where(
+            EVENTS.c.stream_id == stream_id,
+            or_(EVENTS.c.occurred_latest.is_(None), EVENTS.c.occurred_latest <= as_of),
+        )
+        return _by_fold_order(self.fetch(query))
+
+    def counting_ids(
+        self, stream_ids: Sequence[str], as_of: date, known_at: datetime, visibility: Visibility
+    ) -> dict[str, tuple[str, ...]]:
+        """Ids of each stream's counting events in fold order, reading only the columns the
+        fold order needs, not the events' data."""
+        query = (
+            counting(known_at, visibility)
+            .with_only_columns(
+                EVENTS.c.stream_id,
+                EVENTS.c.id,
+                EVENTS.c.occurred_latest,
+                EVENTS.c.occurred_earliest,
+                EVENTS.c.position,
+            )
+            .where(
+                EVENTS.c.stream_id.in_(list(stream_ids)),
+                or_(EVENTS.c.occurred_latest.is_(None), EVENTS.c.occurred_latest <= as_of),
+            )
+        )
+        rows = sorted(
+            self.connection.execute(query),
+            key=lambda r: fold_order(r.occurred_latest, r.occurred_earliest, r.position),
+        )
+        ids: dict[str, list[str]] = {stream_id: [] for stream_id in stream_ids}
+        for row in rows:
+            ids[row.stream_id].append(str(row.id))
+        return {stream_id: tuple(found) for stream_id, found in ids.items()}
+
+    def retractions_of(
+        self, event_ids: Sequence[UUID], known_at: datetime
+    ) -> dict[str, RecordedEvent]:
+        """Retractions recorded by ``known_at``, by the (string) id of the event they retract."""
+        query = select(EVENTS).where(
+            EVENTS.c.retracts.in_(list(event_ids)), EVENTS.c.recorded_at <= known_at
+        )
+        return {str(event.data["eventId"]): event for event in self.fetch(query)}
+
+    def stream(self, stream_id: str) -> list[RecordedEvent]:
+        query = select(EVENTS).where(EVENTS.c.stream_id == stream_id).order_by(EVENTS.c.version)
+        return self.fetch(query)
+
+    def stream_ids(self, prefixes: Sequence[str], after: str = "", limit: int = 1000) -> list[str]:
+        """A page of stream ids starting with one of ``prefixes``, in order, after ``after``."""
+        query = (
+            select(EVENTS.c.stream_id)
+            .where(EVENTS.c.stream_id > after, _starting(prefixes))
+            .group_by(EVENTS.c.stream_id)
+            .order_by(EVENTS.c.stream_id)
+            .limit(limit)
+        )
+        return list(self.connection.execute(query).scalars())
+
+    def count_in(self, prefixes: Sequence[str]) -> int:
+        """How many events the streams starting with one of ``prefixes`` hold."""
+        query = select(func.count()).where(_starting(prefixes))
+        return int(self.connection.execute(query).scalar_one())
+
+    def orphan(self, table: Table) -> str | None:
+        """A stream of ``table`` (a projection) that holds no events at all, if there is one."""
+        found = self.connection.execute(
+            select(table.c.stream_id)
+            .where(~table.c.stream_id.in_(select(EVENTS.c.stream_id).distinct()))
+            .limit(1)
+        ).scalar()
+        return None if found is None else str(found)
 
 
-def _same_content(stored: RecordedEvent, stream_id: str, event: ValidEvent) -> bool:
-    return (
-        stored.stream_id == stream_id
-        and stored.type == event.type
-        and stored.schema_version == event.schema_version
-        and stored.occurred_on == event.occurred_on
-        and stored.data == event.data
-        and list(stored.sources) == [s.to_json() for s in event.sources]
-        and stored.restricted == event.restricted
-    )
+def _starting(prefixes: Sequence[str]) -> Any:
+    return or_(*(EVENTS.c.stream_id.startswith(prefix) for prefix in prefixes))
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+_COLUMNS = tuple(column.name for column in EVENTS.columns)
+_COPY = f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN"
 
 
 class EventStore:
-    def __init__(
-        self,
-        engine: Engine,
-        listeners: Sequence[AppendListener] = (),
-        clock: Any = _utcnow,
-    ) -> None:
+    """The log at engine level: transactions for writers, one-shot reads for the API layers."""
+
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.listeners = list(listeners)
-        self.clock = clock
 
-    # --- writing ---------------------------------------------------------------------------
-
-    def append(
-        self,
-        stream_id: str,
-        events: Sequence[NewEvent],
-        *,
-        expected_version: int | None = None,
-        recorded_by: str,
-    ) -> AppendResult:
-        batch = StreamBatch(stream_id, tuple(events), expected_version)
-        return self.append_batches([batch], recorded_by=recorded_by)[0]
-
-    def append_batches(
-        self, batches: Sequence[StreamBatch], *, recorded_by: str
-    ) -> list[AppendResult]:
-        """Append to several streams in one transaction: all batches are stored, or none.
-
-        One call costs a fixed number of statements whatever its size (head, versions, known
-        ids, one multi-row insert), which is what keeps bulk loads near the bare insert speed.
-        """
-        _check_recorder(recorded_by)
-        checked = [(batch, self._validate(batch)) for batch in batches]
-        ids = [v.id for _, valid in checked for v in valid if v.id is not None]
-        if len(ids) != len(set(ids)):
-            raise ValidationError("the same event id appears twice in one call", ["events"])
+    @contextmanager
+    def writing(self) -> Iterator[EventLog]:
+        """The ledger's single writer transaction (see ``ledger.store.engine``)."""
         with write_transaction(self.engine) as connection:
-            stored = self._stored_by_id(connection, ids)
-            versions = self._stream_versions(connection, {b.stream_id for b in batches})
-            head = self._head(connection)
-            now = self.clock()
-            # Record time never runs backwards along positions, even if the clock does.
-            pending = _Pending(
-                position=head.position,
-                hash=head.hash,
-                recorded_at=max(now, head.recorded_at) if head.recorded_at else now,
-                recorded_by=recorded_by,
-            )
-            results = [
-                self._append_in(connection, batch, valid, stored, versions, pending)
-                for batch, valid in checked
-            ]
-            if pending.written:
-                _insert(connection, pending.rows)
-                for listener in self.listeners:
-                    listener.on_append(connection, pending.written)
-        return results
+            yield EventLog(connection)
 
-    @staticmethod
-    def _validate(batch: StreamBatch) -> list[ValidEvent]:
-        if not batch.events:
-            raise ValidationError("at least one event is required", ["events"])
-        if batch.expected_version is not None and batch.expected_version < 0:
-            raise ValidationError("expectedVersion must be 0 or more", ["expectedVersion"])
-        return [_validate_at(e, batch.stream_id, index) for index, e in enumerate(batch.events)]
-
-    def _append_in(
-        self,
-        connection: Connection,
-        batch: StreamBatch,
-        valid: Sequence[ValidEvent],
-        stored: dict[UUID, RecordedEvent],
-        versions: dict[str, int],
-        pending: _Pending,
-    ) -> AppendResult:
-        stream_id = batch.stream_id
-        fresh: list[ValidEvent] = []
-        for index, event in enumerate(valid):
-            existing = stored.get(event.id) if event.id is not None else None
-            if existing is None:
-                fresh.append(event)
-            elif not _same_content(existing, stream_id, event):
-                raise IdConflict(
-                    f"event id {event.id} is already stored with other content"
-                    f" (stream '{existing.stream_id}', version {existing.version})",
-                    ["events", index, "id"],
-                )
-        version = versions.get(stream_id, 0)
-        if not fresh:
-            return AppendResult([stored[v.id] for v in valid if v.id is not None], version)
-        if batch.expected_version is not None and batch.expected_version != version:
-            raise VersionConflict(
-                f"stream '{stream_id}' is at version {version}, not {batch.expected_version}",
-                ["expectedVersion"],
-            )
-        self._check_retractions(connection, stream_id, fresh, valid, pending)
-        written = iter(pending.add(stream_id, version, fresh))
-        versions[stream_id] = version + len(fresh)
-        result = [stored[event.id] if event.id in stored else next(written) for event in valid]
-        return AppendResult(result, version + len(fresh))
-
-    def retract(
-        self, event_id: UUID, reason: str, sources: Sequence[Source], *, recorded_by: str
-    ) -> RecordedEvent:
-        """Append a retraction to the retracted event's own stream."""
-        target = self.get(event_id)
-        if target is None:
-            raise NotFound(f"no event with id {event_id}", ["eventId"])
-        retraction = NewEvent(
-            type=RETRACTION,
-            data={"eventId": str(event_id), "reason": reason},
-            sources=tuple(sources),
-        )
-        try:
-            result = self.append(target.stream_id, [retraction], recorded_by=recorded_by)
-        except LedgerError as exc:
-            raise type(exc)(exc.message, _retraction_field(exc.field)) from None
-        return result.events[0]
-
-    def import_events(self, events: Sequence[RecordedEvent]) -> None:
-        """Replay exported events as they were (ids, times, recorders); hashes must agree."""
-        with write_transaction(self.engine) as connection:
-            head = self._head(connection)
-            previous = head.hash
-            expected_position = head.position + 1
-            rows = []
-            for event in events:
-                if event.position != expected_position:
-                    raise ValidationError(
-                        f"expected position {expected_position}, got {event.position}",
-                        ["position"],
-                    )
-                recomputed = compute_hash(event, previous)
-                if recomputed != event.hash or event.previous_hash != previous:
-                    raise ValidationError(
-                        f"hash chain breaks at position {event.position}", ["hash"]
-                    )
-                rows.append(_event_to_row(event))
-                previous = event.hash
-                expected_position += 1
-            if rows:
-                _insert(connection, rows)
-                for listener in self.listeners:
-                    listener.on_append(connection, events)
-
-    def _check_retractions(
-        self,
-        connection: Connection,
-        stream_id: str,
-        fresh: Sequence[ValidEvent],
-        valid: Sequence[ValidEvent],
-        pending: _Pending,
-    ) -> None:
-        targets = {UUID(e.data["eventId"]) for e in pending.written if e.type == RETRACTION}
-        earlier: dict[UUID, str] = {}  # ids appended earlier in this very call -> their type
-        for event in fresh:
-            if event.id is not None:
-                earlier[event.id] = event.type
-            if event.type != RETRACTION:
-                continue
-            index = list(valid).index(event)
-            field = ["events", str(index), "data", "eventId"]
-            target_id = UUID(event.data["eventId"])
-            if target_id in targets:
-                raise ValidationError(f"event {target_id} is retracted twice in one call", field)
-            targets.add(target_id)
-            if earlier.get(target_id) not in (None, RETRACTION):
-                continue  # retracted in the very call that appends it
-            target = self._get(connection, target_id) or pending.by_id(target_id)
-            if target is None and target_id not in earlier:
-                raise NotFound(f"no event with id {target_id}", field)
-            if target is None or target.type == RETRACTION:
-                raise ValidationError("a retraction cannot be retracted", field)
-            if target.stream_id != stream_id:
-                raise ValidationError(
-                    f"event {target_id} is in stream '{target.stream_id}'; a retraction goes"
-                    " in the retracted event's stream",
-                    field,
-                )
-            already = connection.execute(
-                select(EVENTS.c.id).where(EVENTS.c.retracts == target_id)
-            ).scalar()
-            if already is not None:
-                raise ValidationError(
-                    f"event {target_id} is already retracted (by {already})", field
-                )
-
-    # --- reading ---------------------------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[EventLog]:
+        """One snapshot for reads that must agree with each other."""
+        with self.engine.connect() as connection, connection.begin():
+            yield EventLog(connection)
 
     def head(self) -> Head:
-        with self.engine.connect() as connection:
-            return self._head(connection)
+        with self.reading() as log:
+            return log.head()
 
     def get(self, event_id: UUID) -> RecordedEvent | None:
-        with self.engine.connect() as connection:
-            return self._get(connection, event_id)
+        with self.reading() as log:
+            return log.get(event_id)
+
+    def get_many(self, event_ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
+        with self.reading() as log:
+            return log.stored(event_ids)
 
     def stream_version(self, stream_id: str) -> int:
-        with self.engine.connect() as connection:
-            return self._stream_version(connection, stream_id)
+        with self.reading() as log:
+            return log.versions([stream_id]).get(stream_id, 0)
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
-        query = select(EVENTS).where(EVENTS.c.stream_id == stream_id).order_by(EVENTS.c.version)
-        return self._fetch(query)
+        with self.reading() as log:
+            return log.stream(stream_id)
 
     def read_feed(self, after: int = 0, limit: int = 100) -> list[RecordedEvent]:
-        query = (
-            select(EVENTS).where(EVENTS.c.position > after).order_by(EVENTS.c.position).limit(limit)
-        )
-        return self._fetch(query)
+        return self.query(after=after, limit=limit)
 
     def query(
         self, where: EventFilter | None = None, *, after: int = 0, limit: int | None = None
     ) -> list[RecordedEvent]:
         """Events matching ``where``, by position, after a position, at most ``limit``."""
-        return self._fetch((where or EventFilter()).select(after=after, limit=limit))
+        with self.reading() as log:
+            return log.fetch((where or EventFilter()).select(after=after, limit=limit))
 
     def count(self, where: EventFilter | None = None) -> int:
         inner = (where or EventFilter()).select().subquery()
@@ -406,74 +353,6 @@ class EventStore:
                 return
             yield from page
             after = page[-1].position
-
-    def _fetch(self, query: Select[Any]) -> list[RecordedEvent]:
-        with self.engine.connect() as connection:
-            return [row_to_event(row) for row in connection.execute(query)]
-
-    @staticmethod
-    def _head(connection: Connection) -> Head:
-        row = connection.execute(
-            select(EVENTS.c.position, EVENTS.c.hash, EVENTS.c.recorded_at)
-            .order_by(EVENTS.c.position.desc())
-            .limit(1)
-        ).first()
-        if row is None:
-            return Head(0, GENESIS, None)
-        return Head(row.position, row.hash, row.recorded_at)
-
-    @staticmethod
-    def _stream_versions(connection: Connection, stream_ids: set[str]) -> dict[str, int]:
-        rows = connection.execute(
-            select(EVENTS.c.stream_id, func.max(EVENTS.c.version))
-            .where(EVENTS.c.stream_id.in_(sorted(stream_ids)))
-            .group_by(EVENTS.c.stream_id)
-        )
-        return {stream_id: int(version) for stream_id, version in rows}
-
-    @staticmethod
-    def _stream_version(connection: Connection, stream_id: str) -> int:
-        value = connection.execute(
-            select(func.max(EVENTS.c.version)).where(EVENTS.c.stream_id == stream_id)
-        ).scalar()
-        return int(value or 0)
-
-    @staticmethod
-    def _get(connection: Connection, event_id: UUID) -> RecordedEvent | None:
-        row = connection.execute(select(EVENTS).where(EVENTS.c.id == event_id)).first()
-        return row_to_event(row) if row is not None else None
-
-    @staticmethod
-    def _stored_by_id(connection: Connection, ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
-        if not ids:
-            return {}
-        rows = connection.execute(select(EVENTS).where(_one_of(connection, EVENTS.c.id, ids)))
-        return {row.id: row_to_event(row) for row in rows}
-
-
-_COLUMNS = tuple(column.name for column in EVENTS.columns)
-_COPY = f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN"
-
-
-def _insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Many rows go to PostgreSQL with COPY, one round trip for the whole batch; anything else
-    (SQLite, a single row) with an INSERT. Both run inside the append's transaction."""
-    if connection.dialect.name != "postgresql" or len(rows) < 2:
-        connection.execute(insert(EVENTS), list(rows))
-        return
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in _COLUMNS])
-
-
-def _one_of(connection: Connection, column: Any, values: Sequence[Any]) -> Any:
-    """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter however many
-    values, so a bulk append does not parse and plan a statement with hundreds of them."""
-    if connection.dialect.name == "postgresql":
-        return column == any_(bindparam("values", list(values), type_=ARRAY(column.type)))
-    return column.in_(values)
 
 
 @dataclass(frozen=True)
@@ -503,73 +382,3 @@ class EventFilter:
             query = query.where(EVENTS.c.recorded_at <= self.recorded_until)
         query = query.order_by(EVENTS.c.position)
         return query.limit(limit) if limit is not None else query
-
-
-@dataclass
-class _Pending:
-    """The events one append call writes, chained onto the head as they are added."""
-
-    position: int
-    hash: str
-    recorded_at: datetime
-    recorded_by: str
-    written: list[RecordedEvent] = field(default_factory=list)
-    #: the rows to insert, their JSON columns serialised once for both the hash and the row
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(
-        self, stream_id: str, version: int, events: Sequence[ValidEvent]
-    ) -> list[RecordedEvent]:
-        added = []
-        for offset, event in enumerate(events, start=1):
-            self.position += 1
-            fields: dict[str, Any] = {
-                "id": event.id or uuid4(),
-                "position": self.position,
-                "stream_id": stream_id,
-                "version": version + offset,
-                "type": event.type,
-                "schema_version": event.schema_version,
-                "occurred_on": event.occurred_on,
-                "recorded_at": self.recorded_at,
-                "recorded_by": self.recorded_by,
-                "restricted": event.restricted,
-                "salt": secrets.token_hex(16) if event.restricted else None,
-            }
-            sources = tuple(s.to_json() for s in event.sources)
-            data_json, sources_json = canonical_value(event.data), canonical_value(list(sources))
-            digest = chain(self.hash, _canonical(fields, data_json, sources_json))
-            recorded = RecordedEvent(
-                **fields, data=event.data, sources=sources, hash=digest, previous_hash=self.hash
-            )
-            added.append(recorded)
-            self.rows.append(_event_to_row(recorded, data_json, sources_json))
-            self.hash = digest
-        self.written.extend(added)
-        return added
-
-    def by_id(self, event_id: UUID) -> RecordedEvent | None:
-        return next((e for e in self.written if e.id == event_id), None)
-
-
-def _validate_at(event: NewEvent, stream_id: str, index: int) -> ValidEvent:
-    try:
-        return validate_event(event, stream_id)
-    except LedgerError as exc:
-        if exc.field == ["streamId"]:
-            raise
-        raise exc.at("events", index) from None
-
-
-def _retraction_field(field: list[str] | None) -> list[str] | None:
-    """Errors of the inner append, re-pointed at retractEvent's own input fields."""
-    if field and field[-1] in ("eventId", "reason"):
-        return [field[-1]]
-    if field and "sources" in field:
-        return field[field.index("sources") :]
-    return field
-
-
-def _check_recorder(recorded_by: str) -> None:
-    if not recorded_by or len(recorded_by) > 200 or "\x00" in recorded_by:
-        raise ValidationError("recordedBy must be 1..200 characters without NUL", ["recordedBy"])

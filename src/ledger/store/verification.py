@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ledger.domain.hash_chain import GENESIS
-from ledger.store.event_store import EventStore, compute_hash
+from ledger.domain.hash_chain import ChainWalk
+from ledger.store.event_store import EventStore
 
 
 @dataclass(frozen=True)
@@ -22,19 +22,18 @@ class ChainReport:
 
 def verify_chain(store: EventStore, progress: Callable[[int], None] | None = None) -> ChainReport:
     """Walk every event in position order (streaming); stop at the first that does not chain."""
-    previous = GENESIS
-    expected_position = 1
-    checked = 0
+    walk = ChainWalk()
     for event in store.iter_all():
-        if event.position != expected_position:
-            return ChainReport(checked, expected_position, "position missing from the log")
-        if event.previous_hash != previous:
-            return ChainReport(checked, event.position, "previous hash does not match")
-        if compute_hash(event, previous) != event.hash:
-            return ChainReport(checked, event.position, "hash does not match the row's content")
-        previous = event.hash
-        expected_position += 1
-        checked += 1
+        broken = walk.follow(event)
+        if broken is not None:
+            return ChainReport(walk.position, broken.position, _REASONS[broken.field])
         if progress is not None:
             progress(1)
-    return ChainReport(checked, None, None)
+    return ChainReport(walk.position, None, None)
+
+
+_REASONS = {
+    "position": "position missing from the log",
+    "previousHash": "previous hash does not match",
+    "hash": "hash does not match the row's content",
+}

@@ -20,13 +20,15 @@ from typing import IO
 from sqlalchemy.exc import IntegrityError
 
 from ledger.domain.errors import LedgerError, ValidationError
-from ledger.domain.hash_chain import GENESIS
+from ledger.domain.hash_chain import ChainWalk
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent
-from ledger.rest.models import Event
+from ledger.event_json import Event
 from ledger.security.redaction import visible_event
 from ledger.security.roles import Caller
-from ledger.store.event_store import EventStore, compute_hash
+from ledger.service.commands import ImportEvents
+from ledger.service.handlers import LedgerService
+from ledger.store.event_store import EventStore
 
 CHUNK = 1000
 KEYS = frozenset(Event.model_fields)
@@ -134,35 +136,22 @@ def read_events(lines: Iterable[str]) -> Iterator[RecordedEvent]:
 
 def check_chain(lines: Iterable[str], progress: Callable[[int], None] | None = None) -> int:
     """Walk an export as an import into an empty store would; return the number of events."""
-    previous = GENESIS
-    expected = 1
-    seen_streams: dict[str, int] = {}
+    walk = ChainWalk(check_versions=True)
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
         event = parse_line(text, number)
-        if event.position != expected:
-            raise ImportLineError(
-                f"expected position {expected}, got {event.position}", ["position"], number
-            )
-        if event.previous_hash != previous or compute_hash(event, previous) != event.hash:
+        broken = walk.follow(event)
+        if broken is not None and broken.field in ("position", "version"):
+            raise ImportLineError(broken.reason, [broken.field], number)
+        if broken is not None:
             hint = REDACTION_HINT if event.restricted else ""
             raise ImportLineError(
                 f"hash chain breaks at position {event.position}{hint}", ["hash"], number
             )
-        version = seen_streams.get(event.stream_id, 0) + 1
-        if event.version != version:
-            raise ImportLineError(
-                f"stream '{event.stream_id}' expects version {version}, got {event.version}",
-                ["version"],
-                number,
-            )
-        seen_streams[event.stream_id] = version
-        previous = event.hash
-        expected += 1
         if progress is not None:
             progress(1)
-    return expected - 1
+    return walk.position
 
 
 def check_export(
@@ -181,7 +170,7 @@ def check_export(
 
 
 def write_export(
-    store: EventStore,
+    service: LedgerService,
     open_lines: Callable[[], IO[str]],
     progress: Callable[[int], None] | None = None,
 ) -> None:
@@ -191,26 +180,26 @@ def write_export(
         for event in read_events(lines):
             batch.append(event)
             if len(batch) == CHUNK:
-                _write(store, batch, progress)
+                _write(service, batch, progress)
                 batch = []
         if batch:
-            _write(store, batch, progress)
+            _write(service, batch, progress)
 
 
-def import_file(store: EventStore, open_lines: Callable[[], IO[str]]) -> int:
+def import_file(service: LedgerService, open_lines: Callable[[], IO[str]]) -> int:
     """Check the whole export, then write it; ``open_lines`` is called once per pass."""
-    total = check_export(store, open_lines)
-    write_export(store, open_lines)
+    total = check_export(service.store, open_lines)
+    write_export(service, open_lines)
     return total
 
 
 def _write(
-    store: EventStore, batch: list[RecordedEvent], progress: Callable[[int], None] | None
+    service: LedgerService, batch: list[RecordedEvent], progress: Callable[[int], None] | None
 ) -> None:
     try:
-        store.import_events(batch)
+        service.import_events(ImportEvents(tuple(batch)))
     except IntegrityError:
-        imported = store.head().position
+        imported = service.store.head().position
         raise ValidationError(
             f"an event id or stream version appears twice near position {batch[0].position};"
             f" the store now holds positions 1..{imported}: start again with an empty database",

@@ -1,0 +1,143 @@
+"""The rules an append must pass, as pure functions: what the store holds is passed in.
+
+``ledger.service`` calls them in order inside its write transaction, handing over what it read
+(stored events by id, stream versions) or a lookup function; here nothing touches a database,
+so each rule is tested on its own. A rule that refuses raises a ``LedgerError`` naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from uuid import UUID
+
+from ledger.domain.counting import RETRACTION
+from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
+from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
+from ledger.domain.recorded_event import RecordedEvent
+
+Lookup = Callable[[UUID], RecordedEvent | None]
+
+
+def check_recorder(recorded_by: str) -> None:
+    if not recorded_by or len(recorded_by) > 200 or "\x00" in recorded_by:
+        raise ValidationError("recordedBy must be 1..200 characters without NUL", ["recordedBy"])
+
+
+def validate_stream(
+    stream_id: str, events: Sequence[NewEvent], expected_version: int | None
+) -> list[ValidEvent]:
+    """Every event of one stream's batch against its schema; errors point at ``events.N``."""
+    if not events:
+        raise ValidationError("at least one event is required", ["events"])
+    if expected_version is not None and expected_version < 0:
+        raise ValidationError("expectedVersion must be 0 or more", ["expectedVersion"])
+    return [_validate_at(event, stream_id, index) for index, event in enumerate(events)]
+
+
+def _validate_at(event: NewEvent, stream_id: str, index: int) -> ValidEvent:
+    try:
+        return validate_event(event, stream_id)
+    except LedgerError as exc:
+        if exc.field == ["streamId"]:
+            raise
+        raise exc.at("events", index) from None
+
+
+def check_distinct_ids(events: Iterable[ValidEvent]) -> list[UUID]:
+    """The client-chosen ids of one call, each at most once; returns them."""
+    ids = [event.id for event in events if event.id is not None]
+    if len(ids) != len(set(ids)):
+        raise ValidationError("the same event id appears twice in one call", ["events"])
+    return ids
+
+
+def same_content(stored: RecordedEvent, stream_id: str, event: ValidEvent) -> bool:
+    """Whether a retry carries exactly what was stored under its id."""
+    return (
+        stored.stream_id == stream_id
+        and stored.type == event.type
+        and stored.schema_version == event.schema_version
+        and stored.occurred_on == event.occurred_on
+        and stored.data == event.data
+        and list(stored.sources) == [s.to_json() for s in event.sources]
+        and stored.restricted == event.restricted
+    )
+
+
+def fresh_events(
+    stream_id: str, events: Sequence[ValidEvent], stored: Mapping[UUID, RecordedEvent]
+) -> list[ValidEvent]:
+    """Idempotency: the events not yet stored. An id stored with the same content is a retry
+    and stores nothing; with other content it is refused, so a retry can never hide a change."""
+    fresh: list[ValidEvent] = []
+    for index, event in enumerate(events):
+        existing = stored.get(event.id) if event.id is not None else None
+        if existing is None:
+            fresh.append(event)
+        elif not same_content(existing, stream_id, event):
+            raise IdConflict(
+                f"event id {event.id} is already stored with other content"
+                f" (stream '{existing.stream_id}', version {existing.version})",
+                ["events", index, "id"],
+            )
+    return fresh
+
+
+def check_version(stream_id: str, expected: int | None, current: int) -> None:
+    if expected is not None and expected != current:
+        raise VersionConflict(
+            f"stream '{stream_id}' is at version {current}, not {expected}", ["expectedVersion"]
+        )
+
+
+def check_retractions(
+    stream_id: str,
+    fresh: Sequence[ValidEvent],
+    events: Sequence[ValidEvent],
+    *,
+    find: Lookup,
+    retraction_of: Callable[[UUID], UUID | None],
+    targeted: set[UUID],
+) -> None:
+    """A retraction names an existing, unretracted, non-retraction event of its own stream.
+
+    ``find`` looks an event up (stored, or appended earlier in this call), ``retraction_of``
+    the stored retraction of an event; ``targeted`` collects the events this call retracts, so
+    one call cannot retract an event twice. An event may be retracted in the call appending it.
+    """
+    earlier: dict[UUID, str] = {}  # ids appended earlier in this very batch -> their type
+    for event in fresh:
+        if event.id is not None:
+            earlier[event.id] = event.type
+        if event.type != RETRACTION:
+            continue
+        field = ["events", str(events.index(event)), "data", "eventId"]
+        target_id = UUID(event.data["eventId"])
+        if target_id in targeted:
+            raise ValidationError(f"event {target_id} is retracted twice in one call", field)
+        targeted.add(target_id)
+        if earlier.get(target_id) not in (None, RETRACTION):
+            continue  # retracted in the very call that appends it
+        target = find(target_id)
+        if target is None and target_id not in earlier:
+            raise NotFound(f"no event with id {target_id}", field)
+        if target is None or target.type == RETRACTION:
+            raise ValidationError("a retraction cannot be retracted", field)
+        if target.stream_id != stream_id:
+            raise ValidationError(
+                f"event {target_id} is in stream '{target.stream_id}'; a retraction goes"
+                " in the retracted event's stream",
+                field,
+            )
+        already = retraction_of(target_id)
+        if already is not None:
+            raise ValidationError(f"event {target_id} is already retracted (by {already})", field)
+
+
+def retraction_field(field: list[str] | None) -> list[str] | None:
+    """Errors of a retraction's append, re-pointed at the retraction's own input fields."""
+    if field and field[-1] in ("eventId", "reason"):
+        return [field[-1]]
+    if field and "sources" in field:
+        return field[field.index("sources") :]
+    return field
