@@ -9,6 +9,7 @@ from pathlib import Path
 from ledger.dataset.files import Dataset, read_dataset
 from ledger.service.commands import AppendEvents, StreamAppend
 from ledger.service.handlers import LedgerService
+from ledger.store.engine import analyze
 
 CHUNK = 50
 
@@ -41,6 +42,7 @@ def load_dataset(
         service.append_events(AppendEvents(chunk, recorded_by))
         if progress is not None:
             progress(len(chunk))
+    analyze(service.store.engine)
     return LoadReport(
         streams=len(dataset.streams),
         events_read=dataset.event_count,

@@ -1,19 +1,26 @@
 """Keeps the projection rows in step with the log, inside each append's own transaction.
 
-Registered as the event store's ``AppendListener``: a reader sees its own write, and a failed
-append leaves no projection change behind. Events of one record instant are handled together,
-per stream and per visibility (public rows never fold a restricted event; full rows fold all).
+Called by the service (``ledger.service.handlers.Projection``) after the events are inserted:
+a reader sees its own write, and a failed append leaves no projection change behind. Events of
+one record instant are projected together, at a fixed number of statements whatever the number
+of streams they touch: one read of the affected streams' stored rows per table, one read of
+their earlier counting events, and one write of each kind (close, reopen, delete, insert) per
+table. Each stream is then re-folded in memory, per visibility (the public rows never fold a
+restricted event), from the earliest day the fresh events touch; when both visibilities would
+fold the same events from the same state (no restricted event involved) the fold runs once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, and_, delete, insert, or_, select, update
 
 from ledger.domain.counting import RETRACTION
 from ledger.domain.recorded_event import RecordedEvent
@@ -22,19 +29,33 @@ from ledger.projections.kinds import Kind, kind_of
 from ledger.projections.timeline import (
     MIN_DAY,
     OPEN_END,
-    Revision,
+    Encoded,
     Span,
     Version,
     day_of,
     document,
+    encode,
     refold,
     revise,
 )
 from ledger.store.event_store import EventLog
 from ledger.store.tables import RecommendationPersonRow
+from ledger.store.types import JsonText
 
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
+#: a row of ``_stored_rows``: id, stream_id, visibility, both intervals, event_count, state
+StoredRow = Any
 _CHUNK = 5000
+
+
+@dataclass
+class Changes:
+    """What one append does to one projection table, gathered over every stream it touches."""
+
+    closed: list[int] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+    inserted: list[tuple[str, Visibility, Encoded[Any]]] = field(default_factory=list)
 
 
 class Projector:
@@ -42,114 +63,181 @@ class Projector:
 
     def on_append(self, log: EventLog, events: Sequence[RecordedEvent]) -> None:
         for at, batch in groupby(events, key=lambda event: event.recorded_at):
-            by_stream: dict[str, list[RecordedEvent]] = {}
-            for event in batch:
-                by_stream.setdefault(event.stream_id, []).append(event)
-            for stream_id, fresh in by_stream.items():
-                kind = kind_of(stream_id)
-                if kind is None:
-                    continue
-                for visibility in Visibility:
-                    project(log, kind, stream_id, visibility, at, fresh)
+            project(log, at, list(batch))
 
 
-def project(
-    log: EventLog,
-    kind: Kind[Any],
-    stream_id: str,
-    visibility: Visibility,
-    at: datetime,
-    fresh: Sequence[RecordedEvent],
-) -> None:
-    """Re-fold one stream from the earliest day the fresh events touch, and store the change."""
-    day = _affected_day(log, fresh, visibility)
-    if day is None:
-        return
-    connection = log.connection
-    table = kind.table
-    mine = (table.c.stream_id == stream_id) & (table.c.visibility == visibility)
-    start, state, count = MIN_DAY, kind.empty(stream_id), 0
-    if day > MIN_DAY:
-        before = connection.execute(
-            select(table.c.valid_from, table.c.event_count, table.c.state)
-            .where(mine, table.c.recorded_to == OPEN_END, table.c.valid_from < day)
-            .order_by(table.c.valid_from.desc())
-            .limit(1)
-        ).first()
-        if before is not None:
-            start, state, count = before.valid_from, kind.decode(before.state), before.event_count
-    stored = [
-        Version(
-            row.id,
-            row.valid_from,
-            row.valid_to,
-            row.recorded_from,
-            row.recorded_to,
-            row.event_count,
-            document(row.state),
-        )
-        for row in connection.execute(
-            select(
-                table.c.id,
-                table.c.valid_from,
-                table.c.valid_to,
-                table.c.recorded_from,
-                table.c.recorded_to,
-                table.c.event_count,
-                table.c.state,
-            ).where(mine, table.c.valid_from >= start, table.c.recorded_to.in_([OPEN_END, at]))
-        )
-    ]
-    events = counting_since(log, stream_id, visibility, at, day, fresh)
-    spans = refold(start, state, count, events, kind.apply)
-    revision = revise(
-        at,
-        [row for row in stored if row.recorded_to == OPEN_END],
-        [row for row in stored if row.recorded_to != OPEN_END],
-        [(span, document(kind.encode(span.state))) for span in spans],
+def project(log: EventLog, at: datetime, fresh: Sequence[RecordedEvent]) -> None:
+    """Project the events recorded at ``at`` (all of them already inserted)."""
+    by_stream: dict[str, list[RecordedEvent]] = defaultdict(list)
+    for event in fresh:
+        if kind_of(event.stream_id) is not None:
+            by_stream[event.stream_id].append(event)
+    targets = log.stored(
+        [
+            UUID(str(e.data["eventId"]))
+            for e in fresh
+            if e.type == RETRACTION and e.stream_id in by_stream
+        ]
     )
-    _store(connection, kind, stream_id, visibility, revision)
+    days = {
+        stream_id: found
+        for stream_id, events in by_stream.items()
+        if (found := _affected_days(events, targets))
+    }
+    if not days:
+        return
+    earliest = {stream_id: min(found.values()) for stream_id, found in days.items()}
+    earlier = log.counting_since(
+        {stream_id: None if day == MIN_DAY else day for stream_id, day in earliest.items()},
+        at,
+        before_position=min(event.position for event in fresh),
+    )
+    by_kind: dict[Kind[Any], list[str]] = defaultdict(list)
+    for stream_id in days:
+        kind = kind_of(stream_id)
+        assert kind is not None
+        by_kind[kind].append(stream_id)
+    for kind, stream_ids in by_kind.items():
+        stored = _stored_rows(log.connection, kind.table, at, {s: earliest[s] for s in stream_ids})
+        changes = Changes()
+        for stream_id in stream_ids:
+            _refold(
+                kind,
+                stream_id,
+                at,
+                days[stream_id],
+                earlier.get(stream_id, []),
+                by_stream[stream_id],
+                stored.get(stream_id, []),
+                changes,
+            )
+        _write(log.connection, kind, at, changes)
 
 
-def counting_since(
-    log: EventLog,
-    stream_id: str,
-    visibility: Visibility,
-    at: datetime,
-    day: date,
-    fresh: Sequence[RecordedEvent],
-) -> list[RecordedEvent]:
-    """The stream's events counting as known at ``at`` from ``day`` on, in fold order.
-
-    ``fresh`` are the stream's events recorded at ``at`` (the append being projected), already
-    in hand: only the events stored before them are read back from the database.
-    """
-    before = min(event.position for event in fresh)
-    events = log.counting_since(stream_id, visibility, at, day if day > MIN_DAY else None, before)
-    retracted = {UUID(str(event.data["eventId"])) for event in fresh if event.type == RETRACTION}
-    events += [
-        event
-        for event in fresh
-        if event.type != RETRACTION
-        and event.id not in retracted
-        and visibility.shows(event)
-        and (day == MIN_DAY or (event.latest is not None and event.latest >= day))
-    ]
-    return sorted(events, key=RecordedEvent.fold_key)
-
-
-def _affected_day(
-    log: EventLog, fresh: Iterable[RecordedEvent], visibility: Visibility
-) -> date | None:
-    days: list[date] = []
+def _affected_days(
+    fresh: Sequence[RecordedEvent], targets: Mapping[UUID, RecordedEvent]
+) -> dict[Visibility, date]:
+    """The earliest day each visibility's history changes from (absent: it does not change)."""
+    days: dict[Visibility, date] = {}
     for event in fresh:
         if event.type == RETRACTION:
-            target = log.get(UUID(str(event.data["eventId"])))
-            if target is not None and visibility.shows(target):
-                days.append(day_of(target))
-        elif visibility.shows(event):
-            days.append(day_of(event))
-    return min(days, default=None)
+            touched = targets.get(UUID(str(event.data["eventId"])))
+        else:
+            touched = event
+        if touched is None:
+            continue
+        for visibility in Visibility:
+            if visibility.shows(touched):
+                day = day_of(touched)
+                days[visibility] = min(day, days.get(visibility, day))
+    return days
+
+
+def _stored_rows(
+    connection: Connection, table: Table, at: datetime, days: Mapping[str, date]
+) -> dict[str, list[StoredRow]]:
+    """Each stream's rows a re-fold from ``days[stream]`` may change: the open ones reaching that
+    day or later, and those an earlier append of this very instant closed. One statement."""
+    query = select(
+        table.c.id,
+        table.c.stream_id,
+        table.c.visibility,
+        table.c.valid_from,
+        table.c.valid_to,
+        table.c.recorded_from,
+        table.c.recorded_to,
+        table.c.event_count,
+        table.c.state,
+    ).where(
+        or_(
+            *(
+                and_(
+                    table.c.stream_id == stream_id,
+                    or_(
+                        table.c.recorded_to == at,
+                        and_(table.c.recorded_to == OPEN_END, table.c.valid_to >= day),
+                    ),
+                )
+                for stream_id, day in days.items()
+            )
+        )
+    )
+    rows: dict[str, list[StoredRow]] = defaultdict(list)
+    for row in connection.execute(query):
+        rows[row.stream_id].append(row)
+    return rows
+
+
+def _refold(
+    kind: Kind[Any],
+    stream_id: str,
+    at: datetime,
+    days: Mapping[Visibility, date],
+    earlier: Sequence[RecordedEvent],
+    fresh: Sequence[RecordedEvent],
+    stored: Sequence[StoredRow],
+    changes: Changes,
+) -> None:
+    """Re-fold one stream per visibility and record the revision of its rows in ``changes``."""
+    retracted = {UUID(str(e.data["eventId"])) for e in fresh if e.type == RETRACTION}
+    folded: dict[tuple[Any, ...], list[Encoded[Any]]] = {}
+    for visibility, day in days.items():
+        rows = [row for row in stored if row.visibility == visibility]
+        alive = [row for row in rows if row.recorded_to == OPEN_END]
+        before = max(
+            (row for row in alive if row.valid_from < day),
+            key=lambda row: row.valid_from,
+            default=None,
+        )
+        start = before.valid_from if before is not None else MIN_DAY
+        events = sorted(
+            (
+                event
+                for event in [*earlier, *fresh]
+                if event.type != RETRACTION
+                and event.id not in retracted
+                and visibility.shows(event)
+                and (day == MIN_DAY or (event.latest is not None and event.latest >= day))
+            ),
+            key=RecordedEvent.fold_key,
+        )
+        versions = [_version(row) for row in rows if row.valid_from >= start]
+        state, count, start_text = kind.empty(stream_id), 0, None
+        if before is not None:
+            count, start_text = before.event_count, document(before.state)
+        # Public = full when no restricted event is involved: the same inputs fold once.
+        key = (start, count, start_text, tuple(event.id for event in events))
+        if key not in folded:
+            if before is not None:
+                state = kind.decode(before.state)
+            folded[key] = encode(refold(start, state, count, events, kind.apply), kind.encode)
+        new = folded[key]
+        by_text = {(item.span.valid_from, item.text): item for item in new}
+        revision = revise(
+            at,
+            [version for version in versions if version.recorded_to == OPEN_END],
+            [version for version in versions if version.recorded_to != OPEN_END],
+            [(item.span, item.text) for item in new],
+        )
+        changes.closed += [row.id for row in revision.closed if row.id is not None]
+        changes.reopened += [row.id for row in revision.reopened if row.id is not None]
+        changes.deleted += [row.id for row in revision.deleted if row.id is not None]
+        changes.inserted += [
+            (stream_id, visibility, by_text[(span.valid_from, text)])
+            for span, text in revision.inserted
+        ]
+
+
+def _version(row: StoredRow) -> Version:
+    return Version(
+        row.id,
+        row.valid_from,
+        row.valid_to,
+        row.recorded_from,
+        row.recorded_to,
+        row.event_count,
+        document(row.state),
+    )
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -157,36 +245,31 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[index : index + _CHUNK]
 
 
-def _store(
-    connection: Connection,
-    kind: Kind[Any],
-    stream_id: str,
-    visibility: Visibility,
-    revision: Revision[Any],
-) -> None:
+def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Changes) -> None:
     table = kind.table
-    for ids in _chunks([row.id for row in revision.closed if row.id is not None]):
-        connection.execute(update(table).where(table.c.id.in_(ids)).values(recorded_to=revision.at))
-    for ids in _chunks([row.id for row in revision.reopened if row.id is not None]):
+    for ids in _chunks(changes.closed):
+        connection.execute(update(table).where(table.c.id.in_(ids)).values(recorded_to=at))
+    for ids in _chunks(changes.reopened):
         connection.execute(update(table).where(table.c.id.in_(ids)).values(recorded_to=OPEN_END))
-    for ids in _chunks([row.id for row in revision.deleted if row.id is not None]):
+    for ids in _chunks(changes.deleted):
         connection.execute(delete(LINKS).where(LINKS.c.state_id.in_(ids)))
         connection.execute(delete(table).where(table.c.id.in_(ids)))
     rows = [
-        state_row(kind, stream_id, visibility, span, revision.at, OPEN_END)
-        for span, _ in revision.inserted
+        state_row(kind, stream_id, visibility, item, at, OPEN_END)
+        for stream_id, visibility, item in changes.inserted
     ]
-    insert_rows(connection, kind, rows, [span for span, _ in revision.inserted])
+    insert_rows(connection, kind, rows, [item.span for _, _, item in changes.inserted])
 
 
 def state_row(
     kind: Kind[Any],
     stream_id: str,
     visibility: Visibility,
-    span: Span[Any],
+    encoded: Encoded[Any],
     recorded_from: datetime,
     recorded_to: datetime,
 ) -> dict[str, Any]:
+    span = encoded.span
     return {
         "stream_id": stream_id,
         "visibility": visibility.value,
@@ -195,7 +278,7 @@ def state_row(
         "recorded_from": recorded_from,
         "recorded_to": recorded_to,
         "event_count": span.count,
-        "state": kind.encode(span.state),
+        "state": JsonText(encoded.text),
         **kind.columns(span.state),
     }
 
@@ -203,7 +286,8 @@ def state_row(
 def insert_rows(
     connection: Connection, kind: Kind[Any], rows: list[dict[str, Any]], spans: list[Span[Any]]
 ) -> None:
-    """Insert state rows; a recommendation's rows also get their person links."""
+    """Insert state rows, all in one statement; a recommendation's rows also get their person
+    links (in a second)."""
     if not rows:
         return
     links = [kind.links(span.state) for span in spans]

@@ -20,6 +20,7 @@ from ledger.projections.kinds import KINDS, Kind, kind_of
 from ledger.projections.projector import LINKS, insert_rows, state_row
 from ledger.projections.replay import Row, history
 from ledger.projections.timeline import document
+from ledger.store.engine import analyze
 from ledger.store.event_store import EventLog, EventStore
 
 Progress = Callable[[int], None]
@@ -62,7 +63,7 @@ def _flush(
     connection: Connection, kind: Kind[Any], pending: list[tuple[str, Visibility, Row]]
 ) -> None:
     rows = [
-        state_row(kind, stream_id, visibility, row.span, row.recorded_from, row.recorded_to)
+        state_row(kind, stream_id, visibility, row.encoded, row.recorded_from, row.recorded_to)
         for stream_id, visibility, row in pending
     ]
     insert_rows(connection, kind, rows, [row.span for _, _, row in pending])
@@ -94,6 +95,7 @@ def rebuild(engine: Engine, progress: Progress | None = None) -> ProjectionRepor
             events += len(stream)
             if progress is not None:
                 progress(len(stream))
+    analyze(engine)
     return ProjectionReport(streams, events, rows)
 
 

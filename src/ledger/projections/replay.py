@@ -23,10 +23,11 @@ from ledger.projections.kinds import Kind
 from ledger.projections.timeline import (
     MIN_DAY,
     OPEN_END,
+    Encoded,
     Span,
     Version,
     day_of,
-    document,
+    encode,
     refold,
     revise,
 )
@@ -38,11 +39,17 @@ _Counting = tuple[tuple[int, date, date, int], RecordedEvent]
 class Row:
     """A version of the state with its place on both axes, as it will be stored."""
 
-    span: Span[Any]
-    encoded: dict[str, Any]
-    document: str
+    encoded: Encoded[Any]
     recorded_from: datetime
     recorded_to: datetime = OPEN_END
+
+    @property
+    def span(self) -> Span[Any]:
+        return self.encoded.span
+
+    @property
+    def document(self) -> str:
+        return self.encoded.text
 
     def version(self, index: int) -> Version:
         return Version(
@@ -90,8 +97,8 @@ def history(
                 start, state, count = row.span.valid_from, row.span.state, row.span.count
         since = 0 if day == MIN_DAY else bisect_left(counting, ((1, day, date.min, 0),))
         spans = refold(start, state, count, (event for _, event in counting[since:]), kind.apply)
-        encoded = [kind.encode(span.state) for span in spans]
-        texts = [document(item) for item in encoded]
+        encoded = encode(spans, kind.encode)
+        texts = [item.text for item in encoded]
         stale = alive[first:]
         revision = revise(
             at,
@@ -106,10 +113,6 @@ def history(
                 yield row
         fresh = {(span.valid_from, text) for span, text in revision.inserted}
         alive = alive[:first] + [row for index, row in enumerate(stale) if index in kept]
-        alive += [
-            Row(span, item, text, at)
-            for span, item, text in zip(spans, encoded, texts, strict=True)
-            if (span.valid_from, text) in fresh
-        ]
+        alive += [Row(item, at) for item in encoded if (item.span.valid_from, item.text) in fresh]
         alive.sort(key=lambda row: row.span.valid_from)
     yield from alive

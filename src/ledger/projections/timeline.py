@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ledger.domain.recorded_event import RecordedEvent
 
@@ -78,6 +78,24 @@ def refold(
         count += 1
     spans.append(Span(current_from, MAX_DAY, state, count))
     return spans
+
+
+@dataclass(frozen=True)
+class Encoded(Generic[S]):
+    """A span's state encoded once: the JSON value and its canonical text, which is both what
+    is stored and what tells an unchanged version from a changed one."""
+
+    span: Span[S]
+    value: dict[str, Any]
+    text: str
+
+
+def encode(spans: Iterable[Span[S]], encoder: Callable[[S], dict[str, Any]]) -> list[Encoded[S]]:
+    encoded = []
+    for span in spans:
+        value = encoder(span.state)
+        encoded.append(Encoded(span, value, document(value)))
+    return encoded
 
 
 @dataclass(frozen=True)

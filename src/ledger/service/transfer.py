@@ -28,6 +28,7 @@ from ledger.security.redaction import visible_event
 from ledger.security.roles import Caller
 from ledger.service.commands import ImportEvents
 from ledger.service.handlers import LedgerService
+from ledger.store.engine import analyze
 from ledger.store.event_store import EventStore
 
 CHUNK = 1000
@@ -184,6 +185,7 @@ def write_export(
                 batch = []
         if batch:
             _write(service, batch, progress)
+    analyze(service.store.engine)
 
 
 def import_file(service: LedgerService, open_lines: Callable[[], IO[str]]) -> int:

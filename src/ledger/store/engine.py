@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from ledger.store.tables import Base
 from ledger.store.types import json_serializer
 
 WRITER_LOCK_KEY = 0x1ED6E4  # arbitrary, constant: the ledger's single writer lock
@@ -80,3 +81,17 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY}
                 )
             yield connection
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh PostgreSQL's planner statistics of the ledger's tables.
+
+    Run after every bulk change (migrate, load, rebuild, import): until autovacuum gets round to
+    it, freshly filled tables have none, and the planner then walks a listing index over every
+    open row for the projector's per-stream lookups (7 ms instead of 0.01 ms a statement).
+    SQLite plans these lookups by its indexes alone and needs nothing.
+    """
+    if is_sqlite(engine):
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"ANALYZE {', '.join(sorted(Base.metadata.tables))}")

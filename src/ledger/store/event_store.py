@@ -12,7 +12,7 @@ The table refuses UPDATE and DELETE (migration 0001): rows are only ever inserte
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Engine,
     Select,
     Table,
+    and_,
     any_,
     bindparam,
     exists,
@@ -190,21 +191,28 @@ class EventLog:
     # --- what projections and readers need -------------------------------------------------
 
     def counting_since(
-        self,
-        stream_id: str,
-        visibility: Visibility,
-        known_at: datetime,
-        day: date | None,
-        before_position: int,
-    ) -> list[RecordedEvent]:
-        """The stream's events stored below ``before_position`` that count at ``known_at`` and
-        whose latest day is on or after ``day`` (None: every day), in fold order."""
-        query = counting(known_at, visibility).where(
-            EVENTS.c.stream_id == stream_id, EVENTS.c.position < before_position
+        self, days: Mapping[str, date | None], known_at: datetime, before_position: int
+    ) -> dict[str, list[RecordedEvent]]:
+        """Each stream's events stored below ``before_position`` that count at ``known_at`` in
+        the full view and whose latest day is on or after ``days[stream]`` (None: every event),
+        in fold order: what a re-fold of those streams reads back, in one statement."""
+        if not days:
+            return {}
+        query = counting(known_at, Visibility.FULL).where(
+            EVENTS.c.position < before_position,
+            or_(
+                *(
+                    EVENTS.c.stream_id == stream_id
+                    if day is None
+                    else and_(EVENTS.c.stream_id == stream_id, EVENTS.c.occurred_latest >= day)
+                    for stream_id, day in days.items()
+                )
+            ),
         )
-        if day is not None:
-            query = query.where(EVENTS.c.occurred_latest >= day)
-        return _by_fold_order(self.fetch(query))
+        found: dict[str, list[RecordedEvent]] = {}
+        for event in self.fetch(query):
+            found.setdefault(event.stream_id, []).append(event)
+        return {stream_id: _by_fold_order(events) for stream_id, events in found.items()}
 
     def counting_at(
         self, stream_id: str, as_of: date, known_at: datetime, visibility: Visibility

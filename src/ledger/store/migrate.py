@@ -11,6 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
+from ledger.store.engine import analyze
 from ledger.store.tables import Base
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
@@ -30,6 +31,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    analyze(engine)
 
 
 def current_revision(engine: Engine) -> str | None:
