@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5_000
+    graphql_max_selections: int = Field(
+        default=1_000,
+        description="fields in a GraphQL document once its fragments are expanded",
+    )
+    graphql_max_repeats: int = Field(
+        default=30, description="fields answering under one name in one GraphQL selection set"
+    )
+    graphql_max_fragment_spreads: int = Field(
+        default=100, description="fragment spreads (...Name) written in a GraphQL document"
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
