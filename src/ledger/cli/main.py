@@ -83,12 +83,22 @@ def serve(
     import uvicorn
 
     from ledger.app import create_app
+    from ledger.http.server import BoundedH11Protocol
 
-    ledger = open_ledger()
+    ledger = open_ledger(serving=True)
     base = f"http://{host}:{port}"
     out.print(f"GraphQL  {base}/graphql\nREST     {base}/v1\nOpenAPI  {base}/openapi.json")
     out.print(f"Health   {base}/healthz\nDatabase {ledger.database_kind}")
-    uvicorn.run(create_app(ledger=ledger), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(ledger=ledger),
+        host=host,
+        port=port,
+        log_level="info",
+        http=BoundedH11Protocol,
+        timeout_keep_alive=5,
+        # requests past their deadline are cancelled; shutdown does not wait longer than that
+        timeout_graceful_shutdown=round(ledger.settings.request_timeout) + 5,
+    )
 
 
 @app.command()

@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.config import Settings
 from ledger.container import Ledger
+from ledger.http.guard import RequestGuard
 from ledger.security import log_redaction
 from ledger.security.rate_limit import WriteRateLimiter
 from ledger.security.roles import ANONYMOUS, Caller, Role
@@ -344,6 +345,8 @@ def install_security(app: Starlette, ledger: Ledger) -> None:
     """
     log_redaction.install()
     app.add_middleware(SecurityMiddleware, ledger=ledger)
+    # around the gate, so that its token lookup fails as 503 too, inside CORS (see its module)
+    app.add_middleware(RequestGuard, settings=ledger.settings)
     origins = ledger.settings.cors_origins
     if origins:
         app.add_middleware(
