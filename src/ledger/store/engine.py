@@ -50,10 +50,12 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
     timeouts = timeouts or Timeouts()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        # an in-memory database has one connection per thread, no pool to wait for
+        in_memory = parsed.database in (None, "", ":memory:")
         engine = create_engine(
             url,
             connect_args={"timeout": timeouts.lock},
-            pool_timeout=timeouts.pool,
+            **({} if in_memory else {"pool_timeout": timeouts.pool}),
             hide_parameters=True,
             json_serializer=json_serializer,
             **kwargs,
