@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +30,10 @@ from conftest import EVENTS, ROOT, make_ledger
 from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.dataset.loader import load_dataset
+from ledger.domain.recorded_event import RecordedEvent
 from ledger.security.roles import Role
 from ledger.security.tokens import create_token
+from ledger.store.event_store import compute_hash
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -276,10 +280,10 @@ def test_person_page_draws_custody_over_time_with_sources_and_why(tab: Tab) -> N
     print(f"\nperson page: rendered {timing['rendered']:.0f} ms after navigation start")
 
     periods = page.locator("ol.periods li")
-    assert [periods.nth(i).inner_text() for i in range(periods.count())] == [
+    assert [re.sub(r"#\d+", "#N", periods.nth(i).inner_text()) for i in range(periods.count())] == [
         "unknown from the start of the record to 2019-03-14",
-        "imprisoned from 2019-03-14 to 2019-12-27 — event #103 (Custody observed)",
-        "restricted from 2019-12-27 (still at 2020-02-17) — event #104 (Person released)",
+        "imprisoned from 2019-03-14 to 2019-12-27 — event #N (Custody observed)",
+        "restricted from 2019-12-27 (still at 2020-02-17) — event #N (Person released)",
     ]
     assert page.locator("svg.timeline rect").count() >= 3
     un = page.locator("section.facts").filter(has_text="UN decisions")
@@ -287,7 +291,8 @@ def test_person_page_draws_custody_over_time_with_sources_and_why(tab: Tab) -> N
     assert un.get_by_role("link", name="Opinion No. 67/2018", exact=False).count() == 1
 
     page.get_by_role("button", name="Why is this so?").click()
-    opener = page.locator("#event-104")
+    opener = page.locator(".event.opener")
+    assert "Person released" in opener.inner_text()
     assert "focused" in (opener.get_attribute("class") or "")
     assert opener.evaluate("element => element === document.activeElement")
     tab.shot("explore-person")
@@ -317,28 +322,41 @@ def test_api_errors_are_shown_in_the_page(tab: Tab) -> None:
     assert page.locator("#view").inner_text() != ""
 
 
+def _import_old_event(ledger: Ledger, stream_id: str, data: dict[str, Any], sources: Any) -> None:
+    """Append an event the way an import of an old export does: sources as they were stored,
+    from before the ledger refused links that are not http(s)."""
+    head = ledger.store.head()
+    draft = RecordedEvent(
+        id=uuid.uuid4(),
+        position=head.position + 1,
+        stream_id=stream_id,
+        version=1,
+        type="PersonProfiled",
+        schema_version=2,
+        occurred_on=None,
+        recorded_at=datetime.now(UTC),
+        recorded_by="old-export",
+        data=data,
+        sources=tuple(sources),
+        hash="",
+        previous_hash=head.hash,
+    )
+    ledger.store.import_events([replace(draft, hash=compute_hash(draft, head.hash))])
+
+
 def test_content_from_events_is_text_and_only_http_links_are_clickable(
     tab: Tab, served: Served
 ) -> None:
     hostile_name = '<img src=x onerror="window.__pwned=1">Mallory'
-    appended = httpx.post(
-        f"{served.base}/v1/streams/person-mallory/events",
-        headers={"Authorization": f"Bearer {served.editor_token}"},
-        json={
-            "expectedVersion": 0,
-            "events": [
-                {
-                    "type": "PersonProfiled",
-                    "data": {"name": hostile_name, "summary": "<script>window.__pwned=3</script>"},
-                    "sources": [
-                        {"title": "<b>click me</b>", "url": "javascript:window.__pwned=2"},
-                        {"title": "A real page", "url": "https://example.org/report"},
-                    ],
-                }
-            ],
-        },
+    _import_old_event(
+        served.ledger,
+        "person-mallory",
+        {"name": hostile_name, "summary": "<script>window.__pwned=3</script>"},
+        [
+            {"title": "<b>click me</b>", "url": "javascript:window.__pwned=2"},
+            {"title": "A real page", "url": "https://example.org/report"},
+        ],
     )
-    assert appended.status_code == 201, appended.text
     page = tab.page
     _open_explorer(tab, "/person/person-mallory?asOf=2020-02-17")
     assert page.locator("#view-title").inner_text() == hostile_name
