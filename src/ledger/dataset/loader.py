@@ -12,6 +12,7 @@ from ledger.service.handlers import LedgerService
 from ledger.store.engine import analyze
 
 CHUNK = 50
+PERSON_PREFIX = "person-"
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,10 @@ def load_dataset(
     """
     dataset = dataset or read_dataset(path)
     before = service.store.head().position
-    batches = [StreamAppend(s.stream_id, s.events) for s in dataset.streams]
+    # Persons first: a recommendation may only name persons already stored (or stored by the
+    # same call), whatever order the files come in.
+    streams = sorted(dataset.streams, key=lambda s: not s.stream_id.startswith(PERSON_PREFIX))
+    batches = [StreamAppend(s.stream_id, s.events) for s in streams]
     for start in range(0, len(batches), CHUNK):
         chunk = tuple(batches[start : start + CHUNK])
         service.append_events(AppendEvents(chunk, recorded_by))

@@ -12,8 +12,10 @@ from uuid import UUID
 
 from ledger.domain.counting import RETRACTION
 from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
+from ledger.domain.event_types import RecommendationIssued
 from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
 from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.visibility import Visibility
 
 Lookup = Callable[[UUID], RecordedEvent | None]
 
@@ -65,15 +67,32 @@ def same_content(stored: RecordedEvent, stream_id: str, event: ValidEvent) -> bo
 
 
 def fresh_events(
-    stream_id: str, events: Sequence[ValidEvent], stored: Mapping[UUID, RecordedEvent]
+    stream_id: str,
+    events: Sequence[ValidEvent],
+    stored: Mapping[UUID, RecordedEvent],
+    *,
+    recorded_by: str,
+    sees: Visibility = Visibility.FULL,
 ) -> list[ValidEvent]:
     """Idempotency: the events not yet stored. An id stored with the same content is a retry
-    and stores nothing; with other content it is refused, so a retry can never hide a change."""
+    and stores nothing; with other content it is refused, so a retry can never hide a change.
+
+    No guess oracle: ``sees`` is what the writer may read. A re-sent id of a restricted event
+    that this writer may not read (not an admin, not its own recorder) is refused whatever its
+    content, with the same words, so a writer cannot confirm a guess of the withheld content.
+    """
     fresh: list[ValidEvent] = []
     for index, event in enumerate(events):
         existing = stored.get(event.id) if event.id is not None else None
         if existing is None:
             fresh.append(event)
+        elif not sees.shows(existing) and existing.recorded_by != recorded_by:
+            raise IdConflict(
+                f"event id {existing.id} is already stored, as a restricted event whose content"
+                " this caller may not read; a re-send cannot be compared with it. It is stored:"
+                f" read stream '{existing.stream_id}' to see it",
+                ["events", index, "id"],
+            )
         elif not same_content(existing, stream_id, event):
             raise IdConflict(
                 f"event id {event.id} is already stored with other content"
@@ -86,8 +105,48 @@ def fresh_events(
 def check_version(stream_id: str, expected: int | None, current: int) -> None:
     if expected is not None and expected != current:
         raise VersionConflict(
-            f"stream '{stream_id}' is at version {current}, not {expected}", ["expectedVersion"]
+            f"stream '{stream_id}' is at version {current}, not {expected}",
+            ["expectedVersion"],
+            current_version=current,
         )
+
+
+#: How many missing person ids a refusal lists (it says how many there are in all).
+_LISTED = 10
+
+
+def check_named_persons(
+    batches: Sequence[tuple[str, Sequence[ValidEvent]]],
+    stored: Mapping[UUID, RecordedEvent],
+    existing: Callable[[list[str]], set[str]],
+) -> None:
+    """A recommendation may name only persons the ledger holds, or that this call stores: a
+    reference to nobody would show up as a link to an empty person. ``existing`` tells which
+    of the given stream ids hold events."""
+    appended_here = {stream_id for stream_id, _ in batches}
+    naming: list[tuple[list[str | int], list[str]]] = []
+    for _, valid in batches:
+        for index, event in enumerate(valid):
+            if (event.id is not None and event.id in stored) or not isinstance(
+                event.payload, RecommendationIssued
+            ):
+                continue
+            named = [p for p in event.payload.person_ids if p not in appended_here]
+            if named:
+                naming.append((["events", index, "data", "personIds"], named))
+    if not naming:
+        return
+    known = existing(sorted({person for _, named in naming for person in named}))
+    for where, named in naming:
+        missing = [person for person in dict.fromkeys(named) if person not in known]
+        if missing:
+            listed = ", ".join(missing[:_LISTED])
+            more = f" and {len(missing) - _LISTED} more" if len(missing) > _LISTED else ""
+            raise ValidationError(
+                f"{len(missing)} named person(s) do not exist in the ledger: {listed}{more};"
+                " append their PersonProfiled first (or in the same call)",
+                where,
+            )
 
 
 def check_retractions(

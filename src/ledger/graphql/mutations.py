@@ -167,6 +167,7 @@ class Mutation:
                 [_parse_event(e, i) for i, e in enumerate(input.events)],
                 recorded_by=recorder,
                 expected_version=input.expected_version,
+                sees=context.visibility,
             )
             [result] = context.ledger.service.append_events(command)
         except LedgerError as exc:

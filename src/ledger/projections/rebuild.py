@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, func, select
 
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import KINDS, Kind, kind_of
@@ -151,3 +151,15 @@ def verify_projections(engine: Engine, progress: Progress | None = None) -> Proj
         if orphans is not None:
             return ProjectionReport(streams, events, rows, orphans, None)
     return ProjectionReport(streams, events, rows)
+
+
+def newest_projected_knowledge(engine: Engine) -> datetime | None:
+    """The latest record time any projection row starts at. Later than the newest event's
+    recordedAt, it proves the projections were built from events the log no longer holds."""
+    with engine.connect() as connection:
+        found = [
+            connection.execute(select(func.max(kind.table.c.recorded_from))).scalar()
+            for kind in KINDS
+        ]
+    instants = [instant for instant in found if instant is not None]
+    return max(instants) if instants else None

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ledger.domain.source import web_address
 from ledger.event_json import EVENT_EXAMPLE, Event
 
 __all__ = ["Event"]
@@ -23,11 +24,16 @@ class SourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1)
-    url: str | None = None
+    url: str | None = Field(default=None, description="an http:// or https:// address")
     publisher: str | None = None
     published: str | None = Field(
         default=None, description="partial date: YYYY, YYYY-MM or YYYY-MM-DD"
     )
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_web_address(cls, value: str | None) -> str | None:
+        return web_address(value)
 
 
 class NewEventIn(BaseModel):

@@ -65,7 +65,8 @@ def expected_version(body: int | None, if_match: str | None) -> int | None:
     if if_match is None:
         return body
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() refuses
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise ValidationError('If-Match must be a stream version such as "3"', ["If-Match"])
     header = int(text)
     if body is not None and body != header:
@@ -104,6 +105,7 @@ def append_events(
         [_new_event(item, index) for index, item in enumerate(body.events)],
         recorded_by=recorded_by,
         expected_version=expected_version(body.expectedVersion, if_match),
+        sees=caller.visibility,
     )
     [result] = ledger.service.append_events(command)
     response.headers["ETag"] = f'"{result.stream_version}"'

@@ -10,6 +10,7 @@ from uuid import UUID
 from ledger.domain.new_event import NewEvent
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
+from ledger.domain.visibility import Visibility
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class AppendEvents:
 
     streams: tuple[StreamAppend, ...]
     recorded_by: str
+    #: what the writer may read (an admin and the command line: everything)
+    sees: Visibility = Visibility.FULL
 
     @classmethod
     def to_stream(
@@ -36,8 +39,10 @@ class AppendEvents:
         *,
         recorded_by: str,
         expected_version: int | None = None,
+        sees: Visibility = Visibility.FULL,
     ) -> AppendEvents:
-        return cls((StreamAppend(stream_id, tuple(events), expected_version),), recorded_by)
+        batch = StreamAppend(stream_id, tuple(events), expected_version)
+        return cls((batch,), recorded_by, sees)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from ledger.domain.append_rules import (
     check_distinct_ids,
+    check_named_persons,
     check_recorder,
     check_retractions,
     check_version,
@@ -31,6 +32,7 @@ from ledger.domain.hash_chain import ChainWalk, Recording, Sealed
 from ledger.domain.new_event import NewEvent, ValidEvent
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
+from ledger.domain.visibility import Visibility
 from ledger.service.commands import AppendEvents, ImportEvents, RetractEvent, StreamAppend
 from ledger.store.event_store import EventLog, EventStore
 
@@ -74,6 +76,9 @@ class LedgerService:
         ids = check_distinct_ids(event for _, valid in checked for event in valid)
         with self.store.writing() as log:
             stored = log.stored(ids)
+            check_named_persons(
+                [(batch.stream_id, valid) for batch, valid in checked], stored, log.existing_streams
+            )
             versions = log.versions([batch.stream_id for batch, _ in checked])
             head = log.head()
             now = self.clock()
@@ -86,7 +91,9 @@ class LedgerService:
             )
             targeted: set[UUID] = set()
             results = [
-                _append_stream(log, batch, valid, stored, versions, recording, targeted)
+                _append_stream(
+                    log, batch, valid, stored, versions, recording, targeted, command.sees
+                )
                 for batch, valid in checked
             ]
             self._write(log, recording.sealed)
@@ -133,9 +140,14 @@ class LedgerService:
         *,
         recorded_by: str,
         expected_version: int | None = None,
+        sees: Visibility = Visibility.FULL,
     ) -> AppendResult:
         command = AppendEvents.to_stream(
-            stream_id, events, recorded_by=recorded_by, expected_version=expected_version
+            stream_id,
+            events,
+            recorded_by=recorded_by,
+            expected_version=expected_version,
+            sees=sees,
         )
         return self.append_events(command)[0]
 
@@ -161,9 +173,10 @@ def _append_stream(
     versions: dict[str, int],
     recording: Recording,
     targeted: set[UUID],
+    sees: Visibility,
 ) -> AppendResult:
     stream_id = batch.stream_id
-    fresh = fresh_events(stream_id, valid, stored)
+    fresh = fresh_events(stream_id, valid, stored, recorded_by=recording.recorded_by, sees=sees)
     version = versions.get(stream_id, 0)
     if not fresh:
         return AppendResult([stored[v.id] for v in valid if v.id is not None], version)

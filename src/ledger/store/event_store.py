@@ -166,6 +166,17 @@ class EventLog:
     def get(self, event_id: UUID) -> RecordedEvent | None:
         return self.stored([event_id]).get(event_id)
 
+    def existing_streams(self, stream_ids: Sequence[str]) -> set[str]:
+        """Which of ``stream_ids`` hold events."""
+        if not stream_ids:
+            return set()
+        query = (
+            select(EVENTS.c.stream_id)
+            .where(self._one_of(EVENTS.c.stream_id, stream_ids))
+            .group_by(EVENTS.c.stream_id)
+        )
+        return set(self.connection.execute(query).scalars())
+
     def retraction_of(self, event_id: UUID) -> UUID | None:
         """The id of the retraction naming ``event_id``, if one is stored."""
         found = self.connection.execute(
@@ -351,6 +362,16 @@ class EventStore:
         inner = (where or EventFilter()).select().subquery()
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
+
+    def occurred_span(self, known_at: datetime | None = None) -> tuple[date | None, date | None]:
+        """The first and last day that the dated events recorded by ``known_at`` can mean: the
+        range a time slider offers (retracted events included: they were recorded)."""
+        query = select(func.min(EVENTS.c.occurred_earliest), func.max(EVENTS.c.occurred_latest))
+        if known_at is not None:
+            query = query.where(EVENTS.c.recorded_at <= known_at)
+        with self.engine.connect() as connection:
+            earliest, latest = connection.execute(query).one()
+        return earliest, latest
 
     def iter_all(self, batch: int = 1000) -> Iterator[RecordedEvent]:
         """Every event in position order, fetched in batches: constant memory."""
