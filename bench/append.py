@@ -1,186 +1,407 @@
-"""Append throughput of the event store against a bare ``executemany`` baseline.
+"""Append throughput side by side: the ledger, the ``eventsourcing`` library, the raw drivers.
 
-Appends N events (≈300-byte payloads over S streams) in batches of 500 through
-``EventStore.append_batches`` — validation, idempotency check, writer lock, hash chain, triggers —
-and, in the same run, inserts the same rows with plain ``executemany`` into an identical bare
-table (no triggers, no hash) as the physical baseline. Prints events/s for both and the ratio.
+The same events (``bench/workload.py``: ≈330 B each, over S streams, 25 streams and 500 events
+per call) are written, on a fresh database each time, by
 
-    python bench/append.py                       # SQLite file, 100,000 events
-    python bench/append.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
-    python bench/append.py --with-projections    # the store as the app wires it
+* the ledger store alone (``LedgerService`` without projections: validation, idempotency,
+  writer lock, hash chain, one insert);
+* the ledger with projections, as the app wires it (``build_ledger``);
+* the ``eventsourcing`` library (pinned below; ``Application.save()`` time only), run in its own
+  virtual environment (``--peer-venv``, created on first use) so the ledger never depends on it;
+* the raw driver: the very rows the ledger stored, by ``sqlite3`` ``executemany`` or psycopg
+  ``COPY``, one transaction per call.
+
+Contenders alternate round by round; the table gives each one's median events/s (min-max) and
+the ratios of the issue. Then: statements per append call for 1, 5 and 25 streams; ``ledger
+load`` of a generated 200 x 50 data set beside the peer as a whole process; and an append dated
+inside a 100-event history against one dated after it.
+
+    .venv/bin/python bench/append.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, insert, text
+import psycopg
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 from ledger.config import Settings
-from ledger.container import build_ledger
-from ledger.domain.new_event import NewEvent, parse_new_event
+from ledger.container import Ledger, build_ledger
+from ledger.domain.new_event import parse_new_event
 from ledger.service.commands import AppendEvents, StreamAppend
 from ledger.service.handlers import LedgerService
 from ledger.store.migrate import upgrade
-from ledger.store.tables import EventRow
+from workload import SOURCES, Call, calls
 
-BATCH = 500
-DESCRIPTION = (
-    "Searched at home by officers of the National Security Committee, who seized phones and "
-    "laptops; relatives were questioned for several hours and warned not to speak to the press "
-    "or to foreign diplomats about the case. "
-)
+PEER = "eventsourcing[postgres]==9.5.6"
+STREAMS_PER_CALL = 25
+PER_CALL = 20
+HERE = Path(__file__).parent
 
 
-def make_event(index: int) -> NewEvent:
-    return parse_new_event(
-        {
-            "id": str(uuid.uuid4()),
-            "type": "IncidentReported",
-            "occurredOn": f"{2010 + index % 10}-{1 + index % 12:02d}",
-            "data": {"kind": "SEARCH", "description": DESCRIPTION + str(index)},
-            "sources": [{"title": "Bench report", "published": "2020-01"}],
-        }
-    )
+# --- databases -----------------------------------------------------------------------------
 
 
-def batches(total: int, streams: int) -> list[list[StreamAppend]]:
-    """Calls of BATCH events each, spread evenly over the streams."""
-    per_stream = max(1, total // streams)
-    per_call = max(1, BATCH // per_stream)
-    calls: list[list[StreamAppend]] = []
-    index = 0
-    for first in range(0, streams, per_call):
-        call = []
-        for stream in range(first, min(first + per_call, streams)):
-            events = tuple(make_event(index + i) for i in range(per_stream))
-            index += per_stream
-            call.append(StreamAppend(f"person-bench-{stream}", events))
-        calls.append(call)
-    return calls
+class Target:
+    """Fresh databases of one kind: a file per run on SQLite, a schema per run on PostgreSQL."""
 
+    def __init__(self, folder: Path, server: str | None) -> None:
+        self.folder, self.server = folder, server
+        self.name = "PostgreSQL" if server else "SQLite"
+        self._count = 0
 
-def fresh_url(postgres: str | None, folder: Path, name: str) -> tuple[str, Callable[[], None]]:
-    if postgres is None:
-        return f"sqlite:///{folder / name}.db", lambda: None
-    from sqlalchemy import create_engine
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
+    @contextmanager
+    def fresh(self) -> Iterator[str]:
+        self._count += 1
+        if self.server is None:
+            yield f"sqlite:///{self.folder / f'run{self._count}.db'}"
+            return
+        schema = f"bench_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        separator = "&" if "?" in self.server else "?"
+        try:
+            yield f"{self.server}{separator}options=-csearch_path%3D{schema}"
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
 
-    separator = "&" if "?" in postgres else "?"
-    return f"{postgres}{separator}options=-csearch_path%3D{schema}", drop
+
+def schema_of(url: str) -> str:
+    return url.rsplit("%3D", 1)[1]
 
 
-def run_store(url: str, calls: list[list[StreamAppend]], projections: bool) -> float:
+def migrated(url: str) -> Ledger:
     ledger = build_ledger(Settings(database_url=url))
     upgrade(ledger.engine)
+    return ledger
+
+
+# --- the contenders ------------------------------------------------------------------------
+
+
+def commands(work: list[Call]) -> list[AppendEvents]:
+    return [
+        AppendEvents(
+            tuple(
+                StreamAppend(stream, tuple(parse_new_event(e) for e in events))
+                for stream, events in call
+            ),
+            "bench",
+        )
+        for call in work
+    ]
+
+
+def run_ledger(url: str, work: list[AppendEvents], projections: bool) -> tuple[float, list[Any]]:
+    """Seconds to append every call; and the stored rows (for the raw driver)."""
+    ledger = migrated(url)
     service = ledger.service if projections else LedgerService(ledger.store)
-    start = time.perf_counter()
-    for call in calls:
-        service.append_events(AppendEvents(tuple(call), "bench"))
-    elapsed = time.perf_counter() - start
+    started = time.perf_counter()
+    for command in work:
+        service.append_events(command)
+    elapsed = time.perf_counter() - started
+    rows: list[Any] = []
+    if not projections:
+        with ledger.engine.connect() as connection:
+            rows = list(connection.exec_driver_sql("SELECT * FROM events ORDER BY position"))
     ledger.close()
-    return elapsed
+    return elapsed, rows
 
 
-def bare_table(engine: Engine) -> Table:
-    """The events table's columns and indexes, without triggers."""
-    metadata = MetaData()
-    table = EventRow.__table__.to_metadata(metadata, name="bare_events")
-    for index in list(table.indexes):
-        index.name = f"bare_{index.name}"
-    metadata.create_all(engine)
-    return table
+def run_raw(url: str, rows: list[Any], per_call: int) -> float:
+    """The stored rows again, into a fresh migrated events table, by the bare driver."""
+    migrated(url).close()
+    columns = list(rows[0]._fields)
+    chunks = [[tuple(row) for row in rows[i : i + per_call]] for i in range(0, len(rows), per_call)]
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(make_url(url).database or "")
+        marks = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO events ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        started = time.perf_counter()
+        for chunk in chunks:
+            with connection:
+                connection.executemany(statement, chunk)
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return elapsed
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as connection:
+        copy = f"COPY events ({', '.join(columns)}) FROM STDIN"
+        started = time.perf_counter()
+        for chunk in chunks:
+            with connection.transaction(), connection.cursor() as cursor, cursor.copy(copy) as out:
+                for row in chunk:
+                    out.write_row(row)
+        return time.perf_counter() - started
 
 
-def run_baseline(url: str, calls: list[list[StreamAppend]]) -> float:
-    ledger = build_ledger(Settings(database_url=url))
-    table = bare_table(ledger.engine)
-    now = datetime.now(UTC)
-    position = 0
-    rows_per_call = []
-    for call in calls:
-        rows = []
-        for batch in call:
-            for version, event in enumerate(batch.events, start=1):
-                position += 1
-                rows.append(
+def _raw(value: Any) -> Any:
+    """A column value as the driver takes it: JSON columns read back parsed go back as text."""
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+def peer_python(venv: Path) -> Path:
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"creating {venv} with {PEER} (once)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", PEER], check=True)
+    return python
+
+
+def run_peer(python: Path, url: str, args: argparse.Namespace, *extra: str) -> float:
+    command = [str(python), str(HERE / "peer_eventsourcing.py")]
+    command += ["--events", str(args.events), "--streams", str(args.streams), *extra]
+    if url.startswith("sqlite"):
+        command += ["--sqlite", make_url(url).database or ""]
+    else:
+        parsed = make_url(url)
+        command += ["--postgres", parsed.host or "127.0.0.1", str(parsed.port or 5432)]
+        command += [parsed.username or "postgres", parsed.database or "", schema_of(url)]
+    found = subprocess.run(command, check=True, capture_output=True, text=True)
+    return float(json.loads(found.stdout)["seconds"])
+
+
+# --- the side-by-side table ----------------------------------------------------------------
+
+CONTENDERS = ("store", "projections", "eventsourcing", "raw")
+LABELS = {
+    "store": "ledger store alone",
+    "projections": "ledger with projections (as the app wires it)",
+    "eventsourcing": "eventsourcing 9.5.6, save() only",
+    "raw": "raw driver (sqlite3 executemany / psycopg COPY)",
+}
+
+
+def side_by_side(target: Target, args: argparse.Namespace, peer: Path) -> dict[str, list[float]]:
+    work = calls(args.events, args.streams, STREAMS_PER_CALL, PER_CALL)
+    total = sum(len(events) for call in work for _, events in call)
+    typed = commands(work)
+    rates: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    rows: list[Any] = []
+    for round_ in range(args.rounds):
+        order = CONTENDERS[round_ % 2 :] + CONTENDERS[: round_ % 2]
+        if not rows:  # the raw driver needs the ledger's rows first
+            order = tuple(sorted(order, key=lambda name: name == "raw"))
+        for name in order:
+            with target.fresh() as url:
+                if name == "store":
+                    seconds, stored = run_ledger(url, typed, projections=False)
+                    rows = rows or stored
+                elif name == "projections":
+                    seconds, _ = run_ledger(url, typed, projections=True)
+                elif name == "eventsourcing":
+                    seconds = run_peer(peer, url, args)
+                else:
+                    seconds = run_raw(url, rows, STREAMS_PER_CALL * PER_CALL)
+            rates[name].append(total / seconds)
+            print(f"  {target.name} round {round_ + 1}: {name:13s} {total / seconds:9,.0f} ev/s")
+    print(f"\n{target.name}: {total:,} events, {args.streams:,} streams, median of {args.rounds}")
+    for name in CONTENDERS:
+        found = rates[name]
+        print(
+            f"  {LABELS[name]:50s} {statistics.median(found):9,.0f} events/s"
+            f"  ({min(found):,.0f}-{max(found):,.0f})"
+        )
+    return rates
+
+
+def ratio(rates: dict[str, list[float]], top: str, bottom: str) -> str:
+    return f"{statistics.median(rates[top]) / statistics.median(rates[bottom]):.2f}"
+
+
+# --- statements, load, mid-history ---------------------------------------------------------
+
+
+@contextmanager
+def counting(ledger: Ledger) -> Iterator[list[str]]:
+    """Every statement sent, COPY included (psycopg's ``copy`` bypasses SQLAlchemy)."""
+    seen: list[str] = []
+
+    def record(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    original = psycopg.Cursor.copy
+
+    def copy(self: Any, statement: Any, *more: Any, **named: Any) -> Any:
+        seen.append(str(statement))
+        return original(self, statement, *more, **named)
+
+    event.listen(ledger.engine, "before_cursor_execute", record)
+    psycopg.Cursor.copy = copy  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        psycopg.Cursor.copy = original  # type: ignore[method-assign]
+        event.remove(ledger.engine, "before_cursor_execute", record)
+
+
+def statements_per_call(target: Target) -> dict[int, int]:
+    """25 events appended to 1, 5 or 25 streams holding four events each, with projections."""
+    found = {}
+    with target.fresh() as url:
+        ledger = migrated(url)
+        for command in commands(calls(100, 25, 25, 4)):
+            ledger.service.append_events(command)
+        version = 4
+        for streams in (1, 5, 25):
+            each = 25 // streams
+            command = AppendEvents(
+                tuple(
+                    StreamAppend(
+                        f"person-b{s:05d}",
+                        tuple(
+                            parse_new_event({**_workload_event(s, version + v), "id": None})
+                            for v in range(each)
+                        ),
+                    )
+                    for s in range(streams)
+                ),
+                "bench",
+            )
+            with counting(ledger) as seen:
+                ledger.service.append_events(command)
+            found[streams] = len(seen)
+        ledger.close()
+    return found
+
+
+def _workload_event(stream: int, version: int) -> dict[str, Any]:
+    from workload import event as workload_event
+
+    return workload_event(stream, version)
+
+
+def write_dataset(folder: Path, persons: int, per_person: int) -> None:
+    (folder / "persons").mkdir(parents=True)
+    (folder / "sources.yaml").write_text(
+        "sources:\n  - id: bench\n    title: Bench report\n    published: '2020-01'\n"
+    )
+    for stream, events in calls(persons * per_person, persons, persons, per_person)[0]:
+        lines = [f"stream: {stream}", "events:"]
+        for item in events:
+            lines += [
+                f"  - id: {item['id']}",
+                f"    type: {item['type']}",
+                f"    occurredOn: '{item['occurredOn']}'",
+                f"    data: {json.dumps(item['data'])}",
+                "    sources: [bench]",
+            ]
+        (folder / "persons" / f"{stream}.yaml").write_text("\n".join(lines) + "\n")
+
+
+def load_whole_process(target: Target, peer: Path, args: argparse.Namespace) -> tuple[float, float]:
+    """Seconds of `ledger load` (a fresh process, migrated before) and of the peer's process."""
+    ledger_bin = Path(sys.executable).parent / "ledger"
+    with tempfile.TemporaryDirectory() as folder:
+        write_dataset(Path(folder) / "events", 200, 50)
+        with target.fresh() as url:
+            env = {**os.environ, "LEDGER_DATABASE_URL": url}
+            subprocess.run([str(ledger_bin), "migrate"], env=env, check=True, capture_output=True)
+            started = time.perf_counter()
+            subprocess.run(
+                [str(ledger_bin), "load", str(Path(folder) / "events")],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            ours = time.perf_counter() - started
+        with target.fresh() as url:
+            peer_args = argparse.Namespace(events=10_000, streams=200)
+            theirs = run_peer(peer, url, peer_args, "--whole", "--streams-per-call", "50")
+    return ours, theirs
+
+
+def mid_versus_after(target: Target, repeat: int = 15) -> tuple[float, float]:
+    """Median ms of one append with projections dated inside a 100-event history, and after."""
+    timings: dict[str, list[float]] = {"mid": [], "after": []}
+    with target.fresh() as url:
+        ledger = migrated(url)
+        for command in commands(calls(100 * 2 * repeat, 2 * repeat, 10, 100)):
+            ledger.service.append_events(command)
+        for index in range(repeat):
+            for where, stream, on in (
+                ("mid", 2 * index, "2004-02"),
+                ("after", 2 * index + 1, "2030-01"),
+            ):
+                new = parse_new_event(
                     {
-                        "position": position,
-                        "id": event.id,
-                        "stream_id": batch.stream_id,
-                        "version": version,
-                        "type": event.type,
-                        "schema_version": 1,
-                        "occurred_on": event.occurred_on.text if event.occurred_on else None,
-                        "occurred_earliest": event.occurred_on.earliest
-                        if event.occurred_on
-                        else None,
-                        "occurred_latest": event.occurred_on.latest if event.occurred_on else None,
-                        "recorded_at": now,
-                        "recorded_by": "bench",
-                        "data": event.data,
-                        "sources": [s.to_json() for s in event.sources],
-                        "restricted": False,
-                        "retracts": None,
-                        "hash": "0" * 64,
-                        "previous_hash": "0" * 64,
+                        "type": "IncidentReported",
+                        "occurredOn": on,
+                        "data": {"kind": "SEARCH", "description": "bench"},
+                        "sources": SOURCES,
                     }
                 )
-        rows_per_call.append(rows)
-    start = time.perf_counter()
-    for rows in rows_per_call:
-        with ledger.engine.begin() as connection:
-            connection.execute(insert(table), rows)
-    elapsed = time.perf_counter() - start
-    ledger.close()
-    return elapsed
+                started = time.perf_counter()
+                ledger.service.append(f"person-b{stream:05d}", [new], recorded_by="bench")
+                timings[where].append((time.perf_counter() - started) * 1000)
+        ledger.close()
+    return statistics.median(timings["mid"]), statistics.median(timings["after"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--streams", type=int, default=1_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", help="PostgreSQL server URL; omitted: SQLite only")
-    parser.add_argument("--with-projections", action="store_true")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each counts")
+    parser.add_argument("--peer-venv", type=Path, default=HERE / ".peer-venv")
     args = parser.parse_args()
-    calls = batches(args.events, args.streams)
-    total = sum(len(b.events) for call in calls for b in call)
-    payload = len(str(calls[0][0].events[0].data)) + len(str(calls[0][0].events[0].sources))
-    print(f"{total} events, {args.streams} streams, batches of ≤{BATCH}, payload ≈{payload} B")
-    targets = [("sqlite", None)] + ([("postgresql", args.postgres)] if args.postgres else [])
+    peer = peer_python(args.peer_venv)
+    summary: list[tuple[str, dict[str, list[float]]]] = []
     with tempfile.TemporaryDirectory() as folder:
-        for name, server in targets:
-            store_times, bare_times = [], []
-            # Alternate the two, each on a fresh database, and keep the best of each: the
-            # machine's other load then weighs on both alike.
-            for round_ in range(args.repeat):
-                url, drop = fresh_url(server, Path(folder), f"store{round_}")
-                store_times.append(run_store(url, calls, args.with_projections))
-                drop()
-                url, drop = fresh_url(server, Path(folder), f"bare{round_}")
-                bare_times.append(run_baseline(url, calls))
-                drop()
-            store_rate, bare_rate = total / min(store_times), total / min(bare_times)
+        targets = [Target(Path(folder), None)]
+        if args.postgres:
+            targets.append(Target(Path(folder), args.postgres))
+        for target in targets:
+            summary.append((target.name, side_by_side(target, args, peer)))
+        print("\n| ratio, median | " + " | ".join(name for name, _ in summary) + " |")
+        print("|---|" + "---:|" * len(summary))
+        for top, bottom, label in (
+            ("store", "eventsourcing", "ledger store alone / eventsourcing"),
+            ("projections", "eventsourcing", "ledger with projections / eventsourcing"),
+            ("store", "raw", "ledger store / raw driver"),
+            ("projections", "raw", "ledger with projections / raw driver"),
+        ):
+            cells = " | ".join(ratio(rates, top, bottom) for _, rates in summary)
+            print(f"| {label} | {cells} |")
+        for target in targets:
+            print(f"\n{target.name}")
+            counts = statements_per_call(target)
             print(
-                f"{name:10s} store {store_rate:9.0f} events/s   bare executemany"
-                f" {bare_rate:9.0f} events/s   ratio {store_rate / bare_rate:.2f}"
-                f"   (best of {args.repeat})"
+                "  statements per append call (25 events, with projections): "
+                + ", ".join(f"{n} streams: {c}" for n, c in counts.items())
+            )
+            ours, theirs = load_whole_process(target, peer, args)
+            print(
+                f"  ledger load, 200 x 50 = 10,000 events: {ours:.1f} s ({10_000 / ours:,.0f}"
+                f" events/s); eventsourcing whole process: {theirs:.1f} s"
+                f" ({10_000 / theirs:,.0f} events/s)"
+            )
+            mid, after = mid_versus_after(target)
+            print(
+                f"  one append with projections into a 100-event stream: dated inside the history"
+                f" {mid:.1f} ms, after it {after:.1f} ms (x{mid / after:.2f})"
             )
 
 

@@ -75,9 +75,17 @@ def test_one_id_twice_in_one_call_is_refused() -> None:
 def test_a_retry_with_the_same_content_is_not_fresh_and_other_content_conflicts() -> None:
     event_id = uuid4()
     [stored] = recorded(detained(event_id))
-    assert fresh_events("person-a", valid(detained(event_id)), {event_id: stored}) == []
+    assert (
+        fresh_events("person-a", valid(detained(event_id)), {event_id: stored}, recorded_by="t")
+        == []
+    )
     with pytest.raises(IdConflict) as refused:
-        fresh_events("person-a", valid(detained(event_id, "HOUSE_ARREST")), {event_id: stored})
+        fresh_events(
+            "person-a",
+            valid(detained(event_id, "HOUSE_ARREST")),
+            {event_id: stored},
+            recorded_by="t",
+        )
     assert refused.value.field == ["events", "0", "id"]
 
 

@@ -58,10 +58,19 @@ class Dataset:
         return sum(len(s.events) for s in self.streams)
 
 
+#: libyaml's loader when PyYAML was built with it (many times faster), else the pure-Python one
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """The document and its node tree (for line numbers), from one parse."""
     try:
-        text = path.read_text(encoding="utf-8")
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _LOADER(path.read_text(encoding="utf-8"))
+        try:
+            root = loader.get_single_node()
+            return (loader.construct_document(root) if root is not None else None), root
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

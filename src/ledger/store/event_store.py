@@ -185,13 +185,26 @@ class EventLog:
         return cast(UUID | None, found)
 
     def insert(self, events: Sequence[Sealed]) -> None:
-        """Many rows go to PostgreSQL with COPY, one round trip for the whole batch; anything
-        else (SQLite, a single row) with an INSERT. Both run in the caller's transaction."""
+        """Many rows go to PostgreSQL with COPY, one round trip for the whole batch; to SQLite
+        with the driver's ``executemany``, the values converted by the columns' own types (as
+        SQLAlchemy would, without its per-row bookkeeping); a single row with an INSERT. All
+        run in the caller's transaction."""
         rows = [_row(event) for event in events]
-        if not rows:
-            return
-        if self.connection.dialect.name != "postgresql" or len(rows) < 2:
+        if len(rows) < 2:
             self.connection.execute(insert(EVENTS), rows)
+            return
+        dialect = self.connection.dialect
+        if dialect.name == "sqlite":
+            convert = [
+                (name, EVENTS.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                for name in _COLUMNS
+            ]
+            values = [
+                tuple(row[name] if to is None else to(row[name]) for name, to in convert)
+                for row in rows
+            ]
+            statement = str(insert(EVENTS).compile(dialect=dialect))  # columns in table order
+            self.connection.exec_driver_sql(statement, values)
             return
         driver = self.connection.connection.driver_connection
         assert driver is not None
