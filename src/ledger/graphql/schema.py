@@ -15,6 +15,7 @@ from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
 from ledger.graphql.scalars import SCALAR_MAP
 from ledger.graphql.types import EventType, PersonType, RecommendationType
+from ledger.web.graphiql import OfflineGraphQLRouter
 
 
 def build_schema(settings: Settings | None = None) -> LedgerSchema:
@@ -45,8 +46,9 @@ def print_sdl() -> str:
 
 
 def graphql_router(settings: Settings) -> GraphQLRouter[LedgerContext, None]:
-    """Left out of the OpenAPI description: that file describes REST; schema.graphql does this."""
-    return GraphQLRouter(
+    """Left out of the OpenAPI description: that file describes REST; schema.graphql does this.
+    In a browser, GET answers GraphiQL from the app's own files."""
+    return OfflineGraphQLRouter(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide="graphiql",
