@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
-from ledger.dataset.files import Dataset, read_dataset
+from ledger.dataset.files import Dataset, DatasetError, read_dataset
 from ledger.store.event_store import EventStore, StreamBatch
 
 CHUNK = 50
@@ -34,7 +35,7 @@ def load_dataset(
     """
     dataset = dataset or read_dataset(path)
     before = store.head().position
-    batches = [StreamBatch(s.stream_id, s.events) for s in dataset.streams]
+    batches = dispute_order(dataset)
     for start in range(0, len(batches), CHUNK):
         chunk = batches[start : start + CHUNK]
         store.append_batches(chunk, recorded_by=recorded_by)
@@ -45,3 +46,32 @@ def load_dataset(
         events_read=dataset.event_count,
         events_stored=store.head().position - before,
     )
+
+
+def dispute_order(dataset: Dataset) -> list[StreamBatch]:
+    """The streams' events as batches in which every event comes after the data set's events it
+    disputes: file order, except that a stream waits (from its first event naming a later file's
+    event) until that event is placed. Each stream keeps its own order."""
+    in_dataset = {event.id for stream in dataset.streams for event in stream.events}
+    placed: set[UUID | None] = set()
+    cursors = [0] * len(dataset.streams)
+    batches: list[StreamBatch] = []
+    while any(cursor < len(s.events) for cursor, s in zip(cursors, dataset.streams, strict=True)):
+        progressed = False
+        for number, stream in enumerate(dataset.streams):
+            start = end = cursors[number]
+            while end < len(stream.events) and all(
+                target in placed or target not in in_dataset
+                for target in stream.events[end].disputes
+            ):
+                placed.add(stream.events[end].id)
+                end += 1
+            if end > start:
+                batches.append(StreamBatch(stream.stream_id, stream.events[start:end]))
+                cursors[number], progressed = end, True
+        if not progressed:
+            stuck = next(
+                s for c, s in zip(cursors, dataset.streams, strict=True) if c < len(s.events)
+            )
+            raise DatasetError(stuck.path, "its disputes go round in a circle: none can be first")
+    return batches

@@ -9,6 +9,7 @@ is refused, so a retry can never hide a change.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,10 +38,11 @@ from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
 from ledger.store.engine import write_transaction
-from ledger.store.tables import EventRow
+from ledger.store.tables import EventDisputeRow, EventRow
 from ledger.store.types import JsonText
 
 EVENTS = cast(Table, EventRow.__table__)
+DISPUTES = cast(Table, EventDisputeRow.__table__)
 
 
 class AppendListener(Protocol):
@@ -88,6 +90,8 @@ def row_to_event(row: Any) -> RecordedEvent:
         previous_hash=row.previous_hash,
         restricted=bool(row.restricted),
         salt=row.salt,
+        note=row.note,
+        disputes=tuple(UUID(str(item)) for item in row.disputes or ()),
     )
 
 
@@ -114,6 +118,12 @@ def _event_to_row(
         "retracts": UUID(event.data["eventId"]) if event.type == RETRACTION else None,
         "hash": event.hash,
         "previous_hash": event.previous_hash,
+        "note": event.note,
+        "disputes": (
+            JsonText(canonical_value([str(item) for item in event.disputes]))
+            if event.disputes
+            else None
+        ),
     }
 
 
@@ -137,6 +147,8 @@ _HASHED = (
     "recorded_by",
     "restricted",
     "salt",
+    "note",
+    "disputes",
 )
 
 
@@ -155,6 +167,8 @@ def _canonical(fields: dict[str, Any], data_json: str, sources_json: str) -> str
         sources_json=sources_json,
         restricted=fields["restricted"],
         salt=fields["salt"],
+        note=fields["note"],
+        disputes=fields["disputes"],
     )
 
 
@@ -167,6 +181,8 @@ def _same_content(stored: RecordedEvent, stream_id: str, event: ValidEvent) -> b
         and stored.data == event.data
         and list(stored.sources) == [s.to_json() for s in event.sources]
         and stored.restricted == event.restricted
+        and stored.note == event.note
+        and stored.disputes == event.disputes
     )
 
 
@@ -213,6 +229,7 @@ class EventStore:
             raise ValidationError("the same event id appears twice in one call", ["events"])
         with write_transaction(self.engine) as connection:
             stored = self._stored_by_id(connection, ids)
+            disputed = _dispute_targets(connection, checked)
             versions = self._stream_versions(connection, {b.stream_id for b in batches})
             head = self._head(connection)
             now = self.clock()
@@ -224,7 +241,7 @@ class EventStore:
                 recorded_by=recorded_by,
             )
             results = [
-                self._append_in(connection, batch, valid, stored, versions, pending)
+                self._append_in(connection, batch, valid, stored, versions, pending, disputed)
                 for batch, valid in checked
             ]
             if pending.written:
@@ -249,6 +266,7 @@ class EventStore:
         stored: dict[UUID, RecordedEvent],
         versions: dict[str, int],
         pending: _Pending,
+        disputed: dict[UUID, _Disputed],
     ) -> AppendResult:
         stream_id = batch.stream_id
         fresh: list[ValidEvent] = []
@@ -271,6 +289,7 @@ class EventStore:
                 ["expectedVersion"],
             )
         self._check_retractions(connection, stream_id, fresh, valid, pending)
+        _check_disputes(fresh, valid, pending, disputed)
         written = iter(pending.add(stream_id, version, fresh))
         versions[stream_id] = version + len(fresh)
         result = [stored[event.id] if event.id in stored else next(written) for event in valid]
@@ -457,7 +476,16 @@ _COPY = f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN"
 
 def _insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Many rows go to PostgreSQL with COPY, one round trip for the whole batch; anything else
-    (SQLite, a single row) with an INSERT. Both run inside the append's transaction."""
+    (SQLite, a single row) with an INSERT. Both run inside the append's transaction, and so does
+    the index of which event disputes which."""
+    links = [
+        {"disputed_id": UUID(disputed), "disputing_id": row["id"]}
+        for row in rows
+        if row["disputes"] is not None
+        for disputed in json.loads(row["disputes"])
+    ]
+    if links:
+        connection.execute(insert(DISPUTES), links)
     if connection.dialect.name != "postgresql" or len(rows) < 2:
         connection.execute(insert(EVENTS), list(rows))
         return
@@ -535,6 +563,8 @@ class _Pending:
                 "recorded_by": self.recorded_by,
                 "restricted": event.restricted,
                 "salt": secrets.token_hex(16) if event.restricted else None,
+                "note": event.note,
+                "disputes": event.disputes,
             }
             sources = tuple(s.to_json() for s in event.sources)
             data_json, sources_json = canonical_value(event.data), canonical_value(list(sources))
@@ -573,3 +603,61 @@ def _retraction_field(field: list[str] | None) -> list[str] | None:
 def _check_recorder(recorded_by: str) -> None:
     if not recorded_by or len(recorded_by) > 200 or "\x00" in recorded_by:
         raise ValidationError("recordedBy must be 1..200 characters without NUL", ["recordedBy"])
+
+
+@dataclass(frozen=True)
+class _Disputed:
+    """What the store knows of an event some new event disputes."""
+
+    type: str
+    retracted: bool
+
+
+def _dispute_targets(
+    connection: Connection, checked: Sequence[tuple[StreamBatch, list[ValidEvent]]]
+) -> dict[UUID, _Disputed]:
+    """The stored events the call's events dispute, in two statements whatever their number."""
+    ids = sorted({target for _, valid in checked for event in valid for target in event.disputes})
+    if not ids:
+        return {}
+    retracted = set(
+        connection.execute(
+            select(EVENTS.c.retracts).where(_one_of(connection, EVENTS.c.retracts, ids))
+        ).scalars()
+    )
+    rows = connection.execute(
+        select(EVENTS.c.id, EVENTS.c.type).where(_one_of(connection, EVENTS.c.id, ids))
+    )
+    return {row.id: _Disputed(row.type, row.id in retracted) for row in rows}
+
+
+def _check_disputes(
+    fresh: Sequence[ValidEvent],
+    valid: Sequence[ValidEvent],
+    pending: _Pending,
+    disputed: dict[UUID, _Disputed],
+) -> None:
+    """A dispute names a stored (or earlier in this call) account that is not retracted."""
+    earlier = {event.id: _Disputed(event.type, False) for event in pending.written}
+    retracted = {UUID(e.data["eventId"]) for e in pending.written if e.type == RETRACTION}
+    for event in fresh:
+        index = list(valid).index(event)
+        for number, target_id in enumerate(event.disputes):
+            field = ["events", str(index), "disputes", str(number)]
+            target = disputed.get(target_id) or earlier.get(target_id)
+            if target is None:
+                raise NotFound(f"no event with id {target_id} to dispute", field)
+            if target.type == RETRACTION:
+                raise ValidationError(
+                    f"event {target_id} is a retraction, not an account that can be disputed",
+                    field,
+                )
+            if target.retracted or target_id in retracted:
+                raise ValidationError(
+                    f"event {target_id} is retracted: a retracted account cannot be disputed",
+                    field,
+                )
+        if event.id is not None:
+            earlier[event.id] = _Disputed(event.type, False)
+        if event.type == RETRACTION:
+            retracted.add(UUID(event.data["eventId"]))
