@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-from ledger.dataset.files import Dataset, DatasetError, read_dataset
+from ledger.dataset.files import Dataset, DatasetError, StreamFile, read_dataset
 from ledger.store.event_store import EventStore, StreamBatch
 
 CHUNK = 50
+PERSON_PREFIX = "person-"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,10 @@ def load_dataset(
     """
     dataset = dataset or read_dataset(path)
     before = store.head().position
-    batches = dispute_order(dataset)
+    # Persons first: a recommendation may only name persons already stored (or stored by the
+    # same call), whatever order the files come in.
+    streams = sorted(dataset.streams, key=lambda s: not s.stream_id.startswith(PERSON_PREFIX))
+    batches = dispute_order(streams)
     for start in range(0, len(batches), CHUNK):
         chunk = batches[start : start + CHUNK]
         store.append_batches(chunk, recorded_by=recorded_by)
@@ -48,17 +52,17 @@ def load_dataset(
     )
 
 
-def dispute_order(dataset: Dataset) -> list[StreamBatch]:
+def dispute_order(streams: Sequence[StreamFile]) -> list[StreamBatch]:
     """The streams' events as batches in which every event comes after the data set's events it
     disputes: file order, except that a stream waits (from its first event naming a later file's
     event) until that event is placed. Each stream keeps its own order."""
-    in_dataset = {event.id for stream in dataset.streams for event in stream.events}
+    in_dataset = {event.id for stream in streams for event in stream.events}
     placed: set[UUID | None] = set()
-    cursors = [0] * len(dataset.streams)
+    cursors = [0] * len(streams)
     batches: list[StreamBatch] = []
-    while any(cursor < len(s.events) for cursor, s in zip(cursors, dataset.streams, strict=True)):
+    while any(cursor < len(s.events) for cursor, s in zip(cursors, streams, strict=True)):
         progressed = False
-        for number, stream in enumerate(dataset.streams):
+        for number, stream in enumerate(streams):
             start = end = cursors[number]
             while end < len(stream.events) and all(
                 target in placed or target not in in_dataset
@@ -70,8 +74,6 @@ def dispute_order(dataset: Dataset) -> list[StreamBatch]:
                 batches.append(StreamBatch(stream.stream_id, stream.events[start:end]))
                 cursors[number], progressed = end, True
         if not progressed:
-            stuck = next(
-                s for c, s in zip(cursors, dataset.streams, strict=True) if c < len(s.events)
-            )
+            stuck = next(s for c, s in zip(cursors, streams, strict=True) if c < len(s.events))
             raise DatasetError(stuck.path, "its disputes go round in a circle: none can be first")
     return batches
