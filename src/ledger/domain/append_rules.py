@@ -12,7 +12,7 @@ from uuid import UUID
 
 from ledger.domain.counting import RETRACTION
 from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
-from ledger.domain.event_types import RecommendationIssued
+from ledger.domain.event_types import ImplementationAssessed, RecommendationIssued
 from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.visibility import Visibility
@@ -63,6 +63,8 @@ def same_content(stored: RecordedEvent, stream_id: str, event: ValidEvent) -> bo
         and stored.data == event.data
         and list(stored.sources) == [s.to_json() for s in event.sources]
         and stored.restricted == event.restricted
+        and stored.note == event.note
+        and stored.disputes == event.disputes
     )
 
 
@@ -120,20 +122,24 @@ def check_named_persons(
     stored: Mapping[UUID, RecordedEvent],
     existing: Callable[[list[str]], set[str]],
 ) -> None:
-    """A recommendation may name only persons the ledger holds, or that this call stores: a
-    reference to nobody would show up as a link to an empty person. ``existing`` tells which
-    of the given stream ids hold events."""
+    """A recommendation, or an assessment of it, may name only persons the ledger holds, or
+    that this call stores: a reference to nobody would show up as a link to an empty person.
+    ``existing`` tells which of the given stream ids hold events."""
     appended_here = {stream_id for stream_id, _ in batches}
     naming: list[tuple[list[str | int], list[str]]] = []
     for _, valid in batches:
         for index, event in enumerate(valid):
-            if (event.id is not None and event.id in stored) or not isinstance(
-                event.payload, RecommendationIssued
-            ):
+            if event.id is not None and event.id in stored:
                 continue
-            named = [p for p in event.payload.person_ids if p not in appended_here]
+            if isinstance(event.payload, RecommendationIssued):
+                key, persons = "personIds", event.payload.person_ids
+            elif isinstance(event.payload, ImplementationAssessed):
+                key, persons = "mentionedPersonIds", event.payload.mentioned_person_ids or []
+            else:
+                continue
+            named = [p for p in persons if p not in appended_here]
             if named:
-                naming.append((["events", index, "data", "personIds"], named))
+                naming.append((["events", index, "data", key], named))
     if not naming:
         return
     known = existing(sorted({person for _, named in naming for person in named}))
@@ -191,6 +197,43 @@ def check_retractions(
         already = retraction_of(target_id)
         if already is not None:
             raise ValidationError(f"event {target_id} is already retracted (by {already})", field)
+
+
+def check_disputes(
+    fresh: Sequence[ValidEvent],
+    events: Sequence[ValidEvent],
+    *,
+    stored: Mapping[UUID, tuple[str, bool]],
+    earlier: Sequence[RecordedEvent],
+) -> None:
+    """A dispute names a stored (or earlier in this call) account that is not retracted.
+
+    ``stored``: the disputed events the store holds, each with its type and whether it is
+    retracted; ``earlier``: the events this call recorded before these."""
+    known = {event.id: (event.type, False) for event in earlier}
+    retracted = {UUID(e.data["eventId"]) for e in earlier if e.type == RETRACTION}
+    for event in fresh:
+        index = events.index(event)
+        for number, target_id in enumerate(event.disputes):
+            field = ["events", str(index), "disputes", str(number)]
+            target = stored.get(target_id) or known.get(target_id)
+            if target is None:
+                raise NotFound(f"no event with id {target_id} to dispute", field)
+            target_type, target_retracted = target
+            if target_type == RETRACTION:
+                raise ValidationError(
+                    f"event {target_id} is a retraction, not an account that can be disputed",
+                    field,
+                )
+            if target_retracted or target_id in retracted:
+                raise ValidationError(
+                    f"event {target_id} is retracted: a retracted account cannot be disputed",
+                    field,
+                )
+        if event.id is not None:
+            known[event.id] = (event.type, False)
+        if event.type == RETRACTION:
+            retracted.add(UUID(event.data["eventId"]))
 
 
 def retraction_field(field: list[str] | None) -> list[str] | None:

@@ -27,6 +27,8 @@ class NewEvent:
     occurred_on: PartialDate | None = None
     id: UUID | None = None
     restricted: bool = False
+    note: str | None = None
+    disputes: tuple[UUID, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +43,24 @@ class ValidEvent:
     id: UUID | None
     restricted: bool
     payload: EventData
+    note: str | None = None
+    disputes: tuple[UUID, ...] = ()
 
 
 def parse_new_event(raw: dict[str, Any]) -> NewEvent:
     """Build a NewEvent from JSON-shaped input (camelCase), naming the bad field on refusal."""
     if not isinstance(raw, dict):
         raise ValidationError("an event must be a JSON object", [])
-    unknown = set(raw) - {"id", "type", "occurredOn", "data", "sources", "restricted"}
+    unknown = set(raw) - {
+        "id",
+        "type",
+        "occurredOn",
+        "data",
+        "sources",
+        "restricted",
+        "note",
+        "disputes",
+    }
     if unknown:
         raise ValidationError(f"unknown field '{sorted(unknown)[0]}'", [sorted(unknown)[0]])
     _check_type(raw.get("type"))
@@ -63,6 +76,8 @@ def parse_new_event(raw: dict[str, Any]) -> NewEvent:
         occurred_on=raw.get("occurredOn"),
         id=raw.get("id"),
         restricted=raw.get("restricted", False),
+        note=raw.get("note"),
+        disputes=raw.get("disputes"),
     )
 
 
@@ -74,9 +89,12 @@ def new_event(
     occurred_on: Any = None,
     id: Any = None,
     restricted: Any = False,
+    note: Any = None,
+    disputes: Any = None,
 ) -> NewEvent:
     """A NewEvent from an entry point's typed fields (GraphQL input, REST body, data file),
-    checking what their types cannot: the id a UUID, the date a partial date."""
+    checking what their types cannot: the id a UUID, the date a partial date, the note's text
+    and the disputed ids."""
     _check_type(type)
     event_id: UUID | None = None
     if id is not None:
@@ -99,7 +117,45 @@ def new_event(
         occurred_on=occurred,
         id=event_id,
         restricted=restricted,
+        note=parse_note(note),
+        disputes=parse_disputes(disputes),
     )
+
+
+MAX_NOTE_CHARS = 20_000
+MAX_DISPUTES = 100
+
+
+def parse_note(value: object) -> str | None:
+    """A note is text a reader can see: absent, or a non-blank string of bounded length."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("note must be non-blank text (or omitted)", ["note"])
+    if len(value) > MAX_NOTE_CHARS:
+        raise ValidationError(f"note is longer than {MAX_NOTE_CHARS} characters", ["note"])
+    return value
+
+
+def parse_disputes(value: object) -> tuple[UUID, ...]:
+    """The ids of the events an event contradicts: distinct UUIDs (whether they are stored and
+    not retracted is checked by the store, inside the append)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise ValidationError("disputes must be a list of event ids", ["disputes"])
+    if len(value) > MAX_DISPUTES:
+        raise ValidationError(f"disputes names more than {MAX_DISPUTES} events", ["disputes"])
+    ids: list[UUID] = []
+    for index, item in enumerate(value):
+        try:
+            event_id = item if isinstance(item, UUID) else UUID(str(item))
+        except ValueError:
+            raise ValidationError(f"'{item}' is not a UUID", ["disputes", index]) from None
+        if event_id in ids:
+            raise ValidationError(f"{event_id} is named twice", ["disputes", index])
+        ids.append(event_id)
+    return tuple(ids)
 
 
 def _check_type(type: Any) -> None:
@@ -157,6 +213,10 @@ def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:
         raise ValidationError(f"a {event.type} event needs occurredOn", ["occurredOn"])
     if not model.dated and event.occurred_on is not None:
         raise ValidationError(f"a {event.type} event is undated: omit occurredOn", ["occurredOn"])
+    if event.id is not None and event.id in event.disputes:
+        raise ValidationError(
+            "an event cannot dispute itself", ["disputes", event.disputes.index(event.id)]
+        )
     return ValidEvent(
         type=event.type,
         schema_version=model.schema_version,
@@ -166,4 +226,6 @@ def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:
         id=event.id,
         restricted=event.restricted,
         payload=payload,
+        note=event.note,
+        disputes=event.disputes,
     )

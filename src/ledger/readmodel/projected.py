@@ -347,13 +347,34 @@ class ProjectedReadModel:
     ) -> dict[str, RecordedEvent]:
         at = self._resolve(known_at)
         assert at.known_at is not None
-        targets = []
-        for event_id in event_ids:
-            try:
-                targets.append(UUID(str(event_id)))
-            except ValueError:
-                continue
+        targets = _uuids(event_ids)
         if not targets:
             return {}
         with self.events.reading() as log:
             return log.retractions_of(targets, at.known_at)
+
+    def disputing(
+        self,
+        event_ids: Sequence[str],
+        known_at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+    ) -> dict[str, list[RecordedEvent]]:
+        at = self._resolve(known_at)
+        assert at.known_at is not None
+        targets = _uuids(event_ids)
+        if not targets:
+            return {}
+        with self.events.reading() as log:
+            return log.disputing(targets, at.known_at, visibility)
+
+
+def _uuids(values: Sequence[str]) -> list[UUID]:
+    """The values that are UUIDs (an id that is not cannot name a stored event)."""
+    found = []
+    for value in values:
+        try:
+            found.append(UUID(str(value)))
+        except ValueError:
+            continue
+    return found

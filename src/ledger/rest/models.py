@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ledger.domain.source import web_address
-from ledger.event_json import EVENT_EXAMPLE, Event
+from ledger.event_json import EVENT_EXAMPLE, PARTIAL_DATE, Event
 
 __all__ = ["Event"]
 
@@ -43,10 +43,19 @@ class NewEventIn(BaseModel):
 
     id: UUID | None = Field(default=None, description="optional; makes retries idempotent")
     type: str = Field(min_length=1)
-    occurredOn: str | None = Field(default=None, description="required for dated types")
+    occurredOn: str | None = Field(
+        default=None, description=f"required for dated types; {PARTIAL_DATE}"
+    )
     data: dict[str, Any]
     sources: list[SourceIn] = Field(description="at least one")
     restricted: bool = False
+    note: str | None = Field(
+        default=None, description="the recorder's reasoning, shown to every reader"
+    )
+    disputes: list[UUID] | None = Field(
+        default=None,
+        description="ids of stored, unretracted events this one contradicts; both keep counting",
+    )
 
 
 class AppendRequest(BaseModel):

@@ -55,6 +55,8 @@ def _new_event(body: NewEventIn, index: int) -> NewEvent:
             occurred_on=body.occurredOn,
             id=body.id,
             restricted=body.restricted,
+            note=body.note,
+            disputes=body.disputes,
         )
     except ValidationError as exc:
         raise exc.at("events", index) from None

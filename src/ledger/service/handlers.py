@@ -17,6 +17,7 @@ from typing import Protocol
 from uuid import UUID
 
 from ledger.domain.append_rules import (
+    check_disputes,
     check_distinct_ids,
     check_named_persons,
     check_recorder,
@@ -79,6 +80,9 @@ class LedgerService:
             check_named_persons(
                 [(batch.stream_id, valid) for batch, valid in checked], stored, log.existing_streams
             )
+            disputed = log.disputed(
+                sorted({target for _, valid in checked for e in valid for target in e.disputes})
+            )
             versions = log.versions([batch.stream_id for batch, _ in checked])
             head = log.head()
             now = self.clock()
@@ -92,7 +96,7 @@ class LedgerService:
             targeted: set[UUID] = set()
             results = [
                 _append_stream(
-                    log, batch, valid, stored, versions, recording, targeted, command.sees
+                    log, batch, valid, stored, versions, recording, targeted, command.sees, disputed
                 )
                 for batch, valid in checked
             ]
@@ -174,6 +178,7 @@ def _append_stream(
     recording: Recording,
     targeted: set[UUID],
     sees: Visibility,
+    disputed: dict[UUID, tuple[str, bool]],
 ) -> AppendResult:
     stream_id = batch.stream_id
     fresh = fresh_events(stream_id, valid, stored, recorded_by=recording.recorded_by, sees=sees)
@@ -189,6 +194,7 @@ def _append_stream(
         retraction_of=log.retraction_of,
         targeted=targeted,
     )
+    check_disputes(fresh, valid, stored=disputed, earlier=recording.events)
     written = iter(recording.add(stream_id, version, fresh))
     versions[stream_id] = version + len(fresh)
     events = [stored[event.id] if event.id in stored else next(written) for event in valid]

@@ -38,15 +38,16 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from ledger.domain.counting import RETRACTION
-from ledger.domain.hash_chain import GENESIS, Sealed
+from ledger.domain.hash_chain import GENESIS, Sealed, canonical_value
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent, fold_order
 from ledger.domain.visibility import Visibility
 from ledger.store.engine import write_transaction
-from ledger.store.tables import EventRow
+from ledger.store.tables import EventDisputeRow, EventRow
 from ledger.store.types import JsonText
 
 EVENTS = cast(Table, EventRow.__table__)
+DISPUTES = cast(Table, EventDisputeRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ def row_to_event(row: Any) -> RecordedEvent:
         previous_hash=row.previous_hash,
         restricted=bool(row.restricted),
         salt=row.salt,
+        note=row.note,
+        disputes=tuple(UUID(str(item)) for item in row.disputes or ()),
     )
 
 
@@ -97,6 +100,12 @@ def _row(sealed: Sealed) -> dict[str, Any]:
         "retracts": UUID(event.data["eventId"]) if event.type == RETRACTION else None,
         "hash": event.hash,
         "previous_hash": event.previous_hash,
+        "note": event.note,
+        "disputes": (
+            JsonText(canonical_value([str(item) for item in event.disputes]))
+            if event.disputes
+            else None
+        ),
     }
 
 
@@ -178,6 +187,21 @@ class EventLog:
         )
         return set(self.connection.execute(query).scalars())
 
+    def disputed(self, event_ids: Sequence[UUID]) -> dict[UUID, tuple[str, bool]]:
+        """The stored events among ``event_ids``: each one's type and whether it is retracted.
+        Two statements however many ids."""
+        if not event_ids:
+            return {}
+        retracted = set(
+            self.connection.execute(
+                select(EVENTS.c.retracts).where(self._one_of(EVENTS.c.retracts, event_ids))
+            ).scalars()
+        )
+        rows = self.connection.execute(
+            select(EVENTS.c.id, EVENTS.c.type).where(self._one_of(EVENTS.c.id, event_ids))
+        )
+        return {row.id: (row.type, row.id in retracted) for row in rows}
+
     def retraction_of(self, event_id: UUID) -> UUID | None:
         """The id of the retraction naming ``event_id``, if one is stored."""
         found = self.connection.execute(
@@ -191,6 +215,13 @@ class EventLog:
         SQLAlchemy would, without its per-row bookkeeping); a single row with an INSERT. All
         run in the caller's transaction."""
         rows = [_row(event) for event in events]
+        disputes = [
+            {"disputed_id": disputed, "disputing_id": item.event.id}
+            for item in events
+            for disputed in item.event.disputes
+        ]
+        if disputes:  # the index of which event disputes which, in the same transaction
+            self.connection.execute(insert(DISPUTES), disputes)
         if len(rows) < 2:
             self.connection.execute(insert(EVENTS), rows)
             return
@@ -285,6 +316,23 @@ class EventLog:
             EVENTS.c.retracts.in_(list(event_ids)), EVENTS.c.recorded_at <= known_at
         )
         return {str(event.data["eventId"]): event for event in self.fetch(query)}
+
+    def disputing(
+        self, event_ids: Sequence[UUID], known_at: datetime, visibility: Visibility
+    ) -> dict[str, list[RecordedEvent]]:
+        """For each of ``event_ids``, the counting events recorded by ``known_at`` that dispute
+        it, by position."""
+        query = (
+            counting(known_at, visibility)
+            .add_columns(DISPUTES.c.disputed_id)
+            .join(DISPUTES, DISPUTES.c.disputing_id == EVENTS.c.id)
+            .where(DISPUTES.c.disputed_id.in_(list(event_ids)))
+            .order_by(EVENTS.c.position)
+        )
+        found: dict[str, list[RecordedEvent]] = {}
+        for row in self.connection.execute(query):
+            found.setdefault(str(row.disputed_id), []).append(row_to_event(row))
+        return found
 
     def stream(self, stream_id: str) -> list[RecordedEvent]:
         query = select(EVENTS).where(EVENTS.c.stream_id == stream_id).order_by(EVENTS.c.version)
