@@ -37,6 +37,7 @@ from ledger.projections.timeline import (
     encode,
     refold,
     revise,
+    version_columns,
 )
 from ledger.store.event_store import EventLog
 from ledger.store.tables import RecommendationPersonRow
@@ -138,17 +139,7 @@ def _stored_rows(
 ) -> dict[str, list[StoredRow]]:
     """Each stream's rows a re-fold from ``days[stream]`` may change: the open ones reaching that
     day or later, and those an earlier append of this very instant closed. One statement."""
-    query = select(
-        table.c.id,
-        table.c.stream_id,
-        table.c.visibility,
-        table.c.valid_from,
-        table.c.valid_to,
-        table.c.recorded_from,
-        table.c.recorded_to,
-        table.c.event_count,
-        table.c.state,
-    ).where(
+    query = select(table.c.id, table.c.stream_id, *version_columns(table)).where(
         or_(
             *(
                 and_(

@@ -19,7 +19,7 @@ from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import KINDS, Kind, kind_of
 from ledger.projections.projector import LINKS, insert_rows, state_row
 from ledger.projections.replay import Row, history
-from ledger.projections.timeline import document
+from ledger.projections.timeline import document, version_columns
 from ledger.store.engine import analyze
 from ledger.store.event_store import EventLog, EventStore
 
@@ -101,15 +101,7 @@ def rebuild(engine: Engine, progress: Progress | None = None) -> ProjectionRepor
 
 def _stored(connection: Connection, kind: Kind[Any], stream_id: str) -> Counter[RowKey]:
     table = kind.table
-    query = select(
-        table.c.visibility,
-        table.c.valid_from,
-        table.c.valid_to,
-        table.c.recorded_from,
-        table.c.recorded_to,
-        table.c.event_count,
-        table.c.state,
-    ).where(table.c.stream_id == stream_id)
+    query = select(*version_columns(table)).where(table.c.stream_id == stream_id)
     return Counter(
         (v, vf, vt, rf, rt, count, document(state))
         for v, vf, vt, rf, rt, count, state in connection.execute(query)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Column, Table
+
 from ledger.domain.recorded_event import RecordedEvent
 
 MIN_DAY = date(1, 1, 1)
@@ -98,6 +100,12 @@ def encode(spans: Iterable[Span[S]], encoder: Callable[[S], dict[str, Any]]) -> 
         value = encoder(span.state)
         encoded.append(Encoded(span, value, document(value)))
     return encoded
+
+
+def version_columns(table: Table) -> list[Column[Any]]:
+    """A stored state version as the revision logic and the checks read it."""
+    names = ("visibility", "valid_from", "valid_to", "recorded_from", "recorded_to")
+    return [table.c[name] for name in (*names, "event_count", "state")]
 
 
 @dataclass(frozen=True)
