@@ -184,7 +184,7 @@ def graphql_queries(schema: GraphQLSchema, ids: list[str], uuids: list[str]) -> 
     query_type = schema.query_type
     assert query_type is not None
     known = {
-        "node", "person", "persons", "recommendation", "recommendations", "implementationSummary",
+        "node", "nodes", "person", "persons", "recommendation", "recommendations", "implementationSummary",
         "custodySummary", "events", "event", "streamDiff", "head",
     }  # fmt: skip
     unknown = set(query_type.fields) - known
@@ -196,6 +196,8 @@ def graphql_queries(schema: GraphQLSchema, ids: list[str], uuids: list[str]) -> 
 
     for id_ in ids:
         yield of("node", f"(id: {json.dumps(id_)})")
+    # a list of nodes is costed as a list: one level less keeps it under the cost ceiling
+    yield f"{{ nodes(ids: {json.dumps(ids)}) {{ {selection(schema, 'Node', DEPTH - 1)} }} }}"
     for stream in STREAMS:
         kind = "person" if stream.startswith("person-") else "recommendation"
         yield of(kind, f"(id: {json.dumps(stream)})")

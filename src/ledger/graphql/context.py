@@ -17,6 +17,7 @@ from strawberry.types import Info
 from ledger.container import Ledger
 from ledger.domain.time_point import TimePoint
 from ledger.graphql.loaders import Loaders
+from ledger.graphql.points import Point
 from ledger.http.dependencies import get_caller, get_ledger
 from ledger.readmodel.api import ReadModel
 from ledger.security.roles import Caller
@@ -44,6 +45,13 @@ class LedgerContext(BaseContext):
 
     def at(self, as_of: date | None, known_at: datetime | None) -> TimePoint:
         return TimePoint(as_of, known_at).resolved(self.now)
+
+    def point(self, as_of: date | None, known_at: datetime | None) -> Point:
+        """The point of a root field's answer. A knownAt after the request's clock answers what
+        is known now, so that is the instant its ids name (one that is stable from then on)."""
+        if known_at is not None:
+            known_at = min(known_at, self.now).astimezone(UTC)
+        return Point(at=self.at(as_of, known_at), scope=TimePoint(as_of, known_at))
 
 
 def ctx(info: Info) -> LedgerContext:

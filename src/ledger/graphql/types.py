@@ -19,10 +19,10 @@ from ledger.domain import states
 from ledger.domain.partial_date import PartialDate, Precision
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
-from ledger.domain.time_point import TimePoint
 from ledger.graphql.connections import OffsetWindow, PageInfo
 from ledger.graphql.context import LedgerContext, ctx
 from ledger.graphql.ids import encode_global_id
+from ledger.graphql.points import Point
 from ledger.security.redaction import visible_event
 
 strawberry.enum(Precision, name="DatePrecision")
@@ -32,7 +32,9 @@ strawberry.enum(ImplementationStatus)
 
 @strawberry.interface(description="An object with a global id; node(id:) fetches it again.")
 class Node:
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id; it names the object at the point it was answered at."
+    )
 
 
 @strawberry.type(
@@ -85,8 +87,12 @@ def sources(raw: tuple[dict[str, Any], ...]) -> list[SourceType]:
 
 @strawberry.type(name="Event")
 class EventType(Node):
+    id: strawberry.ID = strawberry.field(
+        description="names the event as known at the query's knownAt (its retractedBy depends "
+        "on it); eventId is the same at every point"
+    )
     event: strawberry.Private[RecordedEvent]
-    at: strawberry.Private[TimePoint]
+    point: strawberry.Private[Point]
 
     @strawberry.field(description="The event's UUID, as appendEvents and retractEvent take it.")
     def event_id(self) -> str:
@@ -153,8 +159,8 @@ class EventType(Node):
     )
     async def retracted_by(self, info: Info) -> EventType | None:
         context = ctx(info)
-        retraction = await context.loaders.retractions.load((self.at, str(self.event.id)))
-        return event_node(retraction, context, self.at) if retraction is not None else None
+        retraction = await context.loaders.retractions.load((self.point.at, str(self.event.id)))
+        return event_node(retraction, context, self.point) if retraction is not None else None
 
     @strawberry.field(description="hex digest chaining this event to the one before it")
     def hash(self) -> str:
@@ -165,12 +171,12 @@ class EventType(Node):
         return self.event.previous_hash
 
 
-def event_node(event: RecordedEvent, context: LedgerContext, at: TimePoint) -> EventType:
+def event_node(event: RecordedEvent, context: LedgerContext, point: Point) -> EventType:
     """Every served event passes here, so redaction of restricted events cannot be forgotten."""
     return EventType(
-        id=strawberry.ID(encode_global_id("Event", str(event.id))),
+        id=strawberry.ID(encode_global_id("Event", str(event.id), point.of_events)),
         event=visible_event(event, context.caller),
-        at=at,
+        point=point,
     )
 
 
@@ -188,7 +194,7 @@ class EventConnection:
 
 
 async def events_of_ids(
-    info: Info, event_ids: tuple[str, ...], at: TimePoint, first: int | None, after: str | None
+    info: Info, event_ids: tuple[str, ...], point: Point, first: int | None, after: str | None
 ) -> EventConnection:
     """A page of a state's counting events (already in fold order), loaded in one batch."""
     context = ctx(info)
@@ -196,7 +202,7 @@ async def events_of_ids(
     page_ids = list(event_ids[window.offset : window.offset + window.limit])
     loaded = await context.loaders.events.load_many(page_ids)
     edges = [
-        EventEdge(cursor=window.cursor(index), node=event_node(event, context, at))
+        EventEdge(cursor=window.cursor(index), node=event_node(event, context, point))
         for index, event in enumerate(loaded)
         if event is not None
     ]
@@ -260,10 +266,16 @@ class RestrictionType:
 
 @strawberry.type(name="Person")
 class PersonType(Node):
+    id: strawberry.ID = strawberry.field(
+        description="names this person AT the query's point (asOf, knownAt): two points, two "
+        "ids; node(id) answers at that point"
+    )
     state: strawberry.Private[states.PersonState]
-    at: strawberry.Private[TimePoint]
+    point: strawberry.Private[Point]
 
-    @strawberry.field(description="the person's stream id, e.g. 'person-maks-bokayev'")
+    @strawberry.field(
+        description="the person's stream, the same at every point, e.g. 'person-maks-bokayev'"
+    )
     def stream_id(self) -> str:
         return self.state.stream_id
 
@@ -353,8 +365,10 @@ class PersonType(Node):
 
     @strawberry.field(description="the recommendations that name this person, by code")
     async def recommendations(self, info: Info) -> list[RecommendationType]:
-        found = await ctx(info).loaders.recommendations_naming.load((self.at, self.state.stream_id))
-        return [recommendation_node(r, self.at) for r in found]
+        found = await ctx(info).loaders.recommendations_naming.load(
+            (self.point.at, self.state.stream_id)
+        )
+        return [recommendation_node(r, self.point) for r in found]
 
     @strawberry.field(
         description="this person's events that count at the query's asOf/knownAt, in fold order"
@@ -362,20 +376,23 @@ class PersonType(Node):
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> EventConnection:
-        ids = await ctx(info).loaders.event_ids.load((self.at, self.state.stream_id))
-        return await events_of_ids(info, ids, self.at, first, after)
+        ids = await ctx(info).loaders.event_ids.load((self.point.at, self.state.stream_id))
+        return await events_of_ids(info, ids, self.point, first, after)
 
 
-def person_node(state: states.PersonState, at: TimePoint) -> PersonType:
+def person_node(state: states.PersonState, point: Point) -> PersonType:
+    """A person's id names the point it was answered at (see ``ledger.graphql.ids``)."""
     return PersonType(
-        id=strawberry.ID(encode_global_id("Person", state.stream_id)), state=state, at=at
+        id=strawberry.ID(encode_global_id("Person", state.stream_id, point.scope)),
+        state=state,
+        point=point,
     )
 
 
 @strawberry.type(name="Assessment")
 class AssessmentType:
     state: strawberry.Private[states.Assessment]
-    at: strawberry.Private[TimePoint]
+    point: strawberry.Private[Point]
 
     @strawberry.field
     def status(self) -> ImplementationStatus:
@@ -409,15 +426,21 @@ class AssessmentType:
         event = await context.loaders.events.load(self.state.event_id)
         if event is None:
             raise GraphQLError(f"event {self.state.event_id} is missing from the store")
-        return event_node(event, context, self.at)
+        return event_node(event, context, self.point)
 
 
 @strawberry.type(name="Recommendation")
 class RecommendationType(Node):
+    id: strawberry.ID = strawberry.field(
+        description="names this recommendation AT the query's point: two points, two ids"
+    )
     state: strawberry.Private[states.RecommendationState]
-    at: strawberry.Private[TimePoint]
+    point: strawberry.Private[Point]
 
-    @strawberry.field(description="the recommendation's stream id, e.g. 'recommendation-…'")
+    @strawberry.field(
+        description="the recommendation's stream, the same at every point, e.g. "
+        "'recommendation-ep-2019-kz-05'"
+    )
     def stream_id(self) -> str:
         return self.state.stream_id
 
@@ -457,14 +480,14 @@ class RecommendationType(Node):
         description="every assessment that counts at the query's asOf/knownAt, oldest first"
     )
     def assessments(self) -> list[AssessmentType]:
-        return [AssessmentType(state=a, at=self.at) for a in self.state.assessments]
+        return [AssessmentType(state=a, point=self.point) for a in self.state.assessments]
 
     @strawberry.field(description="the persons it names that are known at the query's point")
     async def persons(self, info: Info) -> list[PersonType]:
         loaded = await ctx(info).loaders.persons.load_many(
-            [(self.at, pid) for pid in self.state.person_ids]
+            [(self.point.at, pid) for pid in self.state.person_ids]
         )
-        return [person_node(p, self.at) for p in loaded if p is not None]
+        return [person_node(p, self.point) for p in loaded if p is not None]
 
     @strawberry.field(
         description="this recommendation's events that count at the query's point, in fold order"
@@ -472,13 +495,16 @@ class RecommendationType(Node):
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> EventConnection:
-        ids = await ctx(info).loaders.event_ids.load((self.at, self.state.stream_id))
-        return await events_of_ids(info, ids, self.at, first, after)
+        ids = await ctx(info).loaders.event_ids.load((self.point.at, self.state.stream_id))
+        return await events_of_ids(info, ids, self.point, first, after)
 
 
-def recommendation_node(state: states.RecommendationState, at: TimePoint) -> RecommendationType:
+def recommendation_node(state: states.RecommendationState, point: Point) -> RecommendationType:
+    """Like a person's, a recommendation's id names the point it was answered at."""
     return RecommendationType(
-        id=strawberry.ID(encode_global_id("Recommendation", state.stream_id)), state=state, at=at
+        id=strawberry.ID(encode_global_id("Recommendation", state.stream_id, point.scope)),
+        state=state,
+        point=point,
     )
 
 
