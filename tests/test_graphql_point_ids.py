@@ -221,11 +221,9 @@ def test_a_malformed_or_future_point_is_a_clear_error_never_a_server_error(
 def test_known_at_is_one_instant_whatever_the_offset_and_never_later_than_the_answer(
     client: TestClient,
 ) -> None:
-    query = """query($a: DateTime!, $b: DateTime!) {
-        a: person(id: "%s", knownAt: $a) { id } b: person(id: "%s", knownAt: $b) { id } }""" % (
-        PERSON,
-        PERSON,
-    )
+    query = f"""query($a: DateTime!, $b: DateTime!) {{
+        a: person(id: "{PERSON}", knownAt: $a) {{ id }}
+        b: person(id: "{PERSON}", knownAt: $b) {{ id }} }}"""
     instant = datetime.now(UTC) - timedelta(seconds=1)
     answer = data(
         client,
@@ -245,20 +243,20 @@ def test_event_ids_carry_known_at_only_so_one_event_reached_at_two_dates_is_one_
     client: TestClient,
 ) -> None:
     known = datetime.now(UTC).isoformat()
-    query = """query($k: DateTime!) {
-      a: person(id: "%s", asOf: "2019-06-01", knownAt: $k) { events(first: 1) { edges { node { id } } } }
-      b: person(id: "%s", asOf: "2020-06-01", knownAt: $k) { events(first: 1) { edges { node { id } } } }
-      c: person(id: "%s") { events(first: 1) { edges { node { id eventId } } } }
-    }""" % (PERSON, PERSON, PERSON)
+    first_event = "events(first: 1) { edges { node { id eventId } } }"
+    query = f"""query($k: DateTime!) {{
+      a: person(id: "{PERSON}", asOf: "2019-06-01", knownAt: $k) {{ {first_event} }}
+      b: person(id: "{PERSON}", asOf: "2020-06-01", knownAt: $k) {{ {first_event} }}
+      c: person(id: "{PERSON}") {{ {first_event} }}
+    }}"""
     answer = data(client, query, {"k": known})
     first = [answer[alias]["events"]["edges"][0]["node"]["id"] for alias in ("a", "b", "c")]
     assert first[0] == first[1] != first[2]
     event_id = answer["c"]["events"]["edges"][0]["node"]["eventId"]
     for scoped in first:
         assert data(client, NODE, {"id": scoped})["node"]["id"] == scoped
-        assert data(client, '{ event(id: "%s") { eventId } }' % scoped)["event"]["eventId"] == (
-            event_id
-        )
+        by_id = data(client, "query($id: ID!) { event(id: $id) { eventId } }", {"id": scoped})
+        assert by_id["event"]["eventId"] == event_id
 
 
 stream_keys = st.from_regex(r"person-[a-z0-9_.-]{1,30}", fullmatch=True)

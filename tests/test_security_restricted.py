@@ -184,8 +184,8 @@ def graphql_queries(schema: GraphQLSchema, ids: list[str], uuids: list[str]) -> 
     query_type = schema.query_type
     assert query_type is not None
     known = {
-        "node", "nodes", "person", "persons", "recommendation", "recommendations", "implementationSummary",
-        "custodySummary", "events", "event", "streamDiff", "head",
+        "node", "nodes", "person", "persons", "recommendation", "recommendations",
+        "implementationSummary", "custodySummary", "events", "event", "streamDiff", "head",
     }  # fmt: skip
     unknown = set(query_type.fields) - known
     assert not unknown, f"add the new root fields {unknown} to this leak test"

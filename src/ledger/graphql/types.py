@@ -7,6 +7,7 @@ privately, so nested fields answer at the root's asOf/knownAt without the client
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +18,9 @@ from strawberry.types import Info
 
 from ledger.domain import states
 from ledger.domain.partial_date import PartialDate, Precision
+from ledger.domain.periods import Period, opener, periods, status_since
+from ledger.domain.person_fold import apply_person, empty_person
+from ledger.domain.recommendation_fold import apply_recommendation, empty_recommendation
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.graphql.connections import OffsetWindow, PageInfo
@@ -264,6 +268,84 @@ class RestrictionType:
     active: bool
 
 
+async def _opened_by(
+    info: Info,
+    point: Point,
+    stream_id: str,
+    period: Period[Any, Any],
+    apply: Callable[[Any, RecordedEvent], Any],
+    status_of: Callable[[Any], Any],
+) -> EventType | None:
+    context = ctx(info)
+    events = await context.loaders.day_events.load((point.at, stream_id, period.day))
+    found = opener(period.previous, events, apply, status_of)
+    return event_node(found, context, point) if found is not None else None
+
+
+def _custody_of(state: states.PersonState) -> CustodyStatus:
+    return state.custody_status
+
+
+def _custody_since(state: states.PersonState) -> PartialDate | None:
+    return state.custody_since
+
+
+def _status_of(state: states.RecommendationState) -> ImplementationStatus:
+    return state.status
+
+
+@strawberry.type(name="CustodyPeriod", description="A stretch of time in one custody status.")
+class CustodyPeriodType:
+    period: strawberry.Private[Period[states.PersonState, CustodyStatus]]
+    stream_id: strawberry.Private[str]
+    point: strawberry.Private[Point]
+
+    @strawberry.field
+    def status(self) -> CustodyStatus:
+        return self.period.status
+
+    @strawberry.field(
+        name="from", description="null for the first period (before any custody fact)"
+    )
+    def from_(self) -> PartialDateType | None:
+        return partial(self.period.since)
+
+    @strawberry.field(description="null while the period is still open at asOf")
+    def to(self) -> PartialDateType | None:
+        return partial(self.period.until)
+
+    @strawberry.field(description="the event that started the period")
+    async def opened_by(self, info: Info) -> EventType | None:
+        return await _opened_by(
+            info, self.point, self.stream_id, self.period, apply_person, _custody_of
+        )
+
+
+@strawberry.type(name="StatusPeriod", description="A stretch of time in one implementation status.")
+class StatusPeriodType:
+    period: strawberry.Private[Period[states.RecommendationState, ImplementationStatus]]
+    stream_id: strawberry.Private[str]
+    point: strawberry.Private[Point]
+
+    @strawberry.field
+    def status(self) -> ImplementationStatus:
+        return self.period.status
+
+    @strawberry.field(name="from", description="null for the first period (before any assessment)")
+    def from_(self) -> PartialDateType | None:
+        return partial(self.period.since)
+
+    @strawberry.field(description="null while the period is still open at asOf")
+    def to(self) -> PartialDateType | None:
+        return partial(self.period.until)
+
+    @strawberry.field(description="the assessment event that started the period")
+    async def opened_by(self, info: Info) -> EventType | None:
+        return await _opened_by(
+            info, self.point, self.stream_id, self.period, apply_recommendation, _status_of
+        )
+
+
 @strawberry.type(name="Person")
 class PersonType(Node):
     id: strawberry.ID = strawberry.field(
@@ -362,6 +444,16 @@ class PersonType(Node):
             )
             for r in self.state.restrictions
         ]
+
+    @strawberry.field(
+        description="custody periods up to asOf, as known at knownAt, oldest first; the last one "
+        "is open (to: null)"
+    )
+    async def custody_timeline(self, info: Info) -> list[CustodyPeriodType]:
+        stream_id = self.state.stream_id
+        versions = await ctx(info).loaders.person_versions.load((self.point.at, stream_id))
+        found = periods(versions, empty_person(stream_id), _custody_of, _custody_since)
+        return [CustodyPeriodType(period=p, stream_id=stream_id, point=self.point) for p in found]
 
     @strawberry.field(description="the recommendations that name this person, by code")
     async def recommendations(self, info: Info) -> list[RecommendationType]:
@@ -481,6 +573,16 @@ class RecommendationType(Node):
     )
     def assessments(self) -> list[AssessmentType]:
         return [AssessmentType(state=a, point=self.point) for a in self.state.assessments]
+
+    @strawberry.field(
+        description="status periods up to asOf, as known at knownAt, oldest first; the last one "
+        "is open"
+    )
+    async def status_timeline(self, info: Info) -> list[StatusPeriodType]:
+        stream_id = self.state.stream_id
+        versions = await ctx(info).loaders.recommendation_versions.load((self.point.at, stream_id))
+        found = periods(versions, empty_recommendation(stream_id), _status_of, status_since)
+        return [StatusPeriodType(period=p, stream_id=stream_id, point=self.point) for p in found]
 
     @strawberry.field(description="the persons it names that are known at the query's point")
     async def persons(self, info: Info) -> list[PersonType]:
