@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from ledger import __version__
@@ -9,13 +12,22 @@ from ledger.config import Settings
 from ledger.container import Ledger, build_ledger
 from ledger.graphql.schema import graphql_router
 from ledger.http import health
+from ledger.live.hub import FeedHub
 from ledger.rest import install as install_rest
 from ledger.security.middleware import install_security
 
 
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
     ledger = ledger or build_ledger(settings)
+    hub = FeedHub(ledger)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await hub.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Ledger",
         version=__version__,
         description=(
@@ -24,6 +36,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         ),
     )
     app.state.ledger = ledger
+    app.state.feed_hub = hub
     install_security(app, ledger)
     app.include_router(health.router)
     install_rest(app)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 
 from ledger.config import Settings
-from ledger.graphql.context import LedgerContext, get_context
+from ledger.graphql.context import get_context
 from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
 from ledger.graphql.limits import VariableAwareRules
 from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
 from ledger.graphql.scalars import SCALAR_MAP
+from ledger.graphql.subscriptions import Subscription
 from ledger.graphql.types import EventType, PersonType, RecommendationType
+from ledger.graphql.websocket import LedgerGraphQLRouter
 
 
 def build_schema(settings: Settings | None = None) -> LedgerSchema:
@@ -21,6 +22,7 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
     return LedgerSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[PersonType, RecommendationType, EventType],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
@@ -37,10 +39,11 @@ def print_sdl() -> str:
     return build_schema().as_str() + "\n"
 
 
-def graphql_router(settings: Settings) -> GraphQLRouter[LedgerContext, None]:
+def graphql_router(settings: Settings) -> LedgerGraphQLRouter:
     """Left out of the OpenAPI description: that file describes REST; schema.graphql does this."""
-    return GraphQLRouter(
+    return LedgerGraphQLRouter(
         build_schema(settings),
+        settings=settings,
         context_getter=get_context,
         graphql_ide="graphiql",
         include_in_schema=False,
