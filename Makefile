@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: serve test lint install schema
+.PHONY: serve test lint install schema clients
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The front-end clients the test suite runs (relay-compiler, relay-runtime, Apollo, graphql-ws),
+# installed exactly as clients/package-lock.json pins them; skipped where npm is missing.
+CLIENTS_STAMP := clients/node_modules/.package-lock.json
+$(CLIENTS_STAMP): clients/package-lock.json
+	@if command -v npm >/dev/null; then cd clients && npm ci --no-audit --no-fund; \
+	else echo "npm not found: the JS client tests will be skipped"; fi
+
+clients: $(CLIENTS_STAMP)
 
 serve: $(STAMP)
 	$(BIN)/ledger migrate
@@ -27,5 +36,5 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy src
 
-test: lint
+test: lint clients
 	$(BIN)/pytest -n 2 --dist loadfile
