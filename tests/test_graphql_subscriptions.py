@@ -211,6 +211,20 @@ def test_a_bad_token_in_connection_init_closes_with_4403(ledger: Ledger, base: s
         assert refused.close_code() == 4403
 
 
+def test_a_private_deployment_closes_a_socket_without_a_token_with_4403(
+    fresh_database_url: Any,
+) -> None:
+    ledger = make_ledger(fresh_database_url("sqlite"), read_requires_token=True)
+    with server_thread(create_app(ledger=ledger)) as private:
+        anonymous = Socket(private)
+        anonymous.send({"type": "connection_init", "payload": {}})
+        assert anonymous.close_code() == 4403
+        reader = Socket(private)
+        assert reader.init(bearer(ledger, Role.READER))["type"] == "connection_ack"
+        reader.close()
+    ledger.close()
+
+
 def test_subscribing_before_connection_init_closes_with_4401(base: str) -> None:
     early = Socket(base)
     early.subscribe("1")
