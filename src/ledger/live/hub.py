@@ -180,6 +180,8 @@ class FeedHub:
                     self._head = head
             subscriber = _Subscriber(live_from=self._head)
             self._subscribers.add(subscriber)
+            # an append may have woken the reader while nobody was subscribed: look again now
+            self._wake.set()
             try:
                 yield subscriber
             finally:
