@@ -47,7 +47,8 @@ def print_sdl() -> str:
 
 
 def graphql_router(settings: Settings) -> LedgerGraphQLRouter:
-    """Left out of the OpenAPI description: that file describes REST; schema.graphql does this."""
+    """Left out of the OpenAPI description: that file describes REST; schema.graphql does this.
+    In a browser, GET answers GraphiQL from the app's own files."""
     return LedgerGraphQLRouter(
         build_schema(settings),
         settings=settings,

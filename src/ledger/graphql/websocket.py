@@ -19,7 +19,6 @@ from typing import Any
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
 from starlette.concurrency import run_in_threadpool
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.fastapi import GraphQLRouter
 from strawberry.http.ides import GraphQL_IDE
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -33,6 +32,7 @@ from ledger.config import Settings
 from ledger.graphql.context import LedgerContext
 from ledger.security.roles import Caller
 from ledger.security.tokens import REJECTED, caller_for_authorization
+from ledger.web.graphiql import OfflineGraphQLRouter
 
 IDLE_CLOSE = 1000
 
@@ -88,7 +88,7 @@ class LedgerTransportWSHandler(BaseGraphQLTransportWSHandler[LedgerContext, None
         await super().handle_subscribe(message)
 
 
-class LedgerGraphQLRouter(GraphQLRouter[LedgerContext, None]):
+class LedgerGraphQLRouter(OfflineGraphQLRouter):
     graphql_transport_ws_handler_class = LedgerTransportWSHandler
 
     def __init__(
