@@ -74,6 +74,9 @@ class Loaders:
         self.day_events = DataLoader[tuple[TimePoint, str, date], list[RecordedEvent]](
             load_fn=self._day_events
         )
+        self.disputing = DataLoader[tuple[TimePoint, str], list[RecordedEvent]](
+            load_fn=self._disputing
+        )
 
     async def _persons(self, keys: list[tuple[TimePoint, str]]) -> list[PersonState | None]:
         return _batched(
@@ -146,3 +149,7 @@ class Loaders:
             for at, days in by_point.items()
         }
         return [found[at][(stream_id, day)] for at, stream_id, day in keys]
+
+    async def _disputing(self, keys: list[tuple[TimePoint, str]]) -> list[list[RecordedEvent]]:
+        none: list[RecordedEvent] = []
+        return _batched(keys, lambda at, ids: self._model.disputing(ids, at, full=self._full), none)
