@@ -11,6 +11,10 @@ from ledger.app import create_app
 from ledger.config import Settings
 from ledger.container import build_ledger
 
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
 
 def test_healthy_with_a_database(client: TestClient) -> None:
     response = client.get("/healthz")

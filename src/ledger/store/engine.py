@@ -5,7 +5,9 @@ that saw position N never later finds a new event below N). Sequences would hand
 outside commit order, so positions are assigned as ``head + 1`` inside a transaction that holds:
 
 * on PostgreSQL, a transaction-level advisory lock (``pg_advisory_xact_lock``), released at
-  commit or rollback — the design of the ``eventsourcing`` library's recorders;
+  commit or rollback — the design of the ``eventsourcing`` library's recorders. Advisory locks
+  are database-wide, so the key also names the schema holding the events table: ledgers in two
+  schemas of one database (tests, staging next to production) never wait for each other;
 * on SQLite, the database's write lock taken up front with ``BEGIN IMMEDIATE``.
 
 Statement parameters are kept out of error messages and logs (``hide_parameters``): they can
@@ -25,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from ledger.store.types import json_serializer
 
-WRITER_LOCK_KEY = 0x1ED6E4  # arbitrary, constant: the ledger's single writer lock
+WRITER_LOCK_KEY = 0x1ED6E4  # arbitrary, constant: the ledger's single writer lock, per schema
 _IMMEDIATE = "ledger_immediate"
 
 
@@ -77,6 +79,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         with connection.begin():
             if not is_sqlite(engine):
                 connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY}
+                    text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                    {"key": WRITER_LOCK_KEY},
                 )
             yield connection
