@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from ledger.app import create_app
 from ledger.config import Settings
 from ledger.container import build_ledger
+from ledger.http import health
 
 #: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
 #: projections, read model and feed on both databases; see tests/conftest.py).
@@ -40,3 +41,26 @@ def test_503_when_the_database_does_not_answer(url: str, tmp_path: Path) -> None
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert response.json()["headPosition"] is None
+
+
+def test_the_answer_is_kept_for_a_second(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Monitors poll often: one database round trip per second per process, whatever the rate."""
+    ledger = client.app.state.ledger  # type: ignore[attr-defined]
+    original = ledger.store.head
+    calls: list[int] = []
+
+    def counted() -> object:
+        calls.append(1)
+        return original()
+
+    monkeypatch.setattr(ledger.store, "head", counted)
+    now = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: now[0])
+    for _ in range(5):
+        assert client.get("/healthz").status_code == 200
+    assert len(calls) == 1
+    now[0] += health.FRESH_FOR
+    assert client.get("/healthz").json()["headPosition"] == 0
+    assert len(calls) == 2

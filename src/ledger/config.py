@@ -26,6 +26,21 @@ class Settings(BaseSettings):
     write_rate_per_minute: int = Field(
         default=120, description="writes per token per minute (per process); 0: no limit"
     )
+    graphql_threads: int = Field(
+        default=8,
+        ge=1,
+        description="GraphQL operations executing at once in each server process (each holds"
+        " one database connection); more requests wait their turn",
+    )
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="database connections each process keeps open: graphql_threads plus a few"
+        " for REST routes and /healthz",
+    )
+    db_max_overflow: int = Field(
+        default=5, ge=0, description="connections a process may open above db_pool_size at peaks"
+    )
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5_000

@@ -78,17 +78,35 @@ def load(
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="server processes, each with its own connection pool (LEDGER_DB_POOL_SIZE);"
+            " about one per CPU core",
+        ),
+    ] = 1,
 ) -> None:
     """Serve GraphQL at /graphql, REST under /v1, OpenAPI at /openapi.json, health at /healthz."""
     import uvicorn
 
-    from ledger.app import create_app
-
-    ledger = open_ledger()
+    ledger = open_ledger()  # a bad LEDGER_DATABASE_URL fails here, once, in one line
     base = f"http://{host}:{port}"
     out.print(f"GraphQL  {base}/graphql\nREST     {base}/v1\nOpenAPI  {base}/openapi.json")
-    out.print(f"Health   {base}/healthz\nDatabase {ledger.database_kind}")
-    uvicorn.run(create_app(ledger=ledger), host=host, port=port, log_level="info")
+    out.print(f"Health   {base}/healthz\nDatabase {ledger.database_kind}, {workers} worker(s)")
+    ledger.close()
+    # An import string, not an app object: each worker process builds its own app (and engine)
+    # from the environment with the factory.
+    uvicorn.run(
+        "ledger.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # a worker still importing on a busy host is starting, not hung: give it time to answer
+        timeout_worker_healthcheck=30,
+        log_level="info",
+    )
 
 
 @app.command()

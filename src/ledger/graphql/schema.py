@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 
 from ledger.config import Settings
-from ledger.graphql.context import LedgerContext, get_context
+from ledger.graphql.context import get_context
 from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
+from ledger.graphql.execution import ThreadedGraphQLRouter
 from ledger.graphql.limits import VariableAwareRules
 from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
@@ -37,10 +37,11 @@ def print_sdl() -> str:
     return build_schema().as_str() + "\n"
 
 
-def graphql_router(settings: Settings) -> GraphQLRouter[LedgerContext, None]:
+def graphql_router(settings: Settings) -> ThreadedGraphQLRouter:
     """Left out of the OpenAPI description: that file describes REST; schema.graphql does this."""
-    return GraphQLRouter(
+    return ThreadedGraphQLRouter(
         build_schema(settings),
+        threads=settings.graphql_threads,
         context_getter=get_context,
         graphql_ide="graphiql",
         include_in_schema=False,

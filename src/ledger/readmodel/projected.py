@@ -29,6 +29,8 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -40,7 +42,8 @@ from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind
 from ledger.projections.timeline import FULL, MAX_DAY, MIN_DAY, PUBLIC, clamp_day
-from ledger.readmodel.api import Page, StreamDiff
+from ledger.readmodel.api import FoldKey, Page, StreamDiff
+from ledger.store.engine import reading
 from ledger.store.event_store import row_to_event
 from ledger.store.tables import EventRow, RecommendationPersonRow
 
@@ -113,7 +116,7 @@ class ProjectedReadModel:
             .order_by(table.c.valid_from.desc(), table.c.recorded_from.desc())
             .limit(1)
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             row = connection.execute(query).first()
         if row is None or row.event_count == 0:
             return None
@@ -148,7 +151,7 @@ class ProjectedReadModel:
             table.c.event_count > 0,
             _alive(table, at),
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             found = {row.stream_id: kind.decode(row.state) for row in connection.execute(query)}
         return self._with_event_ids(found, at, full) if events else found
 
@@ -182,7 +185,7 @@ class ProjectedReadModel:
             .with_only_columns(*columns)
             .where(EVENTS.c.stream_id.in_(list(ids)))
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             rows = sorted(
                 connection.execute(query),
                 key=lambda r: fold_order(r.occurred_latest, r.occurred_earliest, r.position),
@@ -190,6 +193,73 @@ class ProjectedReadModel:
         for row in rows:
             ids[row.stream_id].append(str(row.id))
         return {stream_id: tuple(found) for stream_id, found in ids.items()}
+
+    def event_pages(
+        self,
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        after: FoldKey | None,
+        limit: int,
+        full: bool = False,
+    ) -> dict[str, list[tuple[FoldKey, str]]]:
+        """Keyset pages: per stream, one branch for the undated events (by position) and one for
+        the dated (by latest, earliest, position), each walking the stream's index from the
+        cursor and stopping at ``limit``; all branches go in one UNION ALL statement."""
+        pages: dict[str, list[tuple[FoldKey, str]]] = {stream_id: [] for stream_id in stream_ids}
+        if not pages or limit <= 0:
+            return pages
+        at = self._resolve(at)
+        e = EVENTS.c
+        counting = _counting(at, full=full).with_only_columns(
+            e.stream_id, e.id, e.occurred_latest, e.occurred_earliest, e.position
+        )
+        undated = or_(e.occurred_latest.is_(None), e.occurred_earliest.is_(None))
+        dated_order = (e.occurred_latest, e.occurred_earliest, e.position)
+        branches = []
+        for stream_id in pages:
+            mine = counting.where(e.stream_id == stream_id)
+            if after is None or not after.dated:
+                first = mine.where(undated).order_by(e.position).limit(limit)
+                if after is not None:
+                    first = first.where(e.position > after.position)
+                branches.append(first.subquery().select())
+            second = mine.where(~undated).order_by(*dated_order).limit(limit)
+            if after is not None and after.dated:
+                cursor = (after.latest, after.earliest, after.position)
+                second = second.where(tuple_(*dated_order) > tuple_(*cursor))
+            branches.append(second.subquery().select())
+        query = union_all(*branches) if len(branches) > 1 else branches[0]
+        with reading(self.engine) as connection:
+            rows = connection.execute(query).all()
+        for row in rows:
+            key = FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position)
+            pages[row.stream_id].append((key, str(row.id)))
+        return {stream_id: sorted(page)[:limit] for stream_id, page in pages.items()}
+
+    def event_counts(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, int]:
+        """The ``event_count`` of each stream's state row alive at the point: no event is read."""
+        counts = dict.fromkeys(stream_ids, 0)
+        if not counts:
+            return counts
+        at = self._resolve(at)
+        for kind in (PERSONS, RECOMMENDATIONS):
+            wanted = [stream_id for stream_id in counts if stream_id.startswith(kind.prefix)]
+            if not wanted:
+                continue
+            table = kind.table
+            query = select(table.c.stream_id, table.c.event_count).where(
+                table.c.stream_id.in_(wanted),
+                table.c.visibility == _visibility(full),
+                _alive(table, at),
+            )
+            with reading(self.engine) as connection:
+                counts.update(
+                    {row.stream_id: int(row.event_count) for row in connection.execute(query)}
+                )
+        return counts
 
     def _with_event_ids(self, states: dict[str, S], at: TimePoint, full: bool) -> dict[str, S]:
         ids = self.event_ids_of(list(states), at, full=full)
@@ -211,7 +281,7 @@ class ProjectedReadModel:
         full: bool,
         events: bool,
     ) -> Page[S]:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             total = connection.execute(
                 select(func.count()).select_from(query.subquery())
             ).scalar_one()
@@ -293,7 +363,7 @@ class ProjectedReadModel:
             )
             .order_by(table.c.code, table.c.stream_id)
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             for row in connection.execute(query):
                 naming[row.person_id].append(RECOMMENDATIONS.decode(row.state))
         return naming
@@ -308,7 +378,7 @@ class ProjectedReadModel:
         )
         counts = dict.fromkeys(ImplementationStatus, 0)
         query = select(subquery.c.status, func.count()).group_by(subquery.c.status)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             for status, count in connection.execute(query):
                 counts[ImplementationStatus(status)] = int(count)
         return counts
@@ -324,7 +394,7 @@ class ProjectedReadModel:
             .group_by(table.c.custody_status)
         )
         counts = dict.fromkeys(CustodyStatus, 0)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             for status, count in connection.execute(query):
                 counts[CustodyStatus(status)] = int(count)
         return counts
@@ -334,7 +404,7 @@ class ProjectedReadModel:
     def stream_events(self, stream_id: str, at: TimePoint) -> list[RecordedEvent]:
         at = self._resolve(at)
         query = _counting(at, full=True).where(EVENTS.c.stream_id == stream_id)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             events = [row_to_event(row) for row in connection.execute(query)]
         return sorted(events, key=RecordedEvent.fold_key)
 
@@ -365,6 +435,6 @@ class ProjectedReadModel:
         query = select(EVENTS).where(
             EVENTS.c.retracts.in_(targets), EVENTS.c.recorded_at <= at.known_at
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             found = [row_to_event(row) for row in connection.execute(query)]
         return {str(event.data["eventId"]): event for event in found}

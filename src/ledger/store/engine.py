@@ -13,13 +13,17 @@ outside commit order, so positions are assigned as ``head + 1`` inside a transac
 Statement parameters are kept out of error messages and logs (``hide_parameters``): they can
 hold restricted event data.
 
-Readers never take these locks: WAL (SQLite) and MVCC (PostgreSQL) give them a snapshot.
+Readers never take these locks: WAL (SQLite) and MVCC (PostgreSQL) give them a snapshot. A served
+request holds one pooled connection for all its reads (:func:`request_connection`); on PostgreSQL
+it is in autocommit, so a read costs one round trip, without the BEGIN, ROLLBACK and liveness ping
+of a connection checked out per statement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -29,11 +33,17 @@ from ledger.store.types import json_serializer
 
 WRITER_LOCK_KEY = 0x1ED6E4  # arbitrary, constant: the ledger's single writer lock, per schema
 _IMMEDIATE = "ledger_immediate"
+_REQUEST_CONNECTION: ContextVar[Connection | None] = ContextVar(
+    "ledger_request_connection", default=None
+)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):  # one connection per thread: no pool sizes
+            kwargs.pop("pool_size", None)
+            kwargs.pop("max_overflow", None)
         engine = create_engine(
             url,
             connect_args={"timeout": 30},
@@ -83,3 +93,35 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
                     {"key": WRITER_LOCK_KEY},
                 )
             yield connection
+
+
+@contextmanager
+def request_connection(engine: Engine) -> Iterator[None]:
+    """Holds one pooled connection for the reads made in this context (one served request)."""
+    with engine.connect() as connection:
+        if not is_sqlite(engine):
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        token = _REQUEST_CONNECTION.set(connection)
+        try:
+            yield
+        finally:
+            _REQUEST_CONNECTION.reset(token)
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection to read with: the request's own if one is held, else one from the pool.
+
+    Each block on the request's connection is its own transaction (committed at the end), so a
+    read after a write of the same request sees that write, as with a fresh connection.
+    """
+    held = _REQUEST_CONNECTION.get()
+    if held is None or held.engine is not engine:
+        with engine.connect() as connection:
+            yield connection
+        return
+    if held.in_transaction():
+        yield held
+        return
+    with held.begin():
+        yield held

@@ -36,7 +36,7 @@ from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
-from ledger.store.engine import write_transaction
+from ledger.store.engine import reading, write_transaction
 from ledger.store.tables import EventRow
 from ledger.store.types import JsonText
 
@@ -365,15 +365,15 @@ class EventStore:
     # --- reading ---------------------------------------------------------------------------
 
     def head(self) -> Head:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return self._head(connection)
 
     def get(self, event_id: UUID) -> RecordedEvent | None:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return self._get(connection, event_id)
 
     def stream_version(self, stream_id: str) -> int:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return self._stream_version(connection, stream_id)
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
@@ -394,7 +394,7 @@ class EventStore:
 
     def count(self, where: EventFilter | None = None) -> int:
         inner = (where or EventFilter()).select().subquery()
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
 
     def iter_all(self, batch: int = 1000) -> Iterator[RecordedEvent]:
@@ -408,7 +408,7 @@ class EventStore:
             after = page[-1].position
 
     def _fetch(self, query: Select[Any]) -> list[RecordedEvent]:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return [row_to_event(row) for row in connection.execute(query)]
 
     @staticmethod
