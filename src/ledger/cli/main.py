@@ -86,6 +86,9 @@ def serve(
             " about one per CPU core",
         ),
     ] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="log each request (off when a proxy in front logs them)")
+    ] = True,
 ) -> None:
     """Serve GraphQL at /graphql, REST under /v1, OpenAPI at /openapi.json, health at /healthz."""
     import uvicorn
@@ -106,6 +109,7 @@ def serve(
         # a worker still importing on a busy host is starting, not hung: give it time to answer
         timeout_worker_healthcheck=30,
         log_level="info",
+        access_log=access_log,
     )
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from ledger.config import Settings
 from ledger.graphql.context import get_context
+from ledger.graphql.document_cache import ENTRIES, ValidationResults, validated_once
 from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
 from ledger.graphql.execution import ThreadedGraphQLRouter
 from ledger.graphql.limits import VariableAwareRules
@@ -28,6 +34,8 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
             lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             VariableAwareRules,
+            lambda: ParserCache(maxsize=ENTRIES),
+            validated_once(ValidationResults()),
             MaskInternalErrors,
         ],
     )
