@@ -51,7 +51,12 @@ def validated_once(results: ValidationResults) -> type[SchemaExtension]:
     class ValidatedOnce(SchemaExtension):
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
-            if context.query is None or context.graphql_document is None:
+            # refused already (by the document bounds, which run first), or nothing to validate
+            if (
+                context.pre_execution_errors is not None
+                or context.query is None
+                or context.graphql_document is None
+            ):
                 yield
                 return
             try:

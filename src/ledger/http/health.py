@@ -1,8 +1,13 @@
-"""``/healthz``: whether the database answers, with the head position and database kind.
+"""``/healthz``: whether the database answers, with the head position and database kind, and
+whether the newest events still match the hash chain (a tampered log answers 503).
+
+It answers within ``health_timeout`` seconds whatever the database does: the check runs on a
+worker thread of its own (a hung database may hold every thread of the request pool) and is
+abandoned at the timeout, so a load balancer polling it never waits on a hung database.
 
 Load balancers and monitors poll it, often several times a second per node: the answer is kept
-for a second (:data:`FRESH_FOR`), so polling costs at most one database round trip a second per
-process, and a down database is not hammered either.
+for a second (:data:`FRESH_FOR`), so polling costs at most one check a second per process, and a
+database in trouble is not hammered by it either.
 """
 
 from __future__ import annotations
@@ -10,26 +15,59 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 
 from ledger import __version__
 from ledger.container import Ledger
 from ledger.http.dependencies import get_ledger
+from ledger.store.verification import ChainReport, newest_checked
 
 router = APIRouter()
 
+#: Health checks never wait for threads busy with requests; a hung check holds one of these.
+_CHECKS = anyio.CapacityLimiter(2)
 #: seconds an answer stays fresh
 FRESH_FOR = 1.0
 
 
+class ChainHealth(BaseModel):
+    """The hash chain re-checked over the newest events (``LEDGER_HEALTH_CHAIN_EVENTS``)."""
+
+    checked: int
+    ok: bool
+    firstBadPosition: int | None
+
+
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok; unavailable (no database); chain-broken (tampered)")
     database: str
     headPosition: int | None
     version: str
+    chain: ChainHealth | None = None
+
+
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses={
+        503: {
+            "model": Health,
+            "description": "the database does not answer, or the newest events do not chain",
+        }
+    },
+    tags=["operations"],
+)
+async def healthz(request: Request) -> Response:
+    answer: _Answer | None = getattr(request.app.state, "health", None)
+    if answer is None or answer.until <= time.monotonic():
+        status_code, body = await _answer(get_ledger(request))
+        answer = _Answer(status_code, body.model_dump_json().encode(), time.monotonic() + FRESH_FOR)
+        request.app.state.health = answer
+    return Response(answer.body, answer.status_code, media_type="application/json")
 
 
 @dataclass(frozen=True)
@@ -39,29 +77,36 @@ class _Answer:
     until: float
 
 
-def _check(ledger: Ledger) -> tuple[int, Health]:
-    try:
-        head: int | None = ledger.store.head().position
-    except SQLAlchemyError:
-        head = None
-    status = "ok" if head is not None else "unavailable"
+async def _answer(ledger: Ledger) -> tuple[int, Health]:
+    checked: tuple[int, ChainReport] | None = None
+    with anyio.move_on_after(ledger.settings.health_timeout):
+        try:
+            checked = await anyio.to_thread.run_sync(
+                _check, ledger, limiter=_CHECKS, abandon_on_cancel=True
+            )
+        except SQLAlchemyError:
+            checked = None
+    if checked is None:
+        body = Health(
+            status="unavailable",
+            database=ledger.database_kind,
+            headPosition=None,
+            version=__version__,
+        )
+        return 503, body
+    head, report = checked
     body = Health(
-        status=status, database=ledger.database_kind, headPosition=head, version=__version__
+        status="ok" if report.ok else "chain-broken",
+        database=ledger.database_kind,
+        headPosition=head,
+        version=__version__,
+        chain=ChainHealth(
+            checked=report.checked, ok=report.ok, firstBadPosition=report.first_bad_position
+        ),
     )
-    return (200 if head is not None else 503), body
+    return (200 if report.ok else 503), body
 
 
-@router.get(
-    "/healthz",
-    response_model=Health,
-    responses={503: {"model": Health, "description": "the database does not answer"}},
-    tags=["operations"],
-)
-async def healthz(request: Request) -> Response:
-    answer: _Answer | None = getattr(request.app.state, "health", None)
-    now = time.monotonic()
-    if answer is None or answer.until <= now:
-        status_code, body = await run_in_threadpool(_check, get_ledger(request))
-        answer = _Answer(status_code, body.model_dump_json().encode(), now + FRESH_FOR)
-        request.app.state.health = answer
-    return Response(answer.body, answer.status_code, media_type="application/json")
+def _check(ledger: Ledger) -> tuple[int, ChainReport]:
+    head = ledger.store.head().position
+    return head, newest_checked(ledger.store, ledger.settings.health_chain_events)
