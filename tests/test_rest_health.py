@@ -61,6 +61,6 @@ def test_the_answer_is_kept_for_a_second(
     for _ in range(5):
         assert client.get("/healthz").status_code == 200
     assert len(calls) == 1
-    now[0] += health.FRESH_FOR
+    now[0] += client.app.state.ledger.settings.health_cache_seconds  # type: ignore[attr-defined]
     assert client.get("/healthz").json()["headPosition"] == 0
     assert len(calls) == 2

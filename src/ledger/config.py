@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     health_timeout: float = Field(
         default=1.5, description="seconds /healthz waits for the database before it says 503"
     )
+    health_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds /healthz keeps its answer (per process), so frequent polling costs"
+        " one check; 0: check on every call",
+    )
     health_chain_events: int = Field(
         default=100, description="the newest events whose hash chain /healthz re-checks"
     )

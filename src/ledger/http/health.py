@@ -6,8 +6,8 @@ worker thread of its own (a hung database may hold every thread of the request p
 abandoned at the timeout, so a load balancer polling it never waits on a hung database.
 
 Load balancers and monitors poll it, often several times a second per node: the answer is kept
-for a second (:data:`FRESH_FOR`), so polling costs at most one check a second per process, and a
-database in trouble is not hammered by it either.
+for ``health_cache_seconds`` (a second), so polling costs at most one check a second per
+process, and a database in trouble is not hammered by it either.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ router = APIRouter()
 
 #: Health checks never wait for threads busy with requests; a hung check holds one of these.
 _CHECKS = anyio.CapacityLimiter(2)
-#: seconds an answer stays fresh
-FRESH_FOR = 1.0
 
 
 class ChainHealth(BaseModel):
@@ -64,8 +62,10 @@ class Health(BaseModel):
 async def healthz(request: Request) -> Response:
     answer: _Answer | None = getattr(request.app.state, "health", None)
     if answer is None or answer.until <= time.monotonic():
-        status_code, body = await _answer(get_ledger(request))
-        answer = _Answer(status_code, body.model_dump_json().encode(), time.monotonic() + FRESH_FOR)
+        ledger = get_ledger(request)
+        status_code, body = await _answer(ledger)
+        fresh_until = time.monotonic() + ledger.settings.health_cache_seconds
+        answer = _Answer(status_code, body.model_dump_json().encode(), fresh_until)
         request.app.state.health = answer
     return Response(answer.body, answer.status_code, media_type="application/json")
 

@@ -40,7 +40,7 @@ from ledger.domain.search_text import fold_text
 from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
-from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind
+from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
 from ledger.projections.timeline import FULL, MAX_DAY, MIN_DAY, PUBLIC, clamp_day
 from ledger.readmodel.api import FoldKey, Page, StreamDiff
 from ledger.store.engine import reading
@@ -95,10 +95,11 @@ class ProjectedReadModel:
 
     # --- single states ---------------------------------------------------------------------
 
-    def _lookup(self, kind: Kind[S], stream_id: str, at: TimePoint, full: bool) -> S | None:
-        at = self._resolve(at)
+    def _alive_row(self, table: Table, stream_id: str, at: TimePoint, full: bool) -> Select[Any]:
+        """The one state row of a stream alive at ``at`` (a resolved point), found by two seeks:
+        the stream's last version as known at ``knownAt``, then back in valid time from
+        ``min(asOf, its start)``."""
         assert at.as_of is not None and at.known_at is not None
-        table = kind.table
         as_of = clamp_day(at.as_of)
         mine = (table.c.stream_id == stream_id) & (table.c.visibility == _visibility(full))
         known = (table.c.recorded_from <= at.known_at) & (table.c.recorded_to > at.known_at)
@@ -110,12 +111,15 @@ class ProjectedReadModel:
             .scalar_subquery()
         )
         bound = case((last_start < as_of, last_start), (last_start.is_(None), MIN_DAY), else_=as_of)
-        query = (
+        return (
             select(table.c.state, table.c.event_count)
             .where(mine, known, table.c.valid_from <= bound, table.c.valid_to > as_of)
             .order_by(table.c.valid_from.desc(), table.c.recorded_from.desc())
             .limit(1)
         )
+
+    def _lookup(self, kind: Kind[S], stream_id: str, at: TimePoint, full: bool) -> S | None:
+        query = self._alive_row(kind.table, stream_id, self._resolve(at), full)
         with reading(self.engine) as connection:
             row = connection.execute(query).first()
         if row is None or row.event_count == 0:
@@ -214,7 +218,9 @@ class ProjectedReadModel:
         counting = _counting(at, full=full).with_only_columns(
             e.stream_id, e.id, e.occurred_latest, e.occurred_earliest, e.position
         )
-        undated = or_(e.occurred_latest.is_(None), e.occurred_earliest.is_(None))
+        # An event has both days or neither (a PartialDate has both): testing the latest day
+        # alone lets both branches seek on the (stream_id, occurred_latest) index.
+        undated = e.occurred_latest.is_(None)
         dated_order = (e.occurred_latest, e.occurred_earliest, e.position)
         branches = []
         for stream_id in pages:
@@ -240,25 +246,26 @@ class ProjectedReadModel:
     def event_counts(
         self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
     ) -> dict[str, int]:
-        """The ``event_count`` of each stream's state row alive at the point: no event is read."""
+        """The ``event_count`` of each stream's state row alive at the point: no event is read.
+        Each stream's row is found by the seek :meth:`_lookup` makes; one UNION ALL for all."""
         counts = dict.fromkeys(stream_ids, 0)
-        if not counts:
-            return counts
         at = self._resolve(at)
-        for kind in (PERSONS, RECOMMENDATIONS):
-            wanted = [stream_id for stream_id in counts if stream_id.startswith(kind.prefix)]
-            if not wanted:
-                continue
-            table = kind.table
-            query = select(table.c.stream_id, table.c.event_count).where(
-                table.c.stream_id.in_(wanted),
-                table.c.visibility == _visibility(full),
-                _alive(table, at),
-            )
-            with reading(self.engine) as connection:
-                counts.update(
-                    {row.stream_id: int(row.event_count) for row in connection.execute(query)}
+        branches = []
+        for stream_id in counts:
+            kind = kind_of(stream_id)
+            if kind is not None:
+                found = self._alive_row(kind.table, stream_id, at, full)
+                branches.append(
+                    found.with_only_columns(kind.table.c.stream_id, kind.table.c.event_count)
+                    .subquery()
+                    .select()
                 )
+        if not branches:
+            return counts
+        query = union_all(*branches) if len(branches) > 1 else branches[0]
+        with reading(self.engine) as connection:
+            for row in connection.execute(query):
+                counts[row.stream_id] = int(row.event_count)
         return counts
 
     def _with_event_ids(self, states: dict[str, S], at: TimePoint, full: bool) -> dict[str, S]:
