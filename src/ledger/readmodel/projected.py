@@ -45,9 +45,10 @@ from ledger.projections.timeline import FULL, MAX_DAY, MIN_DAY, PUBLIC, clamp_da
 from ledger.readmodel.api import FoldKey, Page, StreamDiff
 from ledger.store.engine import reading
 from ledger.store.event_store import row_to_event
-from ledger.store.tables import EventRow, RecommendationPersonRow
+from ledger.store.tables import EventDisputeRow, EventRow, RecommendationPersonRow
 
 EVENTS = EventRow.__table__
+DISPUTES = EventDisputeRow.__table__
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 S = TypeVar("S", PersonState, RecommendationState)
 
@@ -431,12 +432,7 @@ class ProjectedReadModel:
     ) -> dict[str, RecordedEvent]:
         at = self._resolve(known_at)
         assert at.known_at is not None
-        targets = []
-        for event_id in event_ids:
-            try:
-                targets.append(UUID(str(event_id)))
-            except ValueError:
-                continue
+        targets = _uuids(event_ids)
         if not targets:
             return {}
         query = select(EVENTS).where(
@@ -445,3 +441,44 @@ class ProjectedReadModel:
         with reading(self.engine) as connection:
             found = [row_to_event(row) for row in connection.execute(query)]
         return {str(event.data["eventId"]): event for event in found}
+
+    def disputing(
+        self, event_ids: Sequence[str], known_at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[RecordedEvent]]:
+        at = self._resolve(known_at)
+        assert at.known_at is not None
+        targets = _uuids(event_ids)
+        if not targets:
+            return {}
+        retraction = aliased(EVENTS)
+        query = (
+            select(DISPUTES.c.disputed_id, EVENTS)
+            .join(EVENTS, EVENTS.c.id == DISPUTES.c.disputing_id)
+            .where(
+                DISPUTES.c.disputed_id.in_(targets),
+                EVENTS.c.recorded_at <= at.known_at,
+                ~exists().where(
+                    retraction.c.retracts == EVENTS.c.id,
+                    retraction.c.recorded_at <= at.known_at,
+                ),
+            )
+            .order_by(EVENTS.c.position)
+        )
+        if not full:
+            query = query.where(EVENTS.c.restricted.is_(False))
+        found: dict[str, list[RecordedEvent]] = {}
+        with reading(self.engine) as connection:
+            for row in connection.execute(query):
+                found.setdefault(str(row.disputed_id), []).append(row_to_event(row))
+        return found
+
+
+def _uuids(values: Sequence[str]) -> list[UUID]:
+    """The values that are UUIDs (an id that is not cannot name a stored event)."""
+    found = []
+    for value in values:
+        try:
+            found.append(UUID(str(value)))
+        except ValueError:
+            continue
+    return found
