@@ -48,7 +48,7 @@ def fill(ledger: Ledger, stream: str, events: int) -> None:
         on = day + timedelta(days=index)
         data = {"kind": "SEARCH", "description": f"search {index}"}
         pending.append(
-            NewEvent("IncidentReported", data, SOURCE, PartialDate(on.year, on.month, on.day))
+            NewEvent("IncidentReported", data, SOURCE, PartialDate.parse(on.isoformat()))
         )
     for start in range(0, len(pending), 500):
         batch = StreamBatch(stream, pending[start : start + 500], None)

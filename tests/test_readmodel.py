@@ -197,7 +197,9 @@ def test_event_pages_walk_the_fold_order_and_the_projection_counts_the_events(
                 dated("PersonDetained", detained, "2018-12-31"),
                 dated("PersonDetained", detained, "2017-05"),
                 dated("PersonDetained", detained, "2018-12"),
-                NewEvent("PersonDetained", detained, SOURCES, PartialDate(2016), None, True),
+                NewEvent(
+                    "PersonDetained", detained, SOURCES, PartialDate.parse("2016"), None, True
+                ),
                 dated("PersonDetained", detained, "2018-12-31"),
                 profile("Paged Person", "Alias"),
             ],
