@@ -37,7 +37,12 @@ class Ledger:
 
 def build_ledger(settings: Settings | None = None, engine: Engine | None = None) -> Ledger:
     settings = settings or Settings()
-    engine = engine or make_engine(settings.database_url, timeouts_of(settings))
+    engine = engine or make_engine(
+        settings.database_url,
+        timeouts_of(settings),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     signal = AppendSignal()
     store = EventStore(engine, listeners=[Projector(), signal])
     read_model = ProjectedReadModel(engine)
