@@ -14,6 +14,7 @@ from ledger.domain.search_text import fold_text
 from ledger.domain.source import Source
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
+from ledger.domain.visibility import Visibility
 
 SOURCES = (Source(title="test"),)
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -177,3 +178,51 @@ def test_the_diff_names_the_events_that_started_and_stopped_counting(filled: Led
     )
     assert [e.type for e in diff.started] == ["CustodyObserved"]
     assert [e.id for e in diff.stopped] == [target.id]
+
+
+def test_event_pages_walk_the_fold_order_and_the_projection_counts_the_events(
+    ledger: Ledger,
+) -> None:
+    """Paging by cursor meets each counting event once, in the order of a full listing (undated
+    first, then by latest day, earliest day, position), for several streams in one call; the
+    projection's count is that listing's length. Public and full callers alike."""
+    service = ledger.service
+    detained = {"kind": "PRE_TRIAL_DETENTION"}
+    streams = ("person-paged", "person-other")
+    for stream in streams:
+        stored = service.append(
+            stream,
+            [
+                dated("PersonDetained", detained, "2018"),
+                profile("Paged Person"),
+                dated("PersonDetained", detained, "2018-12-31"),
+                dated("PersonDetained", detained, "2017-05"),
+                dated("PersonDetained", detained, "2018-12"),
+                NewEvent(
+                    "PersonDetained", detained, SOURCES, PartialDate.parse("2016"), None, True
+                ),
+                dated("PersonDetained", detained, "2018-12-31"),
+                profile("Paged Person", "Alias"),
+            ],
+            recorded_by="t",
+        )
+        service.retract(stored.events[3].id, "mistaken", SOURCES, recorded_by="t")
+    at = TimePoint(date(2021, 1, 1))
+    model = ledger.read_model
+    for visibility in Visibility:
+        listed = model.event_ids_of(list(streams), at, visibility=visibility)
+        walked: dict[str, list[str]] = {stream: [] for stream in streams}
+        after = None
+        while True:
+            pages = model.event_pages(
+                list(streams), at, after=after, limit=2, visibility=visibility
+            )
+            for stream, page in pages.items():
+                walked[stream] += [event_id for _, event_id in page]
+            if len(pages[streams[0]]) < 2:
+                break
+            after = pages[streams[0]][-1][0]
+        assert walked[streams[0]] == list(listed[streams[0]])
+        assert len(listed[streams[0]]) == (7 if visibility is Visibility.FULL else 6)
+        counts = model.event_counts(list(streams), at, visibility=visibility)
+        assert counts == {stream: len(listed[stream]) for stream in streams}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ledger.config import Settings
+from ledger.live.signal import AppendSignal
 from ledger.projections.projector import Projector
 from ledger.readmodel.projected import ProjectedReadModel
 from ledger.service.handlers import LedgerService
@@ -27,6 +28,8 @@ class Ledger:
     service: LedgerService
     #: what the GraphQL and REST layers read: indexed bitemporal projections
     read_model: ProjectedReadModel
+    #: told of every committed append: wakes live subscriptions (see ``ledger.live``)
+    signal: AppendSignal
 
     @property
     def database_kind(self) -> str:
@@ -38,12 +41,23 @@ class Ledger:
 
 def build_ledger(settings: Settings | None = None, engine: Engine | None = None) -> Ledger:
     settings = settings or Settings()
-    engine = engine or make_engine(settings.database_url, timeouts_of(settings))
+    engine = engine or make_engine(
+        settings.database_url,
+        timeouts_of(settings),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    signal = AppendSignal()
     store = EventStore(engine)
-    service = LedgerService(store, projections=[Projector()])
+    service = LedgerService(store, projections=[Projector(), signal])
     read_model = ProjectedReadModel(engine)
     return Ledger(
-        settings=settings, engine=engine, store=store, service=service, read_model=read_model
+        settings=settings,
+        engine=engine,
+        store=store,
+        service=service,
+        read_model=read_model,
+        signal=signal,
     )
 
 

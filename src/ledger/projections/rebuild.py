@@ -8,7 +8,7 @@ between the delete and the last insert, and a verify reads one consistent snapsh
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -108,12 +108,17 @@ def _stored(connection: Connection, kind: Kind[Any], stream_id: str) -> Counter[
     )
 
 
-def verify_projections(engine: Engine, progress: Progress | None = None) -> ProjectionReport:
+def verify_projections(
+    engine: Engine, progress: Progress | None = None, *, streams: Sequence[str] | None = None
+) -> ProjectionReport:
     """Compare each stream's stored rows with a fresh replay of its events; stop at the first
-    stream that differs, naming it and its first event's position."""
-    streams = events = rows = 0
+    stream that differs, naming it and its first event's position.
+
+    ``streams`` narrows the check to those streams, for a caller that knows which ones it wrote.
+    """
+    checked = events = rows = 0
     with EventStore(engine).reading() as log:
-        for stream_id in _streams(log):
+        for stream_id in streams if streams is not None else _streams(log):
             kind = kind_of(stream_id)
             assert kind is not None
             stream = log.stream(stream_id)
@@ -133,16 +138,16 @@ def verify_projections(engine: Engine, progress: Progress | None = None) -> Proj
                     ] += 1
             if _stored(log.connection, kind, stream_id) != fresh:
                 position = stream[0].position if stream else None
-                return ProjectionReport(streams, events, rows, stream_id, position)
-            streams += 1
+                return ProjectionReport(checked, events, rows, stream_id, position)
+            checked += 1
             events += len(stream)
             rows += sum(fresh.values())
             if progress is not None:
                 progress(len(stream))
         orphans = next(filter(None, (log.orphan(kind.table) for kind in KINDS)), None)
         if orphans is not None:
-            return ProjectionReport(streams, events, rows, orphans, None)
-    return ProjectionReport(streams, events, rows)
+            return ProjectionReport(checked, events, rows, orphans, None)
+    return ProjectionReport(checked, events, rows)
 
 
 def newest_projected_knowledge(engine: Engine) -> datetime | None:

@@ -155,6 +155,12 @@ class LedgerService:
         )
         return self.append_events(command)[0]
 
+    def append_batches(
+        self, batches: Sequence[StreamAppend], *, recorded_by: str
+    ) -> list[AppendResult]:
+        """Several streams in one call (as ``ledger load`` appends)."""
+        return self.append_events(AppendEvents(tuple(batches), recorded_by))
+
     def retract(
         self, event_id: UUID, reason: str, sources: Sequence[Source], *, recorded_by: str
     ) -> RecordedEvent:

@@ -42,7 +42,7 @@ from ledger.domain.hash_chain import GENESIS, Sealed, canonical_value
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent, fold_order
 from ledger.domain.visibility import Visibility
-from ledger.store.engine import write_transaction
+from ledger.store.engine import reading, write_transaction
 from ledger.store.tables import EventDisputeRow, EventRow
 from ledger.store.types import JsonText
 
@@ -387,7 +387,7 @@ class EventStore:
     @contextmanager
     def reading(self) -> Iterator[EventLog]:
         """One snapshot for reads that must agree with each other."""
-        with self.engine.connect() as connection, connection.begin():
+        with reading(self.engine) as connection:
             yield EventLog(connection)
 
     def head(self) -> Head:
@@ -422,7 +422,7 @@ class EventStore:
 
     def count(self, where: EventFilter | None = None) -> int:
         inner = (where or EventFilter()).select().subquery()
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
 
     def occurred_span(self, known_at: datetime | None = None) -> tuple[date | None, date | None]:
@@ -437,7 +437,7 @@ class EventStore:
         latest = select(func.max(EVENTS.c.occurred_latest)).where(
             recorded, EVENTS.c.occurred_latest < date.max
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             first, last = connection.execute(
                 select(earliest.scalar_subquery(), latest.scalar_subquery())
             ).one()
