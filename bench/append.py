@@ -132,7 +132,10 @@ def run_raw(url: str, rows: list[Any], per_call: int) -> float:
     """The stored rows again, into a fresh migrated events table, by the bare driver."""
     migrated(url).close()
     columns = list(rows[0]._fields)
-    chunks = [[tuple(row) for row in rows[i : i + per_call]] for i in range(0, len(rows), per_call)]
+    chunks = [
+        [tuple(_raw(value) for value in row) for row in rows[i : i + per_call]]
+        for i in range(0, len(rows), per_call)
+    ]
     if url.startswith("sqlite"):
         connection = sqlite3.connect(make_url(url).database or "")
         marks = ", ".join("?" for _ in columns)
