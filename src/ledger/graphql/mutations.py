@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+from graphql import GraphQLError
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -24,6 +25,7 @@ from ledger.domain.source import Source
 from ledger.domain.time_point import TimePoint
 from ledger.graphql.context import LedgerContext, ctx
 from ledger.graphql.ids import decode_global_id
+from ledger.graphql.points import Point
 from ledger.graphql.types import EventType, event_node
 
 
@@ -51,12 +53,22 @@ class NewEventInput:
     )
     type: str
     occurred_on: str | None = strawberry.field(
-        default=None, description="'2019-12-27', '2019-12' or '2019'; omitted for undated facts"
+        default=None,
+        description="a partial date as in PartialDate.text: '2019-12-27', '2019-12', '2019',"
+        " '2019/2020', '../2020-02-17', '2007~'; omitted for undated facts",
     )
     data: JSON
     sources: list[SourceInput]
     restricted: bool = strawberry.field(
         default=False, description="data and sources shown to admins only"
+    )
+    note: str | None = strawberry.field(
+        default=None,
+        description="the recorder's reasoning, visible to every reader: why this date, which"
+        " reading of the source",
+    )
+    disputes: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="ids of stored events that this one contradicts"
     )
 
     def to_json(self) -> dict[str, Any]:
@@ -70,6 +82,10 @@ class NewEventInput:
             raw["id"] = str(self.id)
         if self.occurred_on is not None:
             raw["occurredOn"] = self.occurred_on
+        if self.note is not None:
+            raw["note"] = self.note
+        if self.disputes is not None:
+            raw["disputes"] = [str(item) for item in self.disputes]
         return raw
 
 
@@ -151,18 +167,22 @@ def _parse_sources(raw: list[SourceInput]) -> list[Source]:
 
 
 def _event_uuid(value: str) -> UUID:
-    decoded = decode_global_id(value)
-    if decoded is not None and decoded[0] != "Event":
-        raise ValidationError(f"a {decoded[0]} id is not an event id", ["eventId"])
     try:
-        return UUID(decoded[1] if decoded is not None else value)
+        decoded = decode_global_id(value, "eventId")
+    except GraphQLError as exc:
+        raise ValidationError(exc.message, ["eventId"]) from None
+    if decoded is not None and decoded.type_name != "Event":
+        raise ValidationError(f"a {decoded.type_name} id is not an event id", ["eventId"])
+    try:
+        return UUID(decoded.key if decoded is not None else value)
     except ValueError:
         raise ValidationError(f"'{value}' is not an event id", ["eventId"]) from None
 
 
-def _after_write() -> TimePoint:
-    """Results of a write are shown as known just after it, so the write itself counts."""
-    return TimePoint().resolved()
+def _after_write() -> Point:
+    """Results of a write are shown as known just after it, so the write itself counts; their
+    ids name no point (the events as currently known)."""
+    return Point(at=TimePoint().resolved(), scope=TimePoint())
 
 
 @strawberry.type
