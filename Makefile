@@ -1,18 +1,28 @@
 # The two commands of the README: `make serve` (demo) and `make test` (the whole suite).
-# Each creates .venv with the project installed the first time (and again when pyproject.toml
-# changes), so nothing but Python 3.11+ and make is needed.
+# Each creates .venv the first time (and again when pyproject.toml or the lock changes) with
+# exactly the versions of requirements.lock, every file checked against its hash, so a fresh
+# clone runs what CI tested; nothing but Python 3.11+ and make is needed.
+#
+# After adding or changing a dependency in pyproject.toml: `make lock` (keeps every other pin;
+# commit requirements.lock with pyproject.toml). `make lock-upgrade` moves every pin to the
+# newest release allowed. `make serve PORT=8080 HOST=0.0.0.0` serves elsewhere.
 
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
+COMPILE = $(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command 'make lock' --quiet
 
-.PHONY: serve test lint install schema
+.PHONY: serve test lint install schema lock lock-upgrade lock-check
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,7 +30,7 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/ledger migrate
 	$(BIN)/ledger load events
-	$(BIN)/ledger serve --host 127.0.0.1 --port 8000
+	$(BIN)/ledger serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -29,3 +39,16 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# uv comes from the venv (installed from the current lock first if need be).
+lock: | $(STAMP)
+	$(COMPILE) -o $(LOCK)
+
+lock-upgrade: | $(STAMP)
+	$(COMPILE) --upgrade -o $(LOCK)
+
+# Fails when pyproject.toml changed without `make lock` (needs the package index).
+lock-check: | $(STAMP)
+	cp $(LOCK) $(VENV)/lock-check.txt
+	$(COMPILE) -o $(VENV)/lock-check.txt
+	diff -u $(LOCK) $(VENV)/lock-check.txt
