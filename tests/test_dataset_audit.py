@@ -180,3 +180,34 @@ def test_a_search_for_article_174_convictions_finds_every_convicted_person(repor
         p.stream_id for p in persons if any("174" in s.articles for s in p.sentences)
     }
     assert convicted == CONVICTED_UNDER_174
+
+
+def test_every_stored_dispute_resolves_to_the_event_it_names(report: Ledger) -> None:
+    """Loaded, each disputed event lists its disputer under ``disputedBy`` (read model: disputing)."""
+    now = TimePoint().resolved()
+    disputers = {
+        str(e.id): e
+        for e in report.store.query(limit=100_000)
+        if e.disputes
+    }
+    assert BATYRBEKOV_PAROLE in disputers
+    for disputer in disputers.values():
+        named = [str(d) for d in disputer.disputes]
+        found = report.read_model.disputing(named, now)
+        for disputed in named:
+            assert [str(e.id) for e in found[disputed]] == [str(disputer.id)], disputed
+
+
+def test_batyrbekovs_acquittal_is_disputed_by_his_parole_once_loaded(report: Ledger) -> None:
+    found = report.read_model.disputing(sorted(BATYRBEKOV_ACQUITTAL), TimePoint().resolved())
+    for acquittal in BATYRBEKOV_ACQUITTAL:
+        assert [str(e.id) for e in found[acquittal]] == [BATYRBEKOV_PAROLE]
+
+
+def test_ginatullin_is_reachable_from_the_recommendation_whose_assessment_names_him(
+    report: Ledger,
+) -> None:
+    state = report.read_model.recommendation("recommendation-ep-2019-kz-03", AT_REPORT)
+    assert state is not None
+    assert "person-ruslan-ginatullin" in state.mentioned_person_ids
+    assert "person-ruslan-ginatullin" not in state.person_ids
