@@ -16,8 +16,12 @@ def cli_recorder() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def open_ledger() -> Ledger:
+def open_ledger(*, serving: bool = False) -> Ledger:
+    """The Ledger for a command. Batch commands (load, import, rebuild, verify) may run long
+    statements on purpose, so only the server keeps the statement timeout."""
     settings = Settings()
+    if not serving:
+        settings = settings.model_copy(update={"database_statement_timeout": 0.0})
     try:
         ledger = build_ledger(settings)
         with ledger.engine.connect():

@@ -24,6 +24,7 @@ from ledger.graphql.types import (
     EventEdge,
     EventType,
     LedgerHead,
+    LedgerSpan,
     Node,
     PersonConnection,
     PersonEdge,
@@ -60,6 +61,20 @@ def _point(
 ) -> tuple[LedgerContext, TimePoint]:
     context = ctx(info)
     return context, context.at(as_of, known_at)
+
+
+#: Longer search text is refused: no name or code is this long, and a LIKE pattern of many
+#: thousand characters is refused by SQLite ("pattern too complex") and slow on PostgreSQL.
+MAX_SEARCH_LENGTH = 200
+
+
+def _bounded(value: str | None, argument: str) -> str | None:
+    if value is not None and len(value) > MAX_SEARCH_LENGTH:
+        raise GraphQLError(
+            f"argument '{argument}' is longer than {MAX_SEARCH_LENGTH} characters",
+            extensions={"code": "BAD_USER_INPUT", "argument": argument},
+        )
+    return value
 
 
 def _event_uuid(value: str, argument: str) -> UUID:
@@ -141,7 +156,7 @@ class Query:
         window = OffsetWindow.of("person", first, after)
         page = context.read_model.persons(
             at,
-            search=search,
+            search=_bounded(search, "search"),
             custody_statuses=custody_status,
             offset=window.offset,
             limit=window.limit,
@@ -188,9 +203,9 @@ class Query:
         window = OffsetWindow.of("recommendation", first, after)
         page = context.read_model.recommendations(
             at,
-            search=search,
+            search=_bounded(search, "search"),
             statuses=status,
-            addressee=addressee,
+            addressee=_bounded(addressee, "addressee"),
             offset=window.offset,
             limit=window.limit,
             full=context.full,
@@ -217,7 +232,7 @@ class Query:
     ) -> list[StatusCount]:
         context, at = _point(info, as_of, known_at)
         counts = context.read_model.implementation_summary(
-            at, addressee=addressee, full=context.full
+            at, addressee=_bounded(addressee, "addressee"), full=context.full
         )
         return [StatusCount(status=s, count=counts.get(s, 0)) for s in ImplementationStatus]
 
@@ -320,3 +335,11 @@ class Query:
     def head(self, info: Info) -> LedgerHead:
         head = ctx(info).ledger.store.head()
         return LedgerHead(position=head.position, hash=head.hash, recorded_at=head.recorded_at)
+
+    @strawberry.field(
+        description="The first and last day the events recorded by knownAt can mean "
+        "(retracted ones included): the range of asOf worth exploring."
+    )
+    def span(self, info: Info, known_at: KnownAt = None) -> LedgerSpan:
+        earliest, latest = ctx(info).ledger.store.occurred_span(known_at)
+        return LedgerSpan(earliest=earliest, latest=latest)

@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 
 from ledger.config import Settings
+from ledger.graphql.bounds import Bounds
 from ledger.graphql.context import LedgerContext, get_context
 from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
-from ledger.graphql.limits import VariableAwareRules
+from ledger.graphql.limits import DocumentBounds, VariableAwareRules
 from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
 from ledger.graphql.scalars import SCALAR_MAP
 from ledger.graphql.types import EventType, PersonType, RecommendationType
+from ledger.web.graphiql import OfflineGraphQLRouter
 
 
 def build_schema(settings: Settings | None = None) -> LedgerSchema:
     settings = settings or Settings()
+    bounds = Bounds(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_selections=settings.graphql_max_selections,
+        max_fragment_spreads=settings.graphql_max_fragment_spreads,
+        max_repeats=settings.graphql_max_repeats,
+    )
     return LedgerSchema(
         query=Query,
         mutation=Mutation,
         types=[PersonType, RecommendationType, EventType],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: DocumentBounds(bounds),
             VariableAwareRules,
             MaskInternalErrors,
         ],
@@ -38,8 +46,9 @@ def print_sdl() -> str:
 
 
 def graphql_router(settings: Settings) -> GraphQLRouter[LedgerContext, None]:
-    """Left out of the OpenAPI description: that file describes REST; schema.graphql does this."""
-    return GraphQLRouter(
+    """Left out of the OpenAPI description: that file describes REST; schema.graphql does this.
+    In a browser, GET answers GraphiQL from the app's own files."""
+    return OfflineGraphQLRouter(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide="graphiql",
