@@ -29,7 +29,7 @@ SOURCES = (Source(title="oracle"),)
 _example = itertools.count()
 
 partial_dates = st.builds(
-    lambda year, month, day, precision: PartialDate(
+    lambda year, month, day, precision: PartialDate.of(
         year,
         month if precision != "YEAR" else None,
         min(day, 28) if precision == "DAY" else None,
@@ -302,8 +302,8 @@ def test_a_rebuild_stores_the_rows_the_appends_stored(
     ledger, clock = oracle_ledger
     events = [
         NewEvent("PersonProfiled", {"name": "A"}, SOURCES),
-        NewEvent("PersonDetained", {"kind": "PRE_TRIAL_DETENTION"}, SOURCES, PartialDate(2018)),
-        NewEvent("PersonSentenced", {"kind": "IMPRISONMENT"}, SOURCES, PartialDate(2016, 3)),
+        NewEvent("PersonDetained", {"kind": "PRE_TRIAL_DETENTION"}, SOURCES, PartialDate.of(2018)),
+        NewEvent("PersonSentenced", {"kind": "IMPRISONMENT"}, SOURCES, PartialDate.of(2016, 3)),
     ]
     for event in events:
         ledger.store.append("person-a", [event], recorded_by="oracle")

@@ -64,6 +64,9 @@ class Loaders:
         self.retractions = DataLoader[tuple[TimePoint, str], RecordedEvent | None](
             load_fn=self._retractions
         )
+        self.disputing = DataLoader[tuple[TimePoint, str], list[RecordedEvent]](
+            load_fn=self._disputing
+        )
 
     async def _persons(self, keys: list[tuple[TimePoint, str]]) -> list[PersonState | None]:
         return _batched(
@@ -105,3 +108,7 @@ class Loaders:
 
     async def _retractions(self, keys: list[tuple[TimePoint, str]]) -> list[RecordedEvent | None]:
         return _batched(keys, lambda at, ids: self._model.retractions_of(ids, at), None)
+
+    async def _disputing(self, keys: list[tuple[TimePoint, str]]) -> list[list[RecordedEvent]]:
+        none: list[RecordedEvent] = []
+        return _batched(keys, lambda at, ids: self._model.disputing(ids, at, full=self._full), none)

@@ -37,20 +37,35 @@ class Node:
 
 @strawberry.type(
     name="PartialDate",
-    description="A date as precise as its source: '2019-12-27', '2019-12' or '2019'.",
+    description="A date as precise as its source: '2019-12-27', '2019-12', '2019', an interval"
+    " '2019/2020', an open interval '../2020-02-17' (on or before) or '2019-03-14/..' (on or"
+    " after), and the qualifiers '~' (approximate: '2007~') and '?' (uncertain: '2015-12?').",
 )
 class PartialDateType:
     text: str
     precision: Precision
-    earliest: date
-    latest: date
+    earliest: date | None = strawberry.field(
+        description="first day it can mean; null when the start is open"
+    )
+    latest: date | None = strawberry.field(
+        description="last day it can mean; null when the end is open"
+    )
+    approximate: bool = strawberry.field(
+        description="'~': the source gives it only roughly ('13 years ago')"
+    )
+    uncertain: bool = strawberry.field(description="'?': the source itself doubts it")
 
 
 def partial(value: PartialDate | None) -> PartialDateType | None:
     if value is None:
         return None
     return PartialDateType(
-        text=value.text, precision=value.precision, earliest=value.earliest, latest=value.latest
+        text=value.text,
+        precision=value.precision,
+        earliest=value.earliest,
+        latest=value.latest,
+        approximate=value.approximate,
+        uncertain=value.uncertain,
     )
 
 
@@ -163,6 +178,37 @@ class EventType(Node):
     @strawberry.field(description="the hash of the event before it in the ledger")
     def previous_hash(self) -> str:
         return self.event.previous_hash
+
+    @strawberry.field(
+        description="the recorder's reasoning, visible to every reader: why this date, which"
+        " reading of the source"
+    )
+    def note(self) -> str | None:
+        return self.event.note
+
+    @strawberry.field(
+        description="events this one contradicts (another source's account of the same fact);"
+        " both keep counting. At the query's knownAt: a retracted one is left out"
+    )
+    async def disputes(self, info: Info) -> list[EventType]:
+        context = ctx(info)
+        ids = [str(item) for item in self.event.disputes]
+        loaded = await context.loaders.events.load_many(ids)
+        retractions = await context.loaders.retractions.load_many([(self.at, i) for i in ids])
+        return [
+            event_node(event, context, self.at)
+            for event, retraction in zip(loaded, retractions, strict=True)
+            if event is not None and retraction is None
+        ]
+
+    @strawberry.field(
+        description="events recorded later that contradict this one, as known at the query's"
+        " knownAt (retracted ones left out)"
+    )
+    async def disputed_by(self, info: Info) -> list[EventType]:
+        context = ctx(info)
+        found = await context.loaders.disputing.load((self.at, str(self.event.id)))
+        return [event_node(event, context, self.at) for event in found]
 
 
 def event_node(event: RecordedEvent, context: LedgerContext, at: TimePoint) -> EventType:
@@ -463,6 +509,16 @@ class RecommendationType(Node):
     async def persons(self, info: Info) -> list[PersonType]:
         loaded = await ctx(info).loaders.persons.load_many(
             [(self.at, pid) for pid in self.state.person_ids]
+        )
+        return [person_node(p, self.at) for p in loaded if p is not None]
+
+    @strawberry.field(
+        description="the persons its assessments name (e.g. in the rationale), beside those the"
+        " recommendation names; known at the query's point"
+    )
+    async def mentioned_persons(self, info: Info) -> list[PersonType]:
+        loaded = await ctx(info).loaders.persons.load_many(
+            [(self.at, pid) for pid in self.state.mentioned_person_ids]
         )
         return [person_node(p, self.at) for p in loaded if p is not None]
 

@@ -125,3 +125,10 @@ class ReadModel(Protocol):
     ) -> dict[str, RecordedEvent]:
         """For each retracted event id, its retraction, if recorded by ``known_at``."""
         ...
+
+    def disputing(
+        self, event_ids: Sequence[str], known_at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[RecordedEvent]]:
+        """For each event id, the events disputing it that are recorded and not retracted by
+        ``known_at``, by position; restricted ones only when ``full``."""
+        ...

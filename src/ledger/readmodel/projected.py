@@ -42,9 +42,10 @@ from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind
 from ledger.projections.timeline import FULL, MAX_DAY, MIN_DAY, PUBLIC, clamp_day
 from ledger.readmodel.api import Page, StreamDiff
 from ledger.store.event_store import row_to_event
-from ledger.store.tables import EventRow, RecommendationPersonRow
+from ledger.store.tables import EventDisputeRow, EventRow, RecommendationPersonRow
 
 EVENTS = EventRow.__table__
+DISPUTES = EventDisputeRow.__table__
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 S = TypeVar("S", PersonState, RecommendationState)
 
@@ -354,12 +355,7 @@ class ProjectedReadModel:
     ) -> dict[str, RecordedEvent]:
         at = self._resolve(known_at)
         assert at.known_at is not None
-        targets = []
-        for event_id in event_ids:
-            try:
-                targets.append(UUID(str(event_id)))
-            except ValueError:
-                continue
+        targets = _uuids(event_ids)
         if not targets:
             return {}
         query = select(EVENTS).where(
@@ -368,3 +364,44 @@ class ProjectedReadModel:
         with self.engine.connect() as connection:
             found = [row_to_event(row) for row in connection.execute(query)]
         return {str(event.data["eventId"]): event for event in found}
+
+    def disputing(
+        self, event_ids: Sequence[str], known_at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[RecordedEvent]]:
+        at = self._resolve(known_at)
+        assert at.known_at is not None
+        targets = _uuids(event_ids)
+        if not targets:
+            return {}
+        retraction = aliased(EVENTS)
+        query = (
+            select(DISPUTES.c.disputed_id, EVENTS)
+            .join(EVENTS, EVENTS.c.id == DISPUTES.c.disputing_id)
+            .where(
+                DISPUTES.c.disputed_id.in_(targets),
+                EVENTS.c.recorded_at <= at.known_at,
+                ~exists().where(
+                    retraction.c.retracts == EVENTS.c.id,
+                    retraction.c.recorded_at <= at.known_at,
+                ),
+            )
+            .order_by(EVENTS.c.position)
+        )
+        if not full:
+            query = query.where(EVENTS.c.restricted.is_(False))
+        found: dict[str, list[RecordedEvent]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                found.setdefault(str(row.disputed_id), []).append(row_to_event(row))
+        return found
+
+
+def _uuids(values: Sequence[str]) -> list[UUID]:
+    """The values that are UUIDs (an id that is not cannot name a stored event)."""
+    found = []
+    for value in values:
+        try:
+            found.append(UUID(str(value)))
+        except ValueError:
+            continue
+    return found
