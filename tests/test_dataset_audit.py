@@ -31,7 +31,10 @@ OBSERVATIONS = {"CustodyObserved", "IndicatorObserved"}
 THE_REPORTS_OWN = {"DesignationMade", "ImplementationAssessed"}
 
 BATYRBEKOV_PAROLE = "ec502662-6a47-44b9-a4b7-528f7177e9c4"
-BATYRBEKOV_ACQUITTAL = {"1c319baf-2c32-4dbb-b289-df0eaad390d7", "71c9ef2a-c883-4770-8258-235b610456a3"}
+BATYRBEKOV_ACQUITTAL = {
+    "1c319baf-2c32-4dbb-b289-df0eaad390d7",
+    "71c9ef2a-c883-4770-8258-235b610456a3",
+}
 
 CONVICTED_UNDER_174 = {
     "person-almat-zhumagulov",
@@ -72,10 +75,12 @@ def test_no_event_is_dated_on_the_report_day_unless_the_report_states_it_at_that
             continue
         where = _where(path, event)
         assert event["type"] in OBSERVATIONS | THE_REPORTS_OWN, (
-            f"{where}: an undated fact pinned to the report day; give it the interval the text allows"
+            f"{where}: an undated fact pinned to the report day: date it as the text does"
         )
         if event["type"] in THE_REPORTS_OWN:
-            assert event["data"]["assessor"] == ASSESSOR, f"{where}: someone else's act on the report day"
+            assert event["data"]["assessor"] == ASSESSOR, (
+                f"{where}: someone else's act on the report day"
+            )
         assert REPORT_DAY_IN_WORDS in event.get("note", ""), (
             f"{where}: the note must say the report states this at its date"
         )
@@ -87,7 +92,9 @@ def test_the_report_day_is_an_observation_day_not_a_default(events: list[Event])
     on_report_day = [e for _, _, e in events if str(e.get("occurredOn")) == REPORT_DAY]
     assert {e["type"] for e in on_report_day} <= OBSERVATIONS | THE_REPORTS_OWN
     assert not [
-        e for _, _, e in events if e["type"] in {"PersonCharged", "AsylumDecided", "ExtraditionDecided"}
+        e
+        for _, _, e in events
+        if e["type"] in {"PersonCharged", "AsylumDecided", "ExtraditionDecided"}
         and str(e.get("occurredOn")) == REPORT_DAY
     ]
 
@@ -97,14 +104,18 @@ def test_no_explanatory_yaml_comment_is_left_in_any_stream_file() -> None:
     for path in stream_files(EVENTS):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
             before_quote = re.split(r"['\"]", line, maxsplit=1)[0]
-            assert "#" not in before_quote, f"{path.relative_to(EVENTS)}:{number}: comment {line.strip()!r}"
+            assert "#" not in before_quote, (
+                f"{path.relative_to(EVENTS)}:{number}: comment {line.strip()!r}"
+            )
 
 
 def test_every_qualified_or_derived_date_explains_itself_in_a_note(events: list[Event]) -> None:
     for path, _, event in events:
         occurred_on = str(event.get("occurredOn") or "")
         if _is_qualified(occurred_on):
-            assert event.get("note", "").strip(), f"{_where(path, event)}: '{occurred_on}' without a note"
+            assert event.get("note", "").strip(), (
+                f"{_where(path, event)}: '{occurred_on}' without a note"
+            )
 
 
 def test_every_recommendation_and_verdict_carries_its_note(events: list[Event]) -> None:
@@ -118,7 +129,9 @@ def test_every_dispute_names_an_earlier_event_that_is_not_itself(events: list[Ev
     for path, _, event in events:
         for disputed in event.get("disputes", []):
             assert str(disputed) != str(event["id"]), f"{_where(path, event)} disputes itself"
-            assert str(disputed) in seen, f"{_where(path, event)}: {disputed} is not stored before it"
+            assert str(disputed) in seen, (
+                f"{_where(path, event)}: {disputed} is not stored before it"
+            )
         if event.get("disputes"):
             assert "wins" in event.get("note", "") or "folds last" in event.get("note", ""), (
                 f"{_where(path, event)}: the note must say which account the fold lets win"
@@ -133,7 +146,9 @@ def test_batyrbekovs_parole_and_acquittal_are_two_accounts_that_dispute_each_oth
     parole = by_id[BATYRBEKOV_PAROLE]
     assert parole["data"]["grounds"] == "PAROLE"
     assert set(map(str, parole["disputes"])) == BATYRBEKOV_ACQUITTAL
-    assert str(parole["occurredOn"]) == "2019-09-23/2020-02-17", "the report says 'between 2019-2020'"
+    assert str(parole["occurredOn"]) == "2019-09-23/2020-02-17", (
+        "the report says 'between 2019-2020'"
+    )
     for acquittal in BATYRBEKOV_ACQUITTAL:
         assert str(by_id[acquittal]["occurredOn"]) == "2020-01"
         assert "Section 3" in by_id[acquittal]["note"]
@@ -176,20 +191,14 @@ def report(
 
 def test_a_search_for_article_174_convictions_finds_every_convicted_person(report: Ledger) -> None:
     persons = report.read_model.persons(AT_REPORT, limit=1000).items
-    convicted = {
-        p.stream_id for p in persons if any("174" in s.articles for s in p.sentences)
-    }
+    convicted = {p.stream_id for p in persons if any("174" in s.articles for s in p.sentences)}
     assert convicted == CONVICTED_UNDER_174
 
 
 def test_every_stored_dispute_resolves_to_the_event_it_names(report: Ledger) -> None:
-    """Loaded, each disputed event lists its disputer under ``disputedBy`` (read model: disputing)."""
+    """Loaded, each disputed event lists its disputer (``disputedBy``; read model: disputing)."""
     now = TimePoint().resolved()
-    disputers = {
-        str(e.id): e
-        for e in report.store.query(limit=100_000)
-        if e.disputes
-    }
+    disputers = {str(e.id): e for e in report.store.query(limit=100_000) if e.disputes}
     assert BATYRBEKOV_PAROLE in disputers
     for disputer in disputers.values():
         named = [str(d) for d in disputer.disputes]

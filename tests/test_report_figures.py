@@ -163,7 +163,7 @@ def test_at_least_16_political_prisoners_are_held_at_the_report_date(report: Led
             "amangeldy-batyrbekov",
             ("2020-02-16", FREE),
             ("2020-02-17", RESTRICTED),
-            "the disputed parole account (Section 3) folds after the acquittal once both are certain",
+            "the disputed parole (Section 3) folds after the acquittal once both are certain",
         ),
     ],
 )
@@ -196,7 +196,9 @@ def test_the_persons_restricted_at_the_report_date_are_those_the_report_puts_und
 ) -> None:
     """Parole, release on health grounds, restriction of liberty, a suspended sentence, bans."""
     persons = report.read_model.persons(AT_REPORT, limit=1000).items
-    restricted = {p.stream_id.removeprefix("person-") for p in persons if p.custody_status is RESTRICTED}
+    restricted = {
+        p.stream_id.removeprefix("person-") for p in persons if p.custody_status is RESTRICTED
+    }
     assert restricted == {
         # released on parole after the resolution
         "makhambet-abzhan",
