@@ -35,6 +35,10 @@ from ledger.domain.hash_chain import canonical_json, canonical_value, chain
 from ledger.domain.partial_date import PartialDate
 from ledger.security.roles import Role
 
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
 MARKER = "ZXQ-WITNESS-7781"
 PUBLIC = "person-zxq-public"
 HIDDEN = "person-zxq-hidden"

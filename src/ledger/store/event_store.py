@@ -39,7 +39,7 @@ from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
-from ledger.store.engine import write_transaction
+from ledger.store.engine import reading, write_transaction
 from ledger.store.tables import EventDisputeRow, EventRow
 from ledger.store.types import JsonText
 
@@ -418,15 +418,15 @@ class EventStore:
     # --- reading ---------------------------------------------------------------------------
 
     def head(self) -> Head:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return self._head(connection)
 
     def get(self, event_id: UUID) -> RecordedEvent | None:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return self._get(connection, event_id)
 
     def stream_version(self, stream_id: str) -> int:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return self._stream_version(connection, stream_id)
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
@@ -447,7 +447,7 @@ class EventStore:
 
     def count(self, where: EventFilter | None = None) -> int:
         inner = (where or EventFilter()).select().subquery()
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
 
     def occurred_span(self, known_at: datetime | None = None) -> tuple[date | None, date | None]:
@@ -479,7 +479,7 @@ class EventStore:
             after = page[-1].position
 
     def _fetch(self, query: Select[Any]) -> list[RecordedEvent]:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return [row_to_event(row) for row in connection.execute(query)]
 
     @staticmethod
