@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from strawberry.extensions import MaxTokensLimiter, ParserCache
-from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 
 from ledger.config import Settings
 from ledger.graphql.bounds import Bounds
-from ledger.graphql.context import LedgerContext, get_context
+from ledger.graphql.context import get_context
 from ledger.graphql.document_cache import ENTRIES, ValidationResults, validated_once
 from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
 from ledger.graphql.limits import DocumentBounds, VariableAwareRules
 from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
 from ledger.graphql.scalars import SCALAR_MAP
+from ledger.graphql.subscriptions import Subscription
 from ledger.graphql.types import EventType, PersonType, RecommendationType
-from ledger.web.graphiql import OfflineGraphQLRouter
+from ledger.graphql.websocket import LedgerGraphQLRouter
 
 
 def build_schema(settings: Settings | None = None) -> LedgerSchema:
@@ -31,6 +31,7 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
     return LedgerSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[PersonType, RecommendationType, EventType],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         threads=settings.graphql_threads,
@@ -49,11 +50,12 @@ def print_sdl() -> str:
     return build_schema().as_str() + "\n"
 
 
-def graphql_router(settings: Settings) -> GraphQLRouter[LedgerContext, None]:
+def graphql_router(settings: Settings) -> LedgerGraphQLRouter:
     """Left out of the OpenAPI description: that file describes REST; schema.graphql does this.
     In a browser, GET answers GraphiQL from the app's own files."""
-    return OfflineGraphQLRouter(
+    return LedgerGraphQLRouter(
         build_schema(settings),
+        settings=settings,
         context_getter=get_context,
         graphql_ide="graphiql",
         include_in_schema=False,
