@@ -201,7 +201,8 @@ def _refold(
         if key not in folded:
             if before is not None:
                 state = kind.decode(before.state)
-            folded[key] = encode(refold(start, state, count, events, kind.apply), kind.encode)
+            spans = refold(start, state, count, events, kind.apply, kind.bound)
+            folded[key] = encode(spans, kind.encode)
         new = folded[key]
         by_text = {(item.span.valid_from, item.text): item for item in new}
         revision = revise(
