@@ -11,6 +11,7 @@ from ledger import __version__
 from ledger.cli import export, import_, openapi, tokens
 from ledger.cli.console import fail, out, progress
 from ledger.cli.context import cli_recorder, open_ledger
+from ledger.cli.errors import LedgerGroup
 from ledger.dataset.files import DatasetError, read_dataset
 from ledger.dataset.loader import load_dataset
 from ledger.dataset.schemas import write_schemas
@@ -21,6 +22,7 @@ from ledger.store.migrate import upgrade
 from ledger.store.verification import verify_chain
 
 app = typer.Typer(
+    cls=LedgerGroup,
     help="Ledger: an event-sourced, bitemporal record of human-rights accountability.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -39,6 +41,12 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", envvar="LEDGER_DEBUG", help="On an error, show the traceback as well."
+        ),
+    ] = False,
 ) -> None:
     """Configure with LEDGER_DATABASE_URL (default: sqlite:///ledger.db in this directory)."""
 
@@ -46,7 +54,7 @@ def main(
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema (alembic, from migrations/)."""
-    ledger = open_ledger()
+    ledger = open_ledger(migrating=True)
     upgrade(ledger.engine)
     out.print(f"migrated {ledger.database_kind} database to the latest schema")
 
@@ -77,9 +85,12 @@ def load(
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
 ) -> None:
-    """Serve GraphQL at /graphql, REST under /v1, OpenAPI at /openapi.json, health at /healthz."""
+    """Serve GraphQL at /graphql, REST under /v1, OpenAPI at /openapi.json, health at /healthz.
+
+    Refuses a database that is missing or not at this ledger's schema (run `ledger migrate`).
+    """
     import uvicorn
 
     from ledger.app import create_app

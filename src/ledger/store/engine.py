@@ -21,19 +21,52 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
+from ledger.domain.errors import LedgerError
 from ledger.store.types import json_serializer
 
 WRITER_LOCK_KEY = 0x1ED6E4  # arbitrary, constant: the ledger's single writer lock
 _IMMEDIATE = "ledger_immediate"
+SUPPORTED = "sqlite:///ledger.db (a file) or postgresql+psycopg://user@host/db"
+#: The drivers the ledger ships with; a bare ``postgresql://`` means psycopg here, not psycopg2.
+_DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
+class UnsupportedDatabase(LedgerError):
+    code = "UNSUPPORTED_DATABASE"
+
+
+def database_url(url: str) -> URL:
+    """The URL with the ledger's own driver, or a refusal saying which URLs work."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UnsupportedDatabase(
+            f"LEDGER_DATABASE_URL '{url}' is not a database URL: use {SUPPORTED}"
+        ) from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        shown = parsed.render_as_string(hide_password=True)
+        raise UnsupportedDatabase(
+            f"LEDGER_DATABASE_URL '{shown}' names {parsed.drivername}, which the ledger does"
+            f" not run on: use {SUPPORTED}"
+        )
+    return parsed.set(drivername=driver)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    parsed = make_url(url)
+    parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
-            url,
+            parsed,
             connect_args={"timeout": 30},
             hide_parameters=True,
             json_serializer=json_serializer,
@@ -42,7 +75,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(
-        url, pool_pre_ping=True, hide_parameters=True, json_serializer=json_serializer, **kwargs
+        parsed, pool_pre_ping=True, hide_parameters=True, json_serializer=json_serializer, **kwargs
     )
 
 
