@@ -4,8 +4,9 @@ Writers are serialised so that global positions are gap-free and in commit order
 that saw position N never later finds a new event below N). Sequences would hand out numbers
 outside commit order, so positions are assigned as ``head + 1`` inside a transaction that holds:
 
-* on PostgreSQL, a transaction-level advisory lock (``pg_advisory_xact_lock``), released at
-  commit or rollback — the design of the ``eventsourcing`` library's recorders;
+* on PostgreSQL, a transaction-level advisory lock (``pg_advisory_xact_lock``) keyed by the
+  ledger's schema, released at commit or rollback — the design of the ``eventsourcing``
+  library's recorders;
 * on SQLite, the database's write lock taken up front with ``BEGIN IMMEDIATE``.
 
 Statement parameters are kept out of error messages and logs (``hide_parameters``): they can
@@ -110,6 +111,9 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         with connection.begin():
             if not is_sqlite(engine):
                 connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY}
+                    # One lock per ledger: two ledgers in schemas of one database (tests,
+                    # tenants) never wait for each other.
+                    text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                    {"key": WRITER_LOCK_KEY},
                 )
             yield connection
