@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 
 from ledger.config import Settings
-from ledger.graphql.context import LedgerContext, get_context
+from ledger.graphql.context import get_context
 from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
 from ledger.graphql.limits import VariableAwareRules
 from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
+from ledger.graphql.router import ProblemGraphQLRouter
 from ledger.graphql.scalars import SCALAR_MAP
 from ledger.graphql.types import EventType, PersonType, RecommendationType
 
@@ -37,9 +37,9 @@ def print_sdl() -> str:
     return build_schema().as_str() + "\n"
 
 
-def graphql_router(settings: Settings) -> GraphQLRouter[LedgerContext, None]:
+def graphql_router(settings: Settings) -> ProblemGraphQLRouter:
     """Left out of the OpenAPI description: that file describes REST; schema.graphql does this."""
-    return GraphQLRouter(
+    return ProblemGraphQLRouter(
         build_schema(settings),
         context_getter=get_context,
         graphql_ide="graphiql",
