@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 from ledger.container import Ledger
 from ledger.domain.new_event import parse_new_event
 
-SUMMARY = '{ implementationSummary(addressee: "%s") { status count } }'
+SUMMARY = "query($a: String) { implementationSummary(addressee: $a) { status count } }"
+LISTED = "query($a: String) { recommendations(addressee: $a) { totalCount } }"
 
 
-def gql(client: TestClient, query: str) -> Any:
-    response = client.post("/graphql", json={"query": query})
+def gql(client: TestClient, query: str, **variables: str) -> Any:
+    response = client.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -47,15 +48,15 @@ def not_assessed(body: Any) -> int:
 def test_the_addressee_filter_ignores_case_and_accents(
     issued: Ledger, client: TestClient, spelling: str
 ) -> None:
-    assert not_assessed(gql(client, SUMMARY % spelling)) == 1
-    listed = gql(client, '{ recommendations(addressee: "%s") { totalCount } }' % spelling)
+    assert not_assessed(gql(client, SUMMARY, a=spelling)) == 1
+    listed = gql(client, LISTED, a=spelling)
     assert listed["data"]["recommendations"]["totalCount"] == 1
 
 
 def test_an_unknown_addressee_says_so_and_names_the_known_ones(
     issued: Ledger, client: TestClient
 ) -> None:
-    body = gql(client, SUMMARY % "Kazakstan")
+    body = gql(client, SUMMARY, a="Kazakstan")
     assert body["data"] is None
     message = body["errors"][0]["message"]
     assert message == "no recommendation is addressed to 'Kazakstan'; addressees: 'Kazakhstan'"
@@ -84,5 +85,5 @@ def test_an_addressee_not_yet_known_at_the_point_counts_zero_not_an_error(
 def test_an_impossible_day_is_called_impossible(
     client: TestClient, as_of: str, message: str
 ) -> None:
-    body = gql(client, '{ custodySummary(asOf: "%s") { count } }' % as_of)
+    body = gql(client, "query($d: Date) { custodySummary(asOf: $d) { count } }", d=as_of)
     assert message in body["errors"][0]["message"]
