@@ -213,6 +213,11 @@ def oracle_ledger(database_url: str) -> Iterator[tuple[Ledger, Clock]]:
     ledger = make_ledger(database_url)
     clock = Clock()
     ledger.store.clock = clock
+    # Recommendations may name only persons the ledger holds: the ones the histories name.
+    for named in ("person-a", "person-b"):
+        ledger.store.append(
+            named, [NewEvent("PersonProfiled", {"name": named}, SOURCES)], recorded_by="oracle"
+        )
     yield ledger, clock
     ledger.close()
 

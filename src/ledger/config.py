@@ -26,9 +26,44 @@ class Settings(BaseSettings):
     write_rate_per_minute: int = Field(
         default=120, description="writes per token per minute (per process); 0: no limit"
     )
+    request_timeout: float = Field(
+        default=10.0,
+        description="seconds a request may take until its answer starts; then 503 and the work"
+        " is cancelled",
+    )
+    health_timeout: float = Field(
+        default=1.5, description="seconds /healthz waits for the database before it says 503"
+    )
+    health_chain_events: int = Field(
+        default=100, description="the newest events whose hash chain /healthz re-checks"
+    )
+    database_connect_timeout: float = Field(
+        default=5.0, description="seconds to open a database connection"
+    )
+    database_statement_timeout: float = Field(
+        default=10.0,
+        description="seconds one statement may run (PostgreSQL statement_timeout); 0: no limit",
+    )
+    database_lock_timeout: float = Field(
+        default=5.0,
+        description="seconds to wait for a lock (PostgreSQL lock_timeout, SQLite busy timeout)",
+    )
+    database_pool_timeout: float = Field(
+        default=5.0, description="seconds to wait for a free connection in the pool"
+    )
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 5_000
+    graphql_max_selections: int = Field(
+        default=1_000,
+        description="fields in a GraphQL document once its fragments are expanded",
+    )
+    graphql_max_repeats: int = Field(
+        default=30, description="fields answering under one name in one GraphQL selection set"
+    )
+    graphql_max_fragment_spreads: int = Field(
+        default=100, description="fragment spreads (...Name) written in a GraphQL document"
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

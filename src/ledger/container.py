@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from ledger.config import Settings
 from ledger.projections.projector import Projector
 from ledger.readmodel.projected import ProjectedReadModel
-from ledger.store.engine import make_engine
+from ledger.store.engine import Timeouts, make_engine
 from ledger.store.event_store import EventStore
 
 
@@ -34,7 +34,16 @@ class Ledger:
 
 def build_ledger(settings: Settings | None = None, engine: Engine | None = None) -> Ledger:
     settings = settings or Settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, timeouts_of(settings))
     store = EventStore(engine, listeners=[Projector()])
     read_model = ProjectedReadModel(engine)
     return Ledger(settings=settings, engine=engine, store=store, read_model=read_model)
+
+
+def timeouts_of(settings: Settings) -> Timeouts:
+    return Timeouts(
+        connect=settings.database_connect_timeout,
+        statement=settings.database_statement_timeout,
+        lock=settings.database_lock_timeout,
+        pool=settings.database_pool_timeout,
+    )

@@ -24,9 +24,15 @@ def cli_recorder() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def open_ledger(*, migrating: bool = False) -> Ledger:
-    """The configured ledger; unless ``migrating``, its database must exist and be migrated."""
+def open_ledger(*, serving: bool = False, migrating: bool = False) -> Ledger:
+    """The Ledger for a command; unless ``migrating``, its database must exist and be migrated.
+
+    Batch commands (load, import, rebuild, verify) may run long statements on purpose, so only
+    the server keeps the statement timeout.
+    """
     settings = Settings()
+    if not serving:
+        settings = settings.model_copy(update={"database_statement_timeout": 0.0})
     url = database_url(settings.database_url)
     missing = _missing_sqlite_file(url)
     if missing is not None and not migrating:

@@ -12,6 +12,7 @@ from ledger.cli.console import err, fail, progress
 from ledger.cli.context import cli_recorder, open_ledger
 from ledger.rest.transfer import export_lines
 from ledger.security.roles import Caller, Role
+from ledger.store.verification import ChainBroken
 
 
 def export(
@@ -42,6 +43,8 @@ def export(
                 target.write(line)
                 count += 1
                 advance()
+        except ChainBroken as broken:
+            fail(f"{broken}: the export stops before it; run `ledger verify`")
         finally:
             if file is not None:
                 target.close()

@@ -9,7 +9,7 @@ import typer
 
 from ledger import __version__
 from ledger.cli import export, import_, openapi, tokens
-from ledger.cli.console import fail, out, progress
+from ledger.cli.console import err, fail, out, progress
 from ledger.cli.context import cli_recorder, open_ledger
 from ledger.cli.errors import LedgerGroup
 from ledger.dataset.files import DatasetError, read_dataset
@@ -17,9 +17,15 @@ from ledger.dataset.loader import load_dataset
 from ledger.dataset.schemas import write_schemas
 from ledger.domain.errors import LedgerError
 from ledger.graphql import sdl_command
-from ledger.projections.rebuild import projected_event_count, rebuild, verify_projections
+from ledger.projections.rebuild import (
+    newest_projected_knowledge,
+    projected_event_count,
+    rebuild,
+    verify_projections,
+)
 from ledger.store.migrate import upgrade
-from ledger.store.verification import verify_chain
+from ledger.store.privileges import excess_privileges, grant_app_role
+from ledger.store.verification import head_reached, parse_head, verify_chain
 
 app = typer.Typer(
     cls=LedgerGroup,
@@ -52,11 +58,26 @@ def main(
 
 
 @app.command()
-def migrate() -> None:
+def migrate(
+    grant_to: Annotated[
+        str | None,
+        typer.Option(
+            "--grant-to",
+            metavar="ROLE",
+            help="PostgreSQL: grant ROLE what `ledger serve` needs and no more (run as owner)",
+        ),
+    ] = None,
+) -> None:
     """Create or upgrade the database schema (alembic, from migrations/)."""
     ledger = open_ledger(migrating=True)
     upgrade(ledger.engine)
     out.print(f"migrated {ledger.database_kind} database to the latest schema")
+    if grant_to is not None:
+        try:
+            grant_app_role(ledger.engine, grant_to)
+        except LedgerError as exc:
+            fail(f"--grant-to: {exc.message}")
+        out.print(f"granted {grant_to} SELECT and INSERT on events and what serving needs")
 
 
 @app.command()
@@ -94,30 +115,92 @@ def serve(
     import uvicorn
 
     from ledger.app import create_app
+    from ledger.http.server import BoundedH11Protocol
 
-    ledger = open_ledger()
+    ledger = open_ledger(serving=True)
+    for excess in excess_privileges(ledger.engine):
+        err.print(
+            f"warning: the database role {excess}: serve as a role granted by"
+            " `ledger migrate --grant-to ROLE` (see README, Least privilege)",
+            highlight=False,
+            soft_wrap=True,
+        )
     base = f"http://{host}:{port}"
     out.print(f"GraphQL  {base}/graphql\nREST     {base}/v1\nOpenAPI  {base}/openapi.json")
     out.print(f"Health   {base}/healthz\nDatabase {ledger.database_kind}")
-    uvicorn.run(create_app(ledger=ledger), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(ledger=ledger),
+        host=host,
+        port=port,
+        log_level="info",
+        http=BoundedH11Protocol,
+        timeout_keep_alive=5,
+        # requests past their deadline are cancelled; shutdown does not wait longer than that
+        timeout_graceful_shutdown=round(ledger.settings.request_timeout) + 5,
+    )
+
+
+#: Said whenever the events themselves are in doubt: rebuilding would bless the damage.
+RESTORE = "the events were altered: restore them from a backup; do not run `ledger rebuild`"
 
 
 @app.command()
-def verify() -> None:
+def head() -> None:
+    """Print the newest POSITION:HASH. Keep it elsewhere (publish it): `ledger verify --head`
+    then proves that no event up to it was deleted or rewritten since."""
+    newest = open_ledger().store.head()
+    out.print(f"{newest.position}:{newest.hash}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def verify(
+    published: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            metavar="POSITION:HASH",
+            help="a head printed by `ledger head` earlier: fail unless the chain reaches it",
+        ),
+    ] = None,
+) -> None:
     """Check the hash chain (and the projections); exit non-zero naming the first bad position."""
+    try:
+        expected = parse_head(published) if published is not None else None
+    except ValueError as exc:
+        fail(f"--head: {exc}")
     ledger = open_ledger()
-    with progress("verifying chain", ledger.store.head().position) as advance:
+    newest = ledger.store.head()
+    with progress("verifying chain", newest.position) as advance:
         report = verify_chain(ledger.store, advance)
     if not report.ok:
-        fail(f"hash chain broken at position {report.first_bad_position}: {report.reason}")
+        fail(
+            f"hash chain broken at position {report.first_bad_position}: {report.reason}; {RESTORE}"
+        )
     out.print(f"hash chain ok: {report.checked} events")
+    if expected is not None:
+        missed = head_reached(ledger.store, *expected)
+        if missed is not None:
+            fail(f"the chain does not reach the published head {published}: {missed}; {RESTORE}")
+        out.print(f"published head {expected[0]} reached unchanged")
+    known = newest_projected_knowledge(ledger.engine)
+    if known is not None and (newest.recorded_at is None or known > newest.recorded_at):
+        fail(
+            f"the projections hold what was recorded at {known.isoformat()}, after the newest"
+            f" event ({newest.position}): events were deleted from the end of the log; {RESTORE}"
+        )
     with progress("verifying projections", projected_event_count(ledger.engine)) as advance:
         projections = verify_projections(ledger.engine, advance)
     if not projections.ok:
         where = f" (stream from position {projections.first_bad_position})"
+        advice = (
+            "run `ledger rebuild`"
+            if expected is not None
+            else "if `ledger verify --head` with a head published earlier passes, run"
+            " `ledger rebuild`; if it fails, the events were altered: restore from a backup"
+        )
         fail(
             f"projections differ from a fresh fold for stream '{projections.first_bad_stream}'"
-            f"{where if projections.first_bad_position is not None else ''}: run `ledger rebuild`"
+            f"{where if projections.first_bad_position is not None else ''}: {advice}"
         )
     out.print(f"projections ok: {projections.streams} streams, {projections.rows} state versions")
 

@@ -10,6 +10,7 @@ from ledger.dataset.files import Dataset, read_dataset
 from ledger.store.event_store import EventStore, StreamBatch
 
 CHUNK = 50
+PERSON_PREFIX = "person-"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,10 @@ def load_dataset(
     """
     dataset = dataset or read_dataset(path)
     before = store.head().position
-    batches = [StreamBatch(s.stream_id, s.events) for s in dataset.streams]
+    # Persons first: a recommendation may only name persons already stored (or stored by the
+    # same call), whatever order the files come in.
+    streams = sorted(dataset.streams, key=lambda s: not s.stream_id.startswith(PERSON_PREFIX))
+    batches = [StreamBatch(s.stream_id, s.events) for s in streams]
     for start in range(0, len(batches), CHUNK):
         chunk = batches[start : start + CHUNK]
         store.append_batches(chunk, recorded_by=recorded_by)

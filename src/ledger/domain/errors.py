@@ -35,7 +35,22 @@ class UnknownEventType(LedgerError):
 
 
 class VersionConflict(LedgerError):
+    """The stream moved on; ``current_version`` is where it is now, so a writer can re-read
+    and retry at once instead of guessing."""
+
     code = "VERSION_CONFLICT"
+
+    def __init__(
+        self,
+        message: str,
+        field: Sequence[str | int] | None = None,
+        current_version: int | None = None,
+    ) -> None:
+        super().__init__(message, field)
+        self.current_version = current_version
+
+    def at(self, *prefix: str | int) -> LedgerError:
+        return VersionConflict(self.message, [*prefix, *(self.field or [])], self.current_version)
 
 
 class IdConflict(LedgerError):
@@ -54,3 +69,9 @@ class Forbidden(LedgerError):
 
 class Unauthenticated(LedgerError):
     code = "UNAUTHENTICATED"
+
+
+class ChainBrokenError(LedgerError):
+    """A stored event does not match the hash chain: the log was altered outside the ledger."""
+
+    code = "CHAIN_BROKEN"

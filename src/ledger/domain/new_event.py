@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -96,9 +97,32 @@ def _source_error(exc: Exception, index: int) -> ValidationError:
     return ValidationError(str(exc), ["sources", index])
 
 
+#: Deeper data is refused: no event type needs more than a few levels, and every reader of the
+#: log (hashing, projections, exports, consumers) would otherwise have to survive any depth.
+MAX_DATA_DEPTH = 16
+
+
+def check_plain_json(value: Any, field: list[str | int]) -> None:
+    """Refuses what JSON cannot carry faithfully: NaN and infinite numbers (which JSON has no
+    words for, so they would be dropped or turned into text), and nesting past
+    :data:`MAX_DATA_DEPTH`. Walked with an explicit stack, so any depth is refused cleanly."""
+    pending: list[tuple[Any, list[str | int]]] = [(value, field)]
+    while pending:
+        item, path = pending.pop()
+        if len(path) - len(field) > MAX_DATA_DEPTH:
+            raise ValidationError(f"nested deeper than {MAX_DATA_DEPTH} levels", path)
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValidationError("numbers must be finite (no NaN or Infinity)", path)
+        if isinstance(item, dict):
+            pending.extend((child, [*path, str(key)]) for key, child in item.items())
+        elif isinstance(item, list | tuple):
+            pending.extend((child, [*path, index]) for index, child in enumerate(item))
+
+
 def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:
     """Check one event against its schema and the contract's rules for every event."""
     model = model_for(event.type)
+    check_plain_json(event.data, ["data"])
     payload = validate_data(event.type, event.data, stream_id)
     if not event.sources:
         raise ValidationError("at least one source is required", ["sources"])

@@ -7,6 +7,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ledger.domain.partial_date import PartialDate
 
 
+def web_address(value: str | None) -> str | None:
+    """Only web addresses: a source link is shown to readers and followed by them, so
+    ``javascript:``, ``data:`` or ``file:`` links are refused, not stored."""
+    if value is None:
+        return None
+    scheme, separator, rest = value.partition("://")
+    if not separator or scheme.lower() not in ("http", "https") or not rest.strip("/"):
+        raise ValueError("url must be an http:// or https:// address")
+    if any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError("url must be an http(s) address without spaces or control characters")
+    return value
+
+
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -16,6 +29,11 @@ class Source(BaseModel):
     published: str | None = Field(
         default=None, description="partial date: YYYY, YYYY-MM or YYYY-MM-DD"
     )
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_web_address(cls, value: str | None) -> str | None:
+        return web_address(value)
 
     @field_validator("published")
     @classmethod

@@ -52,7 +52,11 @@ def ctx(info: Info) -> LedgerContext:
 
 
 async def get_context(request: Request, response: Response) -> LedgerContext:
-    supplied = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
-    response.headers[REQUEST_ID_HEADER] = request_id
+    """The request id is the one the request guard gave every response (made here only for an
+    app mounted without it)."""
+    request_id: str | None = getattr(request.state, "request_id", None)
+    if request_id is None:
+        supplied = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        response.headers[REQUEST_ID_HEADER] = request_id
     return LedgerContext(get_ledger(request), get_caller(request), request_id)

@@ -9,14 +9,18 @@ the server log has the traceback under the same id.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import MaskErrors
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from ledger.domain.errors import LedgerError
+from ledger.graphql.worker import off_the_loop
+from ledger.store.failures import UNAVAILABLE_CODE, is_unavailable
 
 logger = logging.getLogger("ledger.graphql")
 
@@ -37,18 +41,49 @@ class MaskInternalErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = _request_id(self.execution_context)
+        original = error.original_error
+        if original is not None and is_unavailable(original):
+            message = f"The database is not answering; retry later (request id {request_id})."
+            code = UNAVAILABLE_CODE
+        else:
+            message = f"Internal error; quote request id {request_id} when reporting it."
+            code = "INTERNAL_SERVER_ERROR"
         return GraphQLError(
-            message=f"Internal error; quote request id {request_id} when reporting it.",
+            message=message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+            extensions={"code": code, "requestId": request_id},
         )
 
 
 class LedgerSchema(Schema):
-    """Logs each error once, before masking, with the request id the client was given."""
+    """Logs each error once, before masking, with the request id the client was given; executes
+    off the server's event loop (:mod:`ledger.graphql.worker`)."""
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        run = super().execute
+        return await off_the_loop(
+            lambda: run(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -1,7 +1,10 @@
 """Bounds on what one request may ask, checked before anything runs.
 
-Depth, aliases and tokens use strawberry's extensions; the two rules here need the request's
-variables (graphql-core validation never sees them), so an extension binds them per operation:
+Tokens are counted by strawberry's parser limit. Depth, aliases, fragment spreads and the
+number of fields once fragments are expanded are measured by :mod:`ledger.graphql.bounds` in
+time linear in the document, before graphql-core validates it (:class:`DocumentBounds`). The
+two rules here need the request's variables (graphql-core validation never sees them), so an
+extension binds them per operation:
 
 - time arguments (asOf, knownAt, occurredFrom, ...): a bad value is named by its argument;
 - cost: every connection multiplies the size of what is nested in it by its `first` (lists of
@@ -39,6 +42,7 @@ from graphql import (
 from graphql.language import ArgumentNode
 from strawberry.extensions import SchemaExtension
 
+from ledger.graphql.bounds import Bounds, check_bounds
 from ledger.graphql.connections import DEFAULT_FIRST, MAX_FIRST
 from ledger.graphql.scalars import TIME_PARSERS
 
@@ -91,6 +95,11 @@ class TimeArgumentsRule(_VariableRule):
 class CostRule(_VariableRule):
     """Estimated objects an operation loads: `first` multiplied along nested connections."""
 
+    def enter_document(self, *_args: Any) -> None:
+        #: a fragment's cost at multiplier 1: cost is linear in the multiplier, so a fragment
+        #: spread anywhere costs its multiplier times this, and each fragment is walked once
+        self.fragment_costs: dict[str, int] = {}
+
     def enter_operation_definition(self, node: OperationDefinitionNode, *_args: Any) -> None:
         root = self.context.schema.get_root_type(node.operation)
         if root is None:
@@ -125,16 +134,22 @@ class CostRule(_VariableRule):
                 if target is not None:
                     total += self._cost(selection.selection_set, target, multiplier, fragments_seen)
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.context.get_fragment(name)
-                if fragment is None or name in fragments_seen:
-                    continue
-                target = self.context.schema.get_type(fragment.type_condition.name.value)
-                if target is not None:
-                    total += self._cost(
-                        fragment.selection_set, target, multiplier, fragments_seen | {name}
-                    )
+                total += multiplier * self._fragment_cost(selection.name.value, fragments_seen)
         return total
+
+    def _fragment_cost(self, name: str, fragments_seen: frozenset[str]) -> int:
+        known = self.fragment_costs.get(name)
+        if known is not None:
+            return known
+        fragment = self.context.get_fragment(name)
+        if fragment is None or name in fragments_seen:
+            return 0
+        target = self.context.schema.get_type(fragment.type_condition.name.value)
+        cost = 0
+        if target is not None:
+            cost = self._cost(fragment.selection_set, target, 1, fragments_seen | {name})
+        self.fragment_costs[name] = cost
+        return cost
 
     def _field_cost(
         self,
@@ -193,4 +208,23 @@ class VariableAwareRules(SchemaExtension):
             *self.execution_context.validation_rules,
             *(_bound(rule, variables) for rule in self.rules),
         )
+        yield
+
+
+class DocumentBounds(SchemaExtension):
+    """Refuses a document over its bounds before graphql-core validates it.
+
+    Setting ``pre_execution_errors`` here makes strawberry skip graphql-core's validation,
+    whose rules walk spreads as if inlined: the bounds are what keep that walk small.
+    """
+
+    def __init__(self, bounds: Bounds) -> None:
+        self.bounds = bounds
+
+    def on_validate(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        if document is not None and self.execution_context.pre_execution_errors is None:
+            errors = check_bounds(document, self.bounds)
+            if errors:
+                self.execution_context.pre_execution_errors = errors
         yield

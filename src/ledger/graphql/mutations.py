@@ -180,6 +180,7 @@ class Mutation:
                 events,
                 expected_version=input.expected_version,
                 recorded_by=recorder,
+                sees_restricted=context.caller.can_see_restricted,
             )
         except LedgerError as exc:
             version = (

@@ -69,6 +69,20 @@ def _point(
     return context, context.at(as_of, known_at)
 
 
+#: Longer search text is refused: no name or code is this long, and a LIKE pattern of many
+#: thousand characters is refused by SQLite ("pattern too complex") and slow on PostgreSQL.
+MAX_SEARCH_LENGTH = 200
+
+
+def _bounded(value: str | None, argument: str) -> str | None:
+    if value is not None and len(value) > MAX_SEARCH_LENGTH:
+        raise GraphQLError(
+            f"argument '{argument}' is longer than {MAX_SEARCH_LENGTH} characters",
+            extensions={"code": "BAD_USER_INPUT", "argument": argument},
+        )
+    return value
+
+
 def _event_uuid(value: str, argument: str) -> UUID:
     decoded = decode_global_id(value)
     if decoded is not None and decoded[0] != "Event":
@@ -148,7 +162,7 @@ class Query:
         window = OffsetWindow.of("person", first, after)
         page = context.read_model.persons(
             at,
-            search=search,
+            search=_bounded(search, "search"),
             custody_statuses=custody_status,
             offset=window.offset,
             limit=window.limit,
@@ -195,9 +209,9 @@ class Query:
         window = OffsetWindow.of("recommendation", first, after)
         page = context.read_model.recommendations(
             at,
-            search=search,
+            search=_bounded(search, "search"),
             statuses=status,
-            addressee=addressee,
+            addressee=_bounded(addressee, "addressee"),
             offset=window.offset,
             limit=window.limit,
             full=context.full,
@@ -224,7 +238,7 @@ class Query:
     ) -> list[StatusCount]:
         context, at = _point(info, as_of, known_at)
         counts = context.read_model.implementation_summary(
-            at, addressee=addressee, full=context.full
+            at, addressee=_bounded(addressee, "addressee"), full=context.full
         )
         return [StatusCount(status=s, count=counts.get(s, 0)) for s in ImplementationStatus]
 

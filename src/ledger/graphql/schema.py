@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from ledger.config import Settings
+from ledger.graphql.bounds import Bounds
 from ledger.graphql.context import get_context
 from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
-from ledger.graphql.limits import VariableAwareRules
+from ledger.graphql.limits import DocumentBounds, VariableAwareRules
 from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
 from ledger.graphql.router import ProblemGraphQLRouter
@@ -18,15 +19,21 @@ from ledger.graphql.types import EventType, PersonType, RecommendationType
 
 def build_schema(settings: Settings | None = None) -> LedgerSchema:
     settings = settings or Settings()
+    bounds = Bounds(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_selections=settings.graphql_max_selections,
+        max_fragment_spreads=settings.graphql_max_fragment_spreads,
+        max_repeats=settings.graphql_max_repeats,
+    )
     return LedgerSchema(
         query=Query,
         mutation=Mutation,
         types=[PersonType, RecommendationType, EventType],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: DocumentBounds(bounds),
             VariableAwareRules,
             MaskInternalErrors,
         ],

@@ -180,3 +180,15 @@ def _orphan(connection: Connection) -> str | None:
         if found is not None:
             return str(found)
     return None
+
+
+def newest_projected_knowledge(engine: Engine) -> datetime | None:
+    """The latest record time any projection row starts at. Later than the newest event's
+    recordedAt, it proves the projections were built from events the log no longer holds."""
+    with engine.connect() as connection:
+        found = [
+            connection.execute(select(func.max(kind.table.c.recorded_from))).scalar()
+            for kind in KINDS
+        ]
+    instants = [instant for instant in found if instant is not None]
+    return max(instants) if instants else None

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ledger.domain.hash_chain import format_instant
 from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.source import web_address
 
 _EVENT_EXAMPLE: dict[str, Any] = {
     "id": "3f0c2a4e-8d6b-4c1e-9a57-2b1f0e6d9c11",
@@ -94,11 +95,16 @@ class SourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1)
-    url: str | None = None
+    url: str | None = Field(default=None, description="an http:// or https:// address")
     publisher: str | None = None
     published: str | None = Field(
         default=None, description="partial date: YYYY, YYYY-MM or YYYY-MM-DD"
     )
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_web_address(cls, value: str | None) -> str | None:
+        return web_address(value)
 
 
 class NewEventIn(BaseModel):

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.domain.errors import (
+    ChainBrokenError,
     Forbidden,
     IdConflict,
     LedgerError,
@@ -42,6 +43,7 @@ _TITLES = {
     413: "Request too large",
     422: "Invalid request",
     429: "Too many requests",
+    500: "Internal server error",
 }
 
 
@@ -71,6 +73,10 @@ class Problem(BaseModel):
     field: list[str] | None = Field(
         default=None, description="path to the offending input field, e.g. events.0.data.kind"
     )
+    currentVersion: int | None = Field(
+        default=None,
+        description="on VERSION_CONFLICT: the stream's version now (also the ETag), to retry with",
+    )
 
 
 def status_for(error: LedgerError) -> int:
@@ -82,11 +88,17 @@ def status_for(error: LedgerError) -> int:
         return 404
     if isinstance(error, VersionConflict | IdConflict) or error.code in CONFLICT_CODES:
         return 409
+    if isinstance(error, ChainBrokenError):
+        return 500
     return 422
 
 
 def problem(
-    status: int, detail: str, code: str, field: Sequence[str | int] | None = None
+    status: int,
+    detail: str,
+    code: str,
+    field: Sequence[str | int] | None = None,
+    current_version: int | None = None,
 ) -> JSONResponse:
     body = Problem(
         title=_TITLES.get(status, "Error"),
@@ -94,15 +106,22 @@ def problem(
         detail=detail,
         code=code,
         field=[str(part) for part in field] if field is not None else None,
+        currentVersion=current_version,
     )
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if current_version is not None:
+        headers["ETag"] = f'"{current_version}"'
     return JSONResponse(
-        body.model_dump(), status_code=status, media_type=MEDIA_TYPE, headers=headers
+        body.model_dump(exclude={"currentVersion"} if current_version is None else None),
+        status_code=status,
+        media_type=MEDIA_TYPE,
+        headers=headers or None,
     )
 
 
 def from_ledger_error(error: LedgerError) -> JSONResponse:
-    return problem(status_for(error), error.message, error.code, error.field)
+    current = error.current_version if isinstance(error, VersionConflict) else None
+    return problem(status_for(error), error.message, error.code, error.field, current)
 
 
 def from_validation_error(error: RequestValidationError) -> JSONResponse:
@@ -178,6 +197,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "the body is larger than LEDGER_MAX_BODY_BYTES",
         422: "the request does not validate; ``field`` names the offending input",
         429: "too many writes for this token; see Retry-After",
+        500: "CHAIN_BROKEN: a stored event does not match the hash chain and is not served",
     }
     schema = Problem.model_json_schema()
     return {

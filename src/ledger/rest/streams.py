@@ -49,7 +49,8 @@ def expected_version(body: int | None, if_match: str | None) -> int | None:
     if if_match is None:
         return body
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() refuses
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
         raise ValidationError('If-Match must be a stream version such as "3"', ["If-Match"])
     header = int(text)
     if body is not None and body != header:
@@ -92,7 +93,11 @@ def append_events(
         except ValidationError as exc:
             raise exc.at("events", index) from None
     result = ledger.store.append(
-        stream_id, events, expected_version=version, recorded_by=recorded_by
+        stream_id,
+        events,
+        expected_version=version,
+        recorded_by=recorded_by,
+        sees_restricted=caller.can_see_restricted,
     )
     response.headers["ETag"] = f'"{result.stream_version}"'
     return StreamEvents(

@@ -13,7 +13,8 @@ and a refused request never reaches a handler (so it can store nothing). In orde
    the limit, then handed on. Buffering is bounded by the limit itself. The one exception is an
    admin's ``POST /v1/import`` (a whole export, which the route spools to disk).
    A body, path or query holding U+0000 or a lone surrogate is refused (400), see
-   :func:`_unstorable_text`.
+   :func:`_unstorable_text`, and so is a JSON body that is not strict JSON (NaN, 1e999,
+   invalid UTF-8, nesting too deep), see :mod:`ledger.security.strict_json`.
 4. **Write rate.** A *write* is any request with a method other than GET, HEAD or OPTIONS —
    except a GraphQL POST whose document defines no mutation operation (parsed with graphql-core,
    the parser GraphQL itself uses, so it cannot be fooled by a comment or a string that says
@@ -42,9 +43,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.config import Settings
 from ledger.container import Ledger
+from ledger.http.guard import RequestGuard
 from ledger.security import log_redaction
 from ledger.security.rate_limit import WriteRateLimiter
 from ledger.security.roles import ANONYMOUS, Caller, Role
+from ledger.security.strict_json import strict_json_refusal
 from ledger.security.tokens import caller_for_authorization
 
 #: Served to anyone, even with a dead token or on a private deployment: liveness for load
@@ -109,6 +112,10 @@ class SecurityMiddleware:
             await refusal(413, *_too_large(limit))
             return
         if body is None:
+            return
+        malformed = _malformed_json(scope, body, headers.get("content-type", ""))
+        if malformed is not None:
+            await refusal(400, "BAD_REQUEST", "Bad request", malformed)
             return
         unstorable = _unstorable_text(scope, body)
         if unstorable is not None:
@@ -199,6 +206,24 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: A NUL written as an escape inside a GraphQL string literal, which the GraphQL parser decodes.
 #: (It also refuses an escaped backslash followed by "u0000": no one needs that text here.)
 _GRAPHQL_NUL = re.compile(r"\\u(?:0000|\{0+\})")
+
+
+def _malformed_json(scope: Scope, body: bytes, content_type: str) -> str | None:
+    """Why a JSON body (or GraphQL's ``variables`` in a GET query string) is not strict JSON.
+
+    A body without a content type counts as JSON: FastAPI parses it as such."""
+    if body and ("json" in content_type.lower() or not content_type):
+        refusal = strict_json_refusal(body)
+        if refusal is not None:
+            return refusal
+    if str(scope.get("path", "")).rstrip("/") == GRAPHQL_PATH:
+        query: bytes = scope.get("query_string", b"")
+        for name, value in parse_qsl(query.decode("latin-1")):
+            if name in ("variables", "extensions"):
+                refusal = strict_json_refusal(value.encode())
+                if refusal is not None:
+                    return f"{name}: {refusal}"
+    return None
 
 
 def _unstorable_text(scope: Scope, body: bytes) -> list[str] | None:
@@ -361,6 +386,8 @@ def install_security(app: Starlette, ledger: Ledger) -> None:
     """
     log_redaction.install()
     app.add_middleware(SecurityMiddleware, ledger=ledger)
+    # around the gate, so that its token lookup fails as 503 too, inside CORS (see its module)
+    app.add_middleware(RequestGuard, settings=ledger.settings)
     origins = ledger.settings.cors_origins
     if origins:
         app.add_middleware(

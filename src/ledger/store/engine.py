@@ -4,21 +4,27 @@ Writers are serialised so that global positions are gap-free and in commit order
 that saw position N never later finds a new event below N). Sequences would hand out numbers
 outside commit order, so positions are assigned as ``head + 1`` inside a transaction that holds:
 
-* on PostgreSQL, a transaction-level advisory lock (``pg_advisory_xact_lock``) keyed by the
-  ledger's schema, released at commit or rollback — the design of the ``eventsourcing``
-  library's recorders;
+* on PostgreSQL, a transaction-level advisory lock (``pg_advisory_xact_lock``), released at
+  commit or rollback — the design of the ``eventsourcing`` library's recorders. Its key is
+  the ledger's constant with the schema the events table lives in, so that ledgers in
+  different schemas of one database do not wait for each other (the tests run that way);
 * on SQLite, the database's write lock taken up front with ``BEGIN IMMEDIATE``.
 
 Statement parameters are kept out of error messages and logs (``hide_parameters``): they can
 hold restricted event data.
 
 Readers never take these locks: WAL (SQLite) and MVCC (PostgreSQL) give them a snapshot.
+
+Every wait is bounded (:class:`Timeouts`): opening a connection, waiting for one from the pool,
+a statement, a lock (the writer lock included). A database that hangs makes a request fail
+with a timeout the HTTP layer answers as 503, instead of holding a worker for ever.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -63,31 +69,64 @@ def database_url(url: str) -> URL:
     return parsed.set(drivername=driver)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds; a statement timeout of 0 means none (long batch work from the command line)."""
+
+    connect: float = 5.0
+    statement: float = 10.0
+    lock: float = 5.0
+    pool: float = 5.0
+
+
+def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
+    timeouts = timeouts or Timeouts()
     parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
+        # an in-memory database has one connection per thread, no pool to wait for
+        in_memory = parsed.database in (None, "", ":memory:")
         engine = create_engine(
             parsed,
-            connect_args={"timeout": 30},
+            connect_args={"timeout": timeouts.lock},
+            **({} if in_memory else {"pool_timeout": timeouts.pool}),
             hide_parameters=True,
             json_serializer=json_serializer,
             **kwargs,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, timeouts)
         return engine
-    return create_engine(
-        parsed, pool_pre_ping=True, hide_parameters=True, json_serializer=json_serializer, **kwargs
+    engine = create_engine(
+        parsed,
+        # libpq counts whole seconds, at least 2
+        connect_args={"connect_timeout": max(2, round(timeouts.connect))},
+        pool_timeout=timeouts.pool,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        json_serializer=json_serializer,
+        **kwargs,
     )
+    _configure_postgres(engine, timeouts)
+    return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_postgres(engine: Engine, timeouts: Timeouts) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Session settings, committed so that they outlive this first transaction.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {round(timeouts.statement * 1000)}")
+            cursor.execute(f"SET lock_timeout = {round(timeouts.lock * 1000)}")
+        dbapi_connection.commit()
+
+
+def _configure_sqlite(engine: Engine, timeouts: Timeouts) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred only).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={round(timeouts.lock * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -111,8 +150,6 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         with connection.begin():
             if not is_sqlite(engine):
                 connection.execute(
-                    # One lock per ledger: two ledgers in schemas of one database (tests,
-                    # tenants) never wait for each other.
                     text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
                     {"key": WRITER_LOCK_KEY},
                 )

@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from ledger.domain.counting import RETRACTION
 from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
+from ledger.domain.event_types import RecommendationIssued
 from ledger.domain.hash_chain import GENESIS, canonical_json, canonical_value, chain
 from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
 from ledger.domain.partial_date import PartialDate
@@ -170,6 +171,20 @@ def _same_content(stored: RecordedEvent, stream_id: str, event: ValidEvent) -> b
     )
 
 
+def _resend_refusal(existing: RecordedEvent, index: int) -> IdConflict:
+    """No guess oracle. An id of a restricted event is public (the feed shows it); if a re-send
+    were accepted when its content matched and refused when not, anyone allowed to write could
+    confirm a guess of the withheld content. So a writer who may not read it (not an admin, not
+    its own recorder) is refused whether or not the content matches: ID_CONFLICT, the same
+    words either way."""
+    return IdConflict(
+        f"event id {existing.id} is already stored, as a restricted event whose content this"
+        " caller may not read; a re-send cannot be compared with it. It is stored: read"
+        f" stream '{existing.stream_id}' to see it",
+        ["events", index, "id"],
+    )
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -194,17 +209,24 @@ class EventStore:
         *,
         expected_version: int | None = None,
         recorded_by: str,
+        sees_restricted: bool = True,
     ) -> AppendResult:
         batch = StreamBatch(stream_id, tuple(events), expected_version)
-        return self.append_batches([batch], recorded_by=recorded_by)[0]
+        return self.append_batches(
+            [batch], recorded_by=recorded_by, sees_restricted=sees_restricted
+        )[0]
 
     def append_batches(
-        self, batches: Sequence[StreamBatch], *, recorded_by: str
+        self, batches: Sequence[StreamBatch], *, recorded_by: str, sees_restricted: bool = True
     ) -> list[AppendResult]:
         """Append to several streams in one transaction: all batches are stored, or none.
 
         One call costs a fixed number of statements whatever its size (head, versions, known
         ids, one multi-row insert), which is what keeps bulk loads near the bare insert speed.
+
+        ``sees_restricted``: whether the writer may read restricted events (an admin, the
+        command line). One who may not gets the same answer to a re-sent id of a restricted
+        event whatever content it carries (see :func:`_resend_refusal`).
         """
         _check_recorder(recorded_by)
         checked = [(batch, self._validate(batch)) for batch in batches]
@@ -213,6 +235,7 @@ class EventStore:
             raise ValidationError("the same event id appears twice in one call", ["events"])
         with write_transaction(self.engine) as connection:
             stored = self._stored_by_id(connection, ids)
+            _check_named_persons(connection, checked, stored)
             versions = self._stream_versions(connection, {b.stream_id for b in batches})
             head = self._head(connection)
             now = self.clock()
@@ -224,7 +247,9 @@ class EventStore:
                 recorded_by=recorded_by,
             )
             results = [
-                self._append_in(connection, batch, valid, stored, versions, pending)
+                self._append_in(
+                    connection, batch, valid, stored, versions, pending, sees_restricted
+                )
                 for batch, valid in checked
             ]
             if pending.written:
@@ -249,6 +274,7 @@ class EventStore:
         stored: dict[UUID, RecordedEvent],
         versions: dict[str, int],
         pending: _Pending,
+        sees_restricted: bool,
     ) -> AppendResult:
         stream_id = batch.stream_id
         fresh: list[ValidEvent] = []
@@ -256,6 +282,12 @@ class EventStore:
             existing = stored.get(event.id) if event.id is not None else None
             if existing is None:
                 fresh.append(event)
+            elif (
+                existing.restricted
+                and not sees_restricted
+                and existing.recorded_by != pending.recorded_by
+            ):
+                raise _resend_refusal(existing, index)
             elif not _same_content(existing, stream_id, event):
                 raise IdConflict(
                     f"event id {event.id} is already stored with other content"
@@ -269,6 +301,7 @@ class EventStore:
             raise VersionConflict(
                 f"stream '{stream_id}' is at version {version}, not {batch.expected_version}",
                 ["expectedVersion"],
+                current_version=version,
             )
         self._check_retractions(connection, stream_id, fresh, valid, pending)
         written = iter(pending.add(stream_id, version, fresh))
@@ -449,6 +482,51 @@ class EventStore:
             return {}
         rows = connection.execute(select(EVENTS).where(_one_of(connection, EVENTS.c.id, ids)))
         return {row.id: row_to_event(row) for row in rows}
+
+
+#: How many missing person ids a refusal lists (it says how many there are in all).
+_LISTED = 10
+
+
+def _check_named_persons(
+    connection: Connection,
+    checked: Sequence[tuple[StreamBatch, Sequence[ValidEvent]]],
+    stored: dict[UUID, RecordedEvent],
+) -> None:
+    """A recommendation may name only persons the ledger holds, or that this call stores: a
+    reference to nobody would show up as a link to an empty person."""
+    appended_here = {batch.stream_id for batch, _ in checked}
+    naming: list[tuple[list[str | int], list[str]]] = []
+    for _, valid in checked:
+        for index, event in enumerate(valid):
+            if (event.id is not None and event.id in stored) or not isinstance(
+                event.payload, RecommendationIssued
+            ):
+                continue
+            named = [p for p in event.payload.person_ids if p not in appended_here]
+            if named:
+                naming.append((["events", index, "data", "personIds"], named))
+    if not naming:
+        return
+    wanted = sorted({person for _, named in naming for person in named})
+    known = {
+        row[0]
+        for row in connection.execute(
+            select(EVENTS.c.stream_id)
+            .where(_one_of(connection, EVENTS.c.stream_id, wanted))
+            .group_by(EVENTS.c.stream_id)
+        )
+    }
+    for where, named in naming:
+        missing = [person for person in dict.fromkeys(named) if person not in known]
+        if missing:
+            listed = ", ".join(missing[:_LISTED])
+            more = f" and {len(missing) - _LISTED} more" if len(missing) > _LISTED else ""
+            raise ValidationError(
+                f"{len(missing)} named person(s) do not exist in the ledger: {listed}{more};"
+                " append their PersonProfiled first (or in the same call)",
+                where,
+            )
 
 
 _COLUMNS = tuple(column.name for column in EVENTS.columns)

@@ -1,0 +1,129 @@
+"""Bounded time per request: past its deadline a request is answered (503, or 408 while its body
+is still arriving) and its work cancelled; a client that leaves cancels its work; a client that
+sends its headers too slowly is disconnected by the server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from ledger.config import Settings
+from ledger.http.guard import RequestGuard
+from ledger.http.server import BoundedH11Protocol
+
+Message = dict[str, Any]
+
+
+class Recorder:
+    """An app that reads its body, then waits for ever (or until cancelled)."""
+
+    def __init__(self) -> None:
+        self.cancelled = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            while (await receive()).get("more_body", False):
+                pass
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+
+
+def run_guard(
+    messages: list[Message], timeout: float, path: str = "/v1/events"
+) -> tuple[Recorder, list[Message]]:
+    app = Recorder()
+    guard = RequestGuard(app, Settings(request_timeout=timeout))
+    sent: list[Message] = []
+
+    async def scenario() -> None:
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+        for message in messages:
+            queue.put_nowait(message)
+
+        async def receive() -> Message:
+            return await queue.get()
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await guard({"type": "http", "method": "GET", "path": path, "headers": []}, receive, send)
+        await asyncio.sleep(0.05)  # let the cancelled work unwind
+
+    asyncio.run(scenario())
+    return app, sent
+
+
+def test_a_request_past_its_deadline_is_answered_503_and_its_work_cancelled() -> None:
+    app, sent = run_guard([{"type": "http.request", "body": b""}], timeout=0.2)
+    assert sent[0]["status"] == 503
+    body = json.loads(sent[1]["body"])
+    assert body["code"] == "DEADLINE_EXCEEDED"
+    assert dict(sent[0]["headers"])[b"x-request-id"].decode() == body["requestId"]
+    assert app.cancelled
+
+
+def test_a_body_still_arriving_at_the_deadline_is_answered_408() -> None:
+    app, sent = run_guard([{"type": "http.request", "body": b"{", "more_body": True}], 0.2)
+    assert sent[0]["status"] == 408
+    assert json.loads(sent[1]["body"])["code"] == "REQUEST_TIMEOUT"
+    assert app.cancelled
+
+
+def test_a_client_that_leaves_cancels_its_work() -> None:
+    app, sent = run_guard(
+        [{"type": "http.request", "body": b""}, {"type": "http.disconnect"}], timeout=60
+    )
+    assert app.cancelled
+    assert sent == []
+
+
+def test_graphql_refusals_are_graphql_responses() -> None:
+    _, sent = run_guard([{"type": "http.request", "body": b""}], timeout=0.2, path="/graphql")
+    error = json.loads(sent[1]["body"])["errors"][0]
+    assert error["extensions"]["code"] == "DEADLINE_EXCEEDED"
+
+
+class QuickHeaders(BoundedH11Protocol):
+    header_timeout = 0.5
+
+
+@pytest.fixture
+def server_port() -> Iterator[int]:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, http=QuickHeaders, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve([listener])), daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    yield port
+    server.should_exit = True
+    thread.join(5)
+
+
+def test_a_client_sending_headers_too_slowly_is_disconnected(server_port: int) -> None:
+    with socket.create_connection(("127.0.0.1", server_port), timeout=5) as slow:
+        slow.sendall(b"GET / HTTP/1.1\r\nHo")
+        time.sleep(1.0)
+        assert slow.recv(100) == b""  # closed by the server
+    with socket.create_connection(("127.0.0.1", server_port), timeout=5) as prompt:
+        prompt.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert prompt.recv(100).startswith(b"HTTP/1.1 200")
