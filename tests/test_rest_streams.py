@@ -147,7 +147,7 @@ def test_unknown_events_and_paths_are_problems(client: TestClient) -> None:
     assert_problem(client.get("/v1/events/not-a-uuid"), 422, "VALIDATION", ["eventId"])
     nowhere = client.get("/v1/nowhere")
     assert nowhere.status_code == 404 and nowhere.headers["content-type"] == PROBLEM
-    assert client.get("/elsewhere").headers["content-type"] == "application/json"
+    assert client.get("/elsewhere").headers["content-type"] == PROBLEM
 
 
 def test_resending_the_same_event_id_stores_nothing_new(
