@@ -185,7 +185,7 @@ def graphql_queries(schema: GraphQLSchema, ids: list[str], uuids: list[str]) -> 
     assert query_type is not None
     known = {
         "node", "person", "persons", "recommendation", "recommendations", "implementationSummary",
-        "custodySummary", "events", "event", "streamDiff", "head",
+        "custodySummary", "events", "event", "streamDiff", "head", "span",
     }  # fmt: skip
     unknown = set(query_type.fields) - known
     assert not unknown, f"add the new root fields {unknown} to this leak test"
@@ -216,7 +216,7 @@ def graphql_queries(schema: GraphQLSchema, ids: list[str], uuids: list[str]) -> 
         yield of(field, '(first: 10, asOf: "2020-12-31")')
     yield of("recommendations", f"(first: 10, addressee: {json.dumps(MARKER)})")
     yield of("implementationSummary", f"(addressee: {json.dumps(MARKER)})")
-    for field in ("implementationSummary", "custodySummary", "head"):
+    for field in ("implementationSummary", "custodySummary", "head", "span"):
         yield of(field)
     yield of("events", "(first: 100)")
     yield of("events", '(first: 100, types: ["IncidentReported", "PersonProfiled"])')

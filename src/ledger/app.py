@@ -1,8 +1,10 @@
-"""The FastAPI application factory: one app, GraphQL at /graphql, REST under /v1, /healthz."""
+"""The FastAPI application factory: one app, GraphQL at /graphql, REST under /v1, /healthz, the
+explorer at /explore; API docs (/docs, /redoc) from fastapi-offline's bundled files, no CDN."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from ledger import __version__
 from ledger.config import Settings
@@ -12,11 +14,13 @@ from ledger.http import health
 from ledger.http.methods import MethodsMiddleware
 from ledger.rest import install as install_rest
 from ledger.security.middleware import install_security
+from ledger.web import install as install_web
 
 
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
     ledger = ledger or build_ledger(settings)
-    app = FastAPI(
+    app: FastAPI = FastAPIOffline(
+        redoc_url=None,  # ledger.web serves it, under a stricter policy
         title="Ledger",
         version=__version__,
         description=(
@@ -30,4 +34,5 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.include_router(health.router)
     install_rest(app)
     app.include_router(graphql_router(ledger.settings), prefix="/graphql")
+    install_web(app)
     return app

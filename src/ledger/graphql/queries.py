@@ -24,6 +24,7 @@ from ledger.graphql.types import (
     EventEdge,
     EventType,
     LedgerHead,
+    LedgerSpan,
     Node,
     PersonConnection,
     PersonEdge,
@@ -341,3 +342,11 @@ class Query:
     def head(self, info: Info) -> LedgerHead:
         head = ctx(info).ledger.store.head()
         return LedgerHead(position=head.position, hash=head.hash, recorded_at=head.recorded_at)
+
+    @strawberry.field(
+        description="The first and last day the events recorded by knownAt can mean "
+        "(retracted ones included): the range of asOf worth exploring."
+    )
+    def span(self, info: Info, known_at: KnownAt = None) -> LedgerSpan:
+        earliest, latest = ctx(info).ledger.store.occurred_span(known_at)
+        return LedgerSpan(earliest=earliest, latest=latest)

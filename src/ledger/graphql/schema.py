@@ -45,7 +45,8 @@ def print_sdl() -> str:
 
 
 def graphql_router(settings: Settings) -> ProblemGraphQLRouter:
-    """Left out of the OpenAPI description: that file describes REST; schema.graphql does this."""
+    """Left out of the OpenAPI description: that file describes REST; schema.graphql does this.
+    In a browser, GET answers GraphiQL from the app's own files."""
     return ProblemGraphQLRouter(
         build_schema(settings),
         context_getter=get_context,

@@ -538,3 +538,15 @@ class LedgerHead:
     position: int
     hash: str
     recorded_at: datetime | None
+
+
+@strawberry.type(
+    description="The days the ledger's dated events span: the range worth looking at over asOf."
+)
+class LedgerSpan:
+    earliest: date | None = strawberry.field(
+        description="the first day any dated event can mean; null when none is dated"
+    )
+    latest: date | None = strawberry.field(
+        description="the last day any dated event can mean; null when none is dated"
+    )

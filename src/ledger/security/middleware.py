@@ -53,6 +53,8 @@ from ledger.security.tokens import caller_for_authorization
 #: Served to anyone, even with a dead token or on a private deployment: liveness for load
 #: balancers, and the API's description (the same text is in the repository).
 PUBLIC_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+#: The pages' code and styles (no ledger data): the explorer asks the API, which checks the token.
+PUBLIC_PREFIXES = ("/static/", "/static-offline-docs/", "/explore")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 GRAPHQL_PATH = "/graphql"
 MUTATION = OperationType.MUTATION
@@ -77,7 +79,8 @@ class SecurityMiddleware:
 
         caller = await self._authenticate(headers)
         scope.setdefault("state", {})["caller"] = caller
-        guarded = path not in PUBLIC_PATHS and method != "OPTIONS"
+        public = path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+        guarded = not public and method != "OPTIONS"
         if guarded and caller.rejected_token:
             await refusal(
                 401, "UNAUTHENTICATED", "Unauthenticated", "the bearer token is unknown or revoked"

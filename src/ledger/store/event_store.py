@@ -430,6 +430,16 @@ class EventStore:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
 
+    def occurred_span(self, known_at: datetime | None = None) -> tuple[date | None, date | None]:
+        """The first and last day that the dated events recorded by ``known_at`` can mean: the
+        range a time slider offers (retracted events included: they were recorded)."""
+        query = select(func.min(EVENTS.c.occurred_earliest), func.max(EVENTS.c.occurred_latest))
+        if known_at is not None:
+            query = query.where(EVENTS.c.recorded_at <= known_at)
+        with self.engine.connect() as connection:
+            earliest, latest = connection.execute(query).one()
+        return earliest, latest
+
     def iter_all(self, batch: int = 1000) -> Iterator[RecordedEvent]:
         """Every event in position order, fetched in batches: constant memory."""
         after = 0
