@@ -122,14 +122,14 @@ def fan_out_figures(client: TestClient) -> None:
         print(f"    depth {depth:2}: {took * 1000:9.1f} ms")
 
 
-def p99(client: TestClient, query: str, requests: int) -> float:
+def timed(client: TestClient, query: str, requests: int) -> list[float]:
     times = []
     for _ in range(requests):
         start = time.perf_counter()
         answer = client.post("/graphql", json={"query": query})
         times.append(time.perf_counter() - start)
         assert "errors" not in answer.json(), answer.text
-    return statistics.quantiles(times, n=100)[98]
+    return times
 
 
 @contextmanager
@@ -175,17 +175,29 @@ def without_new_checks() -> Iterator[None]:
         ) = saved  # type: ignore[assignment,misc]
 
 
-def latency_figures(ledger: Ledger, requests: int) -> None:
-    print(f"README queries: p99 over {requests} requests (ms), with / without the new checks")
-    with TestClient(create_app(ledger=ledger)) as checked:
-        with_checks = {name: p99(checked, q, requests) for name, q in README_QUERIES.items()}
-    with without_new_checks(), TestClient(create_app(ledger=ledger)) as plain:
-        without = {name: p99(plain, q, requests) for name, q in README_QUERIES.items()}
+def latency_figures(ledger: Ledger, requests: int, rounds: int = 10) -> None:
+    """The two apps answer in alternating rounds, so that a machine busy with other work
+    weighs on both alike."""
+    print(f"README queries over {requests} requests each (ms): with / without the new checks")
+    with without_new_checks():
+        plain_app = create_app(ledger=ledger)
+    checked_app = create_app(ledger=ledger)
+    with_checks: dict[str, list[float]] = {name: [] for name in README_QUERIES}
+    without: dict[str, list[float]] = {name: [] for name in README_QUERIES}
+    with TestClient(checked_app) as checked, TestClient(plain_app) as plain:
+        for _ in range(rounds):
+            for name, query in README_QUERIES.items():
+                with_checks[name] += timed(checked, query, requests // rounds)
+                with without_new_checks():
+                    without[name] += timed(plain, query, requests // rounds)
     for name in README_QUERIES:
-        ratio = with_checks[name] / without[name]
+        new, old = with_checks[name], without[name]
+        p99_new, p99_old = (statistics.quantiles(t, n=100)[98] for t in (new, old))
+        p50_new, p50_old = statistics.median(new), statistics.median(old)
         print(
-            f"  {name:8}: {with_checks[name] * 1000:7.2f} / {without[name] * 1000:7.2f}"
-            f"   ratio {ratio:.2f}"
+            f"  {name:8}: p99 {p99_new * 1000:7.2f} / {p99_old * 1000:7.2f} ratio"
+            f" {p99_new / p99_old:.2f};  p50 {p50_new * 1000:6.2f} / {p50_old * 1000:6.2f}"
+            f" ratio {p50_new / p50_old:.2f}"
         )
 
 

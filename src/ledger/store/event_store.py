@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -432,13 +433,21 @@ class EventStore:
 
     def occurred_span(self, known_at: datetime | None = None) -> tuple[date | None, date | None]:
         """The first and last day that the dated events recorded by ``known_at`` can mean: the
-        range a time slider offers (retracted events included: they were recorded)."""
-        query = select(func.min(EVENTS.c.occurred_earliest), func.max(EVENTS.c.occurred_latest))
-        if known_at is not None:
-            query = query.where(EVENTS.c.recorded_at <= known_at)
+        range a time slider offers (retracted events included: they were recorded). An open end
+        of an interval ('../2019-05', '2019-03-14/..') bounds nothing: its stored extreme day
+        (``date.min``/``date.max``) is left out."""
+        recorded = EVENTS.c.recorded_at <= known_at if known_at is not None else true()
+        earliest = select(func.min(EVENTS.c.occurred_earliest)).where(
+            recorded, EVENTS.c.occurred_earliest > date.min
+        )
+        latest = select(func.max(EVENTS.c.occurred_latest)).where(
+            recorded, EVENTS.c.occurred_latest < date.max
+        )
         with self.engine.connect() as connection:
-            earliest, latest = connection.execute(query).one()
-        return earliest, latest
+            first, last = connection.execute(
+                select(earliest.scalar_subquery(), latest.scalar_subquery())
+            ).one()
+        return first, last
 
     def iter_all(self, batch: int = 1000) -> Iterator[RecordedEvent]:
         """Every event in position order, fetched in batches: constant memory."""
