@@ -59,7 +59,7 @@ def test_an_unknown_addressee_says_so_and_names_the_known_ones(
     body = gql(client, SUMMARY, a="Kazakstan")
     assert body["data"] is None
     message = body["errors"][0]["message"]
-    assert message == "no recommendation is addressed to 'Kazakstan'; addressees: 'Kazakhstan'"
+    assert message == "no recommendation has this addressee; addressees: 'Kazakhstan'"
 
 
 def test_an_addressee_not_yet_known_at_the_point_counts_zero_not_an_error(

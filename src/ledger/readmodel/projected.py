@@ -273,9 +273,9 @@ class ProjectedReadModel:
         matching = [name for name in known if sort_key(name) == wanted]
         if not matching:
             listed = ", ".join(f"'{name}'" for name in known) or "none yet"
+            # The input is not echoed: an answer never repeats what it cannot confirm.
             raise NotFound(
-                f"no recommendation is addressed to '{addressee}'; addressees: {listed}",
-                ["addressee"],
+                f"no recommendation has this addressee; addressees: {listed}", ["addressee"]
             )
         return matching
 
