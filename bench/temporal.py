@@ -67,9 +67,9 @@ def _stream(stream_id: str, count: int, rng: random.Random) -> Iterator[tuple[st
         if precision < 0.8:
             on = PartialDate.from_date(when)
         elif precision < 0.95:
-            on = PartialDate(when.year, when.month)
+            on = PartialDate.of(when.year, when.month)
         else:
-            on = PartialDate(when.year)
+            on = PartialDate.of(when.year)
         type_name, data = _event_data(rng)
         yield type_name, on, data
 

@@ -5,6 +5,13 @@ PostgreSQL comes from LEDGER_TEST_POSTGRES_URL; without it, from a server on 127
 (user postgres, trust auth, database test) if one answers, else from a throwaway cluster that
 pytest-postgresql starts with the installed binaries; failing all, PostgreSQL tests are skipped
 with the reason shown in the summary (CI sets the variable and requires them).
+
+Scope, as in the eventsourcing library's suite: the contract tests of the persistence adapter,
+projections, read model and feed run on both databases; tests of the layers above them (GraphQL,
+REST, security, OpenAPI), which hold no dialect code, say ``pytestmark =
+pytest.mark.backends("sqlite")`` and run on SQLite only (their PostgreSQL variants are
+deselected, and counted as such in the summary). A test of those layers that does reach dialect
+behaviour marks itself ``@pytest.mark.backends("sqlite", "postgres")``.
 """
 
 from __future__ import annotations
@@ -38,6 +45,22 @@ ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKEND_NAMES = frozenset({"sqlite", "postgres"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselects the variants of a test on databases its ``backends`` marker does not name."""
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        marker = item.get_closest_marker("backends")
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec is not None else ()
+        on = {value for value in params if isinstance(value, str) and value in BACKEND_NAMES}
+        (dropped if marker is not None and on - set(marker.args) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -22,6 +22,7 @@ from ledger.container import Ledger
 from ledger.security.roles import Role
 
 FAST = {
+    "health_cache_seconds": 0.0,  # each /healthz below checks the database afresh
     "request_timeout": 3.0,
     "health_timeout": 1.0,
     "database_connect_timeout": 2.0,

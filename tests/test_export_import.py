@@ -108,6 +108,7 @@ def test_export_carries_data_as_stored_and_reads_upcast(client: TestClient, ledg
     assert set(lines[0]) == {
         "id", "position", "streamId", "version", "type", "schemaVersion", "occurredOn",
         "recordedAt", "recordedBy", "data", "sources", "restricted", "hash", "previousHash", "salt",
+        "note", "disputes",
     }  # fmt: skip
     read = client.get(f"/v1/events/{lines[0]['id']}").json()
     assert read["schemaVersion"] == 2 and read["data"]["name"] == "Maks Bokayev"

@@ -18,6 +18,10 @@ from ledger.domain.partial_date import PartialDate
 from ledger.domain.source import Source
 from ledger.store.event_store import StreamBatch
 
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
 PERSONS = 120
 SOURCE = (Source(title="synthetic fixture"),)
 

@@ -6,11 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from conftest import bearer
 from ledger.container import Ledger
 from ledger.security.roles import Role
+
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
 
 APPEND = """mutation($input: AppendEventsInput!) { appendEvents(input: $input) {
     events { id eventId position version type recordedBy }

@@ -18,6 +18,10 @@ from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.dataset.loader import load_dataset
 
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
 REPORT_DATE = "2020-02-17"
 
 

@@ -26,6 +26,10 @@ from ledger.cli.main import app as cli
 from ledger.container import Ledger
 from ledger.graphql.schema import print_sdl
 
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
 CORE = Path("/work/shared/contract/core.graphql")
 CORE_COPIES = [ROOT / "contract" / "core.graphql", CORE]
 

@@ -28,7 +28,10 @@ json_values = st.recursive(
     sources=st.lists(st.dictionaries(st.text(), st.text(), max_size=3), max_size=3),
     restricted=st.booleans(),
     salt=st.none() | st.text(alphabet="0123456789abcdef", min_size=32, max_size=32),
-    occurred=st.none() | st.sampled_from(["2019", "2019-12", "2019-12-27"]),
+    occurred=st.none()
+    | st.sampled_from(["2019", "2019-12", "2019-12-27", "2019/2020", "../2020-02-17", "2007~"]),
+    note=st.none() | st.text(),
+    disputes=st.lists(st.uuids(), max_size=3, unique=True),
 )
 def test_the_canonical_document_is_sorted_compact_json_of_every_field(
     event_id: uuid.UUID,
@@ -39,6 +42,8 @@ def test_the_canonical_document_is_sorted_compact_json_of_every_field(
     restricted: bool,
     salt: str | None,
     occurred: str | None,
+    note: str | None,
+    disputes: list[uuid.UUID],
 ) -> None:
     recorded_at = datetime(2026, 11, 24, 10, 15, tzinfo=timezone(timedelta(hours=5)))
     written = canonical_json(
@@ -55,8 +60,10 @@ def test_the_canonical_document_is_sorted_compact_json_of_every_field(
         sources_json=canonical_value(sources),
         restricted=restricted,
         salt=salt,
+        note=note,
+        disputes=tuple(disputes),
     )
-    expected = {
+    expected: dict[str, object] = {
         "id": str(event_id),
         "position": position,
         "streamId": f"person-{text}",
@@ -71,6 +78,10 @@ def test_the_canonical_document_is_sorted_compact_json_of_every_field(
         "restricted": restricted,
         "salt": salt,
     }
+    if note is not None:
+        expected["note"] = note
+    if disputes:
+        expected["disputes"] = [str(item) for item in disputes]
     assert written == canonical_value(expected)
     assert json.loads(written) == expected
 

@@ -29,7 +29,7 @@ SOURCES = (Source(title="oracle"),)
 _example = itertools.count()
 
 partial_dates = st.builds(
-    lambda year, month, day, precision: PartialDate(
+    lambda year, month, day, precision: PartialDate.of(
         year,
         month if precision != "YEAR" else None,
         min(day, 28) if precision == "DAY" else None,
@@ -222,6 +222,11 @@ def oracle_ledger(database_url: str) -> Iterator[tuple[Ledger, Clock]]:
     ledger.close()
 
 
+def _streams(prefix: str) -> tuple[str, str, str]:
+    """The streams one example writes: its own, so that examples sharing a ledger never meet."""
+    return f"person-{prefix}a", f"person-{prefix}b", f"recommendation-{prefix}r"
+
+
 def _play(ledger: Ledger, clock: Clock, prefix: str, history: list[Any]) -> list[datetime]:
     instants: list[datetime] = []
     for operation in history:
@@ -232,14 +237,16 @@ def _play(ledger: Ledger, clock: Clock, prefix: str, history: list[Any]) -> list
             result = ledger.store.append(stream, operation.events, recorded_by="oracle")
             instants.append(result.events[0].recorded_at)
         else:
-            stored = ledger.store.query()
+            # this example's streams only (a retraction is appended to its target's stream)
+            stored = sorted(
+                (e for stream in _streams(prefix) for e in ledger.store.read_stream(stream)),
+                key=lambda e: e.position,
+            )
             retracted = {str(e.data["eventId"]) for e in stored if e.type == "EventRetracted"}
             candidates = [
                 event
                 for event in stored
-                if event.stream_id.split("-")[1].startswith(prefix)
-                and event.type != "EventRetracted"
-                and str(event.id) not in retracted
+                if event.type != "EventRetracted" and str(event.id) not in retracted
             ]
             if candidates:
                 target = candidates[operation.choice % len(candidates)]
@@ -272,11 +279,8 @@ def test_indexed_projection_answers_what_a_naive_fold_of_counting_events_answers
     instants = _play(ledger, clock, prefix, history)
     if not instants:
         return
-    streams = {
-        f"person-{prefix}a": fold_person,
-        f"person-{prefix}b": fold_person,
-        f"recommendation-{prefix}r": fold_recommendation,
-    }
+    folds = (fold_person, fold_person, fold_recommendation)
+    streams = dict(zip(_streams(prefix), folds, strict=True))
     stored = {stream: ledger.store.read_stream(stream) for stream in streams}
     model = ledger.read_model
     for known_at, as_of, full in itertools.product(
@@ -293,7 +297,8 @@ def test_indexed_projection_answers_what_a_naive_fold_of_counting_events_answers
             assert found == expected, (stream, at, full)
         expected_events = counting_events(stored[f"person-{prefix}a"], as_of, known_at)
         assert model.stream_events(f"person-{prefix}a", at) == expected_events
-    assert verify_projections(ledger.engine).ok
+    # Earlier examples' streams were verified in their own example and are never written again.
+    assert verify_projections(ledger.engine, streams=list(streams)).ok
 
 
 def test_a_rebuild_stores_the_rows_the_appends_stored(
@@ -302,8 +307,8 @@ def test_a_rebuild_stores_the_rows_the_appends_stored(
     ledger, clock = oracle_ledger
     events = [
         NewEvent("PersonProfiled", {"name": "A"}, SOURCES),
-        NewEvent("PersonDetained", {"kind": "PRE_TRIAL_DETENTION"}, SOURCES, PartialDate(2018)),
-        NewEvent("PersonSentenced", {"kind": "IMPRISONMENT"}, SOURCES, PartialDate(2016, 3)),
+        NewEvent("PersonDetained", {"kind": "PRE_TRIAL_DETENTION"}, SOURCES, PartialDate.of(2018)),
+        NewEvent("PersonSentenced", {"kind": "IMPRISONMENT"}, SOURCES, PartialDate.of(2016, 3)),
     ]
     for event in events:
         ledger.store.append("person-a", [event], recorded_by="oracle")

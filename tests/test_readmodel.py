@@ -177,3 +177,49 @@ def test_the_diff_names_the_events_that_started_and_stopped_counting(filled: Led
     )
     assert [e.type for e in diff.started] == ["CustodyObserved"]
     assert [e.id for e in diff.stopped] == [target.id]
+
+
+def test_event_pages_walk_the_fold_order_and_the_projection_counts_the_events(
+    ledger: Ledger,
+) -> None:
+    """Paging by cursor meets each counting event once, in the order of a full listing (undated
+    first, then by latest day, earliest day, position), for several streams in one call; the
+    projection's count is that listing's length. Public and full callers alike."""
+    store = ledger.store
+    detained = {"kind": "PRE_TRIAL_DETENTION"}
+    streams = ("person-paged", "person-other")
+    for stream in streams:
+        stored = store.append(
+            stream,
+            [
+                dated("PersonDetained", detained, "2018"),
+                profile("Paged Person"),
+                dated("PersonDetained", detained, "2018-12-31"),
+                dated("PersonDetained", detained, "2017-05"),
+                dated("PersonDetained", detained, "2018-12"),
+                NewEvent(
+                    "PersonDetained", detained, SOURCES, PartialDate.parse("2016"), None, True
+                ),
+                dated("PersonDetained", detained, "2018-12-31"),
+                profile("Paged Person", "Alias"),
+            ],
+            recorded_by="t",
+        )
+        store.retract(stored.events[3].id, "mistaken", SOURCES, recorded_by="t")
+    at = TimePoint(date(2021, 1, 1))
+    model = ledger.read_model
+    for full in (False, True):
+        listed = model.event_ids_of(list(streams), at, full=full)
+        walked: dict[str, list[str]] = {stream: [] for stream in streams}
+        after = None
+        while True:
+            pages = model.event_pages(list(streams), at, after=after, limit=2, full=full)
+            for stream, page in pages.items():
+                walked[stream] += [event_id for _, event_id in page]
+            if len(pages[streams[0]]) < 2:
+                break
+            after = pages[streams[0]][-1][0]
+        assert walked[streams[0]] == list(listed[streams[0]])
+        assert len(listed[streams[0]]) == (7 if full else 6)
+        counts = model.event_counts(list(streams), at, full=full)
+        assert counts == {stream: len(listed[stream]) for stream in streams}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,6 +11,11 @@ from fastapi.testclient import TestClient
 from ledger.app import create_app
 from ledger.config import Settings
 from ledger.container import build_ledger
+from ledger.http import health
+
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
 
 
 def test_healthy_with_a_database(client: TestClient) -> None:
@@ -36,3 +42,25 @@ def test_503_when_the_database_does_not_answer(url: str, tmp_path: Path) -> None
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
     assert response.json()["headPosition"] is None
+
+
+def test_the_answer_is_kept_for_a_second(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Monitors poll often: one database check per second per process, whatever the rate."""
+    original = health._check
+    calls: list[int] = []
+
+    def counted(ledger: Any) -> Any:
+        calls.append(1)
+        return original(ledger)
+
+    monkeypatch.setattr(health, "_check", counted)
+    now = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: now[0])
+    for _ in range(5):
+        assert client.get("/healthz").status_code == 200
+    assert len(calls) == 1
+    now[0] += client.app.state.ledger.settings.health_cache_seconds  # type: ignore[attr-defined]
+    assert client.get("/healthz").json()["headPosition"] == 0
+    assert len(calls) == 2

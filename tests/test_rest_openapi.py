@@ -11,6 +11,10 @@ from ledger.container import Ledger
 from ledger.domain.new_event import parse_new_event
 from ledger.rest import transfer
 
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
 
 def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
     reference = schema.get("$ref")

@@ -5,12 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from conftest import bearer
 from ledger.container import Ledger
 from ledger.security.roles import Role
 from ledger.security.tokens import revoke_token
+
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
 
 PROBLEM = "application/problem+json"
 

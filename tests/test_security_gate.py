@@ -19,6 +19,10 @@ from ledger.security.rate_limit import WriteRateLimiter
 from ledger.security.roles import Role
 from ledger.security.tokens import create_token, revoke_token
 
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
 PROFILE = {
     "type": "PersonProfiled",
     "data": {"name": "Gate Test Person"},
@@ -228,6 +232,7 @@ def test_cors_allow_list(make_client) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+@pytest.mark.backends("sqlite", "postgres")  # PostgreSQL is the database that cannot store NUL
 def test_nul_is_refused_cleanly(ledger: Ledger, client: TestClient) -> None:
     editor = bearer(ledger, Role.EDITOR)
     assert client.get("/v1/streams/person-%00/events").status_code == 400

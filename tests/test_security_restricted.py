@@ -35,6 +35,10 @@ from ledger.domain.hash_chain import canonical_json, canonical_value, chain
 from ledger.domain.partial_date import PartialDate
 from ledger.security.roles import Role
 
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
 MARKER = "ZXQ-WITNESS-7781"
 PUBLIC = "person-zxq-public"
 HIDDEN = "person-zxq-hidden"
@@ -157,14 +161,20 @@ def served_schema(client: TestClient) -> GraphQLSchema:
     return build_client_schema(answer.json()["data"])
 
 
-def selection(schema: GraphQLSchema, type_name: str, depth: int = DEPTH) -> str:
-    """Every field of the type, recursively to ``depth``: fields without required arguments."""
+def selection(
+    schema: GraphQLSchema, type_name: str, depth: int = DEPTH, path: frozenset[str] = frozenset()
+) -> str:
+    """Every field of the type, recursively to ``depth``: fields without required arguments.
+    A type already on the path is entered again for its plain fields only (a person's
+    recommendations' persons, an event's disputes): deeper, the same resolvers again would only
+    multiply the cost past the limit."""
     named = schema.get_type(type_name)
     assert isinstance(named, GraphQLObjectType | GraphQLInterfaceType)
     if isinstance(named, GraphQLInterfaceType):
         implementations = schema.get_implementations(named).objects
         return "__typename " + " ".join(
-            f"... on {o.name} {{ {selection(schema, o.name, depth)} }}" for o in implementations
+            f"... on {o.name} {{ {selection(schema, o.name, depth, path)} }}"
+            for o in implementations
         )
     parts = []
     for name, field in named.fields.items():
@@ -173,7 +183,9 @@ def selection(schema: GraphQLSchema, type_name: str, depth: int = DEPTH) -> str:
         inner = get_named_type(field.type)
         if isinstance(inner, GraphQLObjectType | GraphQLInterfaceType):
             if depth > 1:
-                parts.append(f"{name} {{ {selection(schema, inner.name, depth - 1)} }}")
+                again = inner.name in path | {type_name}
+                below = selection(schema, inner.name, 1 if again else depth - 1, path | {type_name})
+                parts.append(f"{name} {{ {below} }}")
         else:
             parts.append(name)
     return " ".join(parts)

@@ -12,6 +12,10 @@ from ledger.container import Ledger
 from ledger.security.roles import Role
 from ledger.security.tokens import create_token, revoke_token
 
+#: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
+#: projections, read model and feed on both databases; see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
 STREAM = "person-write-test"
 PROFILE: dict[str, Any] = {
     "type": "PersonProfiled",

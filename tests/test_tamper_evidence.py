@@ -6,6 +6,7 @@ export, and /healthz says so."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -152,6 +153,7 @@ def test_a_changed_row_is_not_served_by_the_feed_or_export_and_health_says_so(
     code, output = cli(ledger, monkeypatch, "export")
     assert code != 0 and "position 3" in output
 
+    time.sleep(ledger.settings.health_cache_seconds)  # /healthz keeps its answer that long
     health = client.get("/healthz")
     assert health.status_code == 503
     assert health.json()["status"] == "chain-broken"

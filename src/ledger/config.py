@@ -26,6 +26,21 @@ class Settings(BaseSettings):
     write_rate_per_minute: int = Field(
         default=120, description="writes per token per minute (per process); 0: no limit"
     )
+    graphql_threads: int = Field(
+        default=8,
+        ge=1,
+        description="GraphQL operations executing at once in each server process (each holds"
+        " one database connection); more requests wait their turn",
+    )
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="database connections each process keeps open: graphql_threads plus a few"
+        " for REST routes and /healthz",
+    )
+    db_max_overflow: int = Field(
+        default=5, ge=0, description="connections a process may open above db_pool_size at peaks"
+    )
     request_timeout: float = Field(
         default=10.0,
         description="seconds a request may take until its answer starts; then 503 and the work"
@@ -33,6 +48,12 @@ class Settings(BaseSettings):
     )
     health_timeout: float = Field(
         default=1.5, description="seconds /healthz waits for the database before it says 503"
+    )
+    health_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds /healthz keeps its answer (per process), so frequent polling costs"
+        " one check; 0: check on every call",
     )
     health_chain_events: int = Field(
         default=100, description="the newest events whose hash chain /healthz re-checks"

@@ -34,7 +34,12 @@ class Ledger:
 
 def build_ledger(settings: Settings | None = None, engine: Engine | None = None) -> Ledger:
     settings = settings or Settings()
-    engine = engine or make_engine(settings.database_url, timeouts_of(settings))
+    engine = engine or make_engine(
+        settings.database_url,
+        timeouts_of(settings),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     store = EventStore(engine, listeners=[Projector()])
     read_model = ProjectedReadModel(engine)
     return Ledger(settings=settings, engine=engine, store=store, read_model=read_model)

@@ -107,6 +107,17 @@ def load(
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="server processes, each with its own connection pool (LEDGER_DB_POOL_SIZE);"
+            " about one per CPU core",
+        ),
+    ] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="log each request (off when a proxy in front logs them)")
+    ] = True,
 ) -> None:
     """Serve GraphQL at /graphql, REST under /v1, OpenAPI at /openapi.json, health at /healthz.
 
@@ -114,10 +125,9 @@ def serve(
     """
     import uvicorn
 
-    from ledger.app import create_app
     from ledger.http.server import BoundedH11Protocol
 
-    ledger = open_ledger(serving=True)
+    ledger = open_ledger(serving=True)  # a bad LEDGER_DATABASE_URL fails here, once, in one line
     for excess in excess_privileges(ledger.engine):
         err.print(
             f"warning: the database role {excess}: serve as a role granted by"
@@ -127,16 +137,25 @@ def serve(
         )
     base = f"http://{host}:{port}"
     out.print(f"GraphQL  {base}/graphql\nREST     {base}/v1\nOpenAPI  {base}/openapi.json")
-    out.print(f"Health   {base}/healthz\nDatabase {ledger.database_kind}")
+    out.print(f"Health   {base}/healthz\nDatabase {ledger.database_kind}, {workers} worker(s)")
+    request_timeout = ledger.settings.request_timeout
+    ledger.close()
+    # An import string, not an app object: each worker process builds its own app (and engine)
+    # from the environment with the factory.
     uvicorn.run(
-        create_app(ledger=ledger),
+        "ledger.app:create_app",
+        factory=True,
         host=host,
         port=port,
+        workers=workers,
+        # a worker still importing on a busy host is starting, not hung: give it time to answer
+        timeout_worker_healthcheck=30,
         log_level="info",
+        access_log=access_log,
         http=BoundedH11Protocol,
         timeout_keep_alive=5,
         # requests past their deadline are cancelled; shutdown does not wait longer than that
-        timeout_graceful_shutdown=round(ledger.settings.request_timeout) + 5,
+        timeout_graceful_shutdown=round(request_timeout) + 5,
     )
 
 

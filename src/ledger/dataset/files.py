@@ -11,8 +11,17 @@ holds one stream::
         occurredOn: "2016-11-28"
         data: {kind: IMPRISONMENT, termMonths: 60, articles: ["174"]}
         sources: [odf-2020-kz-report]   # ids from sources.yaml
+      - id: 9a1e…
+        type: PersonReleased
+        occurredOn: 2019/2020           # as the source says: an interval, '../2020-02-17', '2007~'
+        note: Section 3 says parole "between 2019-2020"; Section 2 says acquittal in 2020-01.
+        disputes: [5b7c…]               # ids of events (any stream) this account contradicts
+        data: {grounds: PAROLE}
+        sources: [odf-2020-kz-report]
 
-Events are appended in file order, so a file's order is its stream's version order.
+Events are appended in file order, so a file's order is its stream's version order; an event
+that disputes an event of a later file waits for it (``loader.dispute_order``).
+``events/schemas/stream-file.json`` describes a stream file.
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
-from ledger.dataset.files import Dataset, read_dataset
+from ledger.dataset.files import Dataset, DatasetError, StreamFile, read_dataset
 from ledger.store.event_store import EventStore, StreamBatch
 
 CHUNK = 50
@@ -38,7 +39,7 @@ def load_dataset(
     # Persons first: a recommendation may only name persons already stored (or stored by the
     # same call), whatever order the files come in.
     streams = sorted(dataset.streams, key=lambda s: not s.stream_id.startswith(PERSON_PREFIX))
-    batches = [StreamBatch(s.stream_id, s.events) for s in streams]
+    batches = dispute_order(streams)
     for start in range(0, len(batches), CHUNK):
         chunk = batches[start : start + CHUNK]
         store.append_batches(chunk, recorded_by=recorded_by)
@@ -49,3 +50,30 @@ def load_dataset(
         events_read=dataset.event_count,
         events_stored=store.head().position - before,
     )
+
+
+def dispute_order(streams: Sequence[StreamFile]) -> list[StreamBatch]:
+    """The streams' events as batches in which every event comes after the data set's events it
+    disputes: file order, except that a stream waits (from its first event naming a later file's
+    event) until that event is placed. Each stream keeps its own order."""
+    in_dataset = {event.id for stream in streams for event in stream.events}
+    placed: set[UUID | None] = set()
+    cursors = [0] * len(streams)
+    batches: list[StreamBatch] = []
+    while any(cursor < len(s.events) for cursor, s in zip(cursors, streams, strict=True)):
+        progressed = False
+        for number, stream in enumerate(streams):
+            start = end = cursors[number]
+            while end < len(stream.events) and all(
+                target in placed or target not in in_dataset
+                for target in stream.events[end].disputes
+            ):
+                placed.add(stream.events[end].id)
+                end += 1
+            if end > start:
+                batches.append(StreamBatch(stream.stream_id, stream.events[start:end]))
+                cursors[number], progressed = end, True
+        if not progressed:
+            stuck = next(s for c, s in zip(cursors, streams, strict=True) if c < len(s.events))
+            raise DatasetError(stuck.path, "its disputes go round in a circle: none can be first")
+    return batches

@@ -404,6 +404,23 @@ class ImplementationAssessed(EventData):
     wording: str = Field(min_length=1)
     assessor: str = Field(min_length=1)
     rationale: str | None = None
+    mentioned_person_ids: list[str] | None = Field(
+        default=None,
+        description="stream ids of the persons the assessment names (person-…), beside those"
+        " the recommendation itself names",
+    )
+
+    @field_validator("mentioned_person_ids")
+    @classmethod
+    def _mentioned_persons(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        for item in value:
+            if not item.startswith("person-"):
+                raise ValueError(f"'{item}' is not a person stream id (person-…)")
+        if len(set(value)) != len(value):
+            raise ValueError("a person is named twice")
+        return value
 
     @field_validator("status")
     @classmethod

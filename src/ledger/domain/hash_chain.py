@@ -8,6 +8,9 @@ Canonical encoding of an event (what is hashed), fixed forever because stored ha
   ``data`` (as stored, not upcast), ``sources`` (list as stored), ``restricted`` (bool) and
   ``salt`` (random hex for a restricted event, else null: without it, a reader shown only a
   restricted event's hash could confirm guesses of its withheld data by recomputing the hash);
+  and, only when the event carries them (so that hashes of events without them never change),
+  ``note`` (text) and ``disputes`` (the disputed events' ids, lower-case hyphenated, in the
+  order given);
 * serialised with keys sorted at every level, separators ``,`` and ``:``, no insignificant
   whitespace, non-ASCII characters kept as themselves, then encoded as UTF-8.
 
@@ -60,6 +63,8 @@ def canonical_json(
     sources_json: str,
     restricted: bool,
     salt: str | None,
+    note: str | None = None,
+    disputes: tuple[UUID, ...] = (),
 ) -> str:
     """The event's document, written key by key in sorted order.
 
@@ -67,8 +72,12 @@ def canonical_json(
     together), but ``data`` and ``sources`` come already encoded (``canonical_value``): the
     store writes those same strings to its JSON columns, so each is serialised once per append.
     """
+    disputed = (
+        f'"disputes":[{",".join(_string(str(item)) for item in disputes)}],' if disputes else ""
+    )
+    noted = f'"note":{_string(note)},' if note is not None else ""
     return (
-        f'{{"data":{data_json},"id":{_string(str(event_id))},'
+        f'{{"data":{data_json},{disputed}"id":{_string(str(event_id))},{noted}'
         f'"occurredOn":{_optional(occurred_on.text if occurred_on else None)},'
         f'"position":{int(position)},"recordedAt":{_string(format_instant(recorded_at))},'
         f'"recordedBy":{_string(recorded_by)},"restricted":{"true" if restricted else "false"},'

@@ -24,6 +24,8 @@ class NewEvent:
     occurred_on: PartialDate | None = None
     id: UUID | None = None
     restricted: bool = False
+    note: str | None = None
+    disputes: tuple[UUID, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +40,24 @@ class ValidEvent:
     id: UUID | None
     restricted: bool
     payload: EventData
+    note: str | None = None
+    disputes: tuple[UUID, ...] = ()
 
 
 def parse_new_event(raw: dict[str, Any]) -> NewEvent:
     """Build a NewEvent from JSON-shaped input (camelCase), naming the bad field on refusal."""
     if not isinstance(raw, dict):
         raise ValidationError("an event must be a JSON object", [])
-    unknown = set(raw) - {"id", "type", "occurredOn", "data", "sources", "restricted"}
+    unknown = set(raw) - {
+        "id",
+        "type",
+        "occurredOn",
+        "data",
+        "sources",
+        "restricted",
+        "note",
+        "disputes",
+    }
     if unknown:
         raise ValidationError(f"unknown field '{sorted(unknown)[0]}'", [sorted(unknown)[0]])
     if not isinstance(raw.get("type"), str) or not raw["type"]:
@@ -82,7 +95,45 @@ def parse_new_event(raw: dict[str, Any]) -> NewEvent:
         occurred_on=occurred,
         id=event_id,
         restricted=restricted,
+        note=parse_note(raw.get("note")),
+        disputes=parse_disputes(raw.get("disputes")),
     )
+
+
+MAX_NOTE_CHARS = 20_000
+MAX_DISPUTES = 100
+
+
+def parse_note(value: object) -> str | None:
+    """A note is text a reader can see: absent, or a non-blank string of bounded length."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("note must be non-blank text (or omitted)", ["note"])
+    if len(value) > MAX_NOTE_CHARS:
+        raise ValidationError(f"note is longer than {MAX_NOTE_CHARS} characters", ["note"])
+    return value
+
+
+def parse_disputes(value: object) -> tuple[UUID, ...]:
+    """The ids of the events an event contradicts: distinct UUIDs (whether they are stored and
+    not retracted is checked by the store, inside the append)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise ValidationError("disputes must be a list of event ids", ["disputes"])
+    if len(value) > MAX_DISPUTES:
+        raise ValidationError(f"disputes names more than {MAX_DISPUTES} events", ["disputes"])
+    ids: list[UUID] = []
+    for index, item in enumerate(value):
+        try:
+            event_id = item if isinstance(item, UUID) else UUID(str(item))
+        except ValueError:
+            raise ValidationError(f"'{item}' is not a UUID", ["disputes", index]) from None
+        if event_id in ids:
+            raise ValidationError(f"{event_id} is named twice", ["disputes", index])
+        ids.append(event_id)
+    return tuple(ids)
 
 
 def _source_error(exc: Exception, index: int) -> ValidationError:
@@ -130,6 +181,10 @@ def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:
         raise ValidationError(f"a {event.type} event needs occurredOn", ["occurredOn"])
     if not model.dated and event.occurred_on is not None:
         raise ValidationError(f"a {event.type} event is undated: omit occurredOn", ["occurredOn"])
+    if event.id is not None and event.id in event.disputes:
+        raise ValidationError(
+            "an event cannot dispute itself", ["disputes", event.disputes.index(event.id)]
+        )
     return ValidEvent(
         type=event.type,
         schema_version=model.schema_version,
@@ -139,4 +194,6 @@ def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:
         id=event.id,
         restricted=event.restricted,
         payload=payload,
+        note=event.note,
+        disputes=event.disputes,
     )

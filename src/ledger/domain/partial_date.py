@@ -1,9 +1,17 @@
-"""Dates as precise as their source: a day, a month or a year.
+"""Dates as precise as their source: a day, a month, a year, or an interval between them.
 
-A report says "27 December 2019", "December 2019" or "in 2019". Storing all three as a day would
-invent precision, so a partial date keeps its precision and exposes the first (``earliest``) and
-last (``latest``) calendar day it can mean. The contract orders events by (latest, earliest): a
-fact certainly happened by its latest day.
+A report says "27 December 2019", "December 2019", "in 2019", "between 2019 and 2020", "by the
+time of the report" or "13 years ago". Storing any of them as a day would invent precision, so a
+partial date keeps what the source said — a strict subset of EDTF level 1:
+
+* ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` (YEAR, MONTH, DAY);
+* ``A/B`` with partial ends (RANGE), ``../B`` (on or before B), ``A/..`` (on or after A);
+* a trailing ``~`` (approximate) or ``?`` (uncertain) on a single date.
+
+``earliest`` and ``latest`` are the first and last calendar day it can mean, ``None`` for an
+open start or end. The contract orders events by (latest, earliest): a fact certainly happened
+by its latest day; an open end sorts last and an open start first (``first_day``/``last_day``
+give those sort bounds as dates).
 """
 
 from __future__ import annotations
@@ -22,9 +30,18 @@ class Precision(StrEnum):
     DAY = "DAY"
     MONTH = "MONTH"
     YEAR = "YEAR"
+    #: an interval between two partial dates, either end open
+    RANGE = "RANGE"
 
 
-_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
+_CALENDAR = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
+_OPEN = ".."
+_APPROXIMATE = "~"
+_UNCERTAIN = "?"
+_SYNTAX = (
+    "use 'YYYY', 'YYYY-MM', 'YYYY-MM-DD', an interval 'A/B' of those, '../B' (on or before),"
+    " 'A/..' (on or after), or one trailing '~' (approximate) or '?' (uncertain) on a single date"
+)
 
 
 @lru_cache(maxsize=8192)
@@ -37,9 +54,10 @@ def _latest_day(year: int, month: int | None, day: int | None) -> date:
     return date(year, month, day)
 
 
-@total_ordering
 @dataclass(frozen=True, slots=True)
-class PartialDate:
+class CalendarDate:
+    """One calendar day, month or year: an end of a partial date."""
+
     year: int
     month: int | None = None
     day: int | None = None
@@ -60,22 +78,12 @@ class PartialDate:
                 )
 
     @classmethod
-    def parse(cls, text: str) -> PartialDate:
-        """Parse 'YYYY-MM-DD', 'YYYY-MM' or 'YYYY'; anything else is refused with the reason."""
-        if not isinstance(text, str):
-            raise ValidationError(f"expected a date string like '2019-12-27', got {text!r}")
-        match = _PATTERN.match(text.strip())
+    def parse(cls, text: str, whole: str) -> CalendarDate:
+        match = _CALENDAR.match(text)
         if match is None:
-            raise ValidationError(
-                f"'{text}' is not a partial date: use 'YYYY-MM-DD', 'YYYY-MM' or 'YYYY'"
-            )
-        month = match["month"]
-        day = match["day"]
+            raise ValidationError(f"'{whole}' is not a partial date: {_SYNTAX}")
+        month, day = match["month"], match["day"]
         return cls(int(match["year"]), int(month) if month else None, int(day) if day else None)
-
-    @classmethod
-    def from_date(cls, value: date) -> PartialDate:
-        return cls(value.year, value.month, value.day)
 
     @property
     def precision(self) -> Precision:
@@ -101,8 +109,92 @@ class PartialDate:
             return f"{self.year:04d}-{self.month:02d}"
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    """A single calendar date (``start is end``) or an interval (``interval``), either end open
+    (``None``); single dates may be approximate (``~``) or uncertain (``?``)."""
+
+    start: CalendarDate | None
+    end: CalendarDate | None
+    interval: bool = False
+    approximate: bool = False
+    uncertain: bool = False
+
+    def __post_init__(self) -> None:
+        if self.start is None and self.end is None:
+            raise ValidationError("an interval needs at least one end: '../..' says nothing")
+        if not self.interval and self.start != self.end:
+            raise ValidationError("a single date has one value")
+        if self.interval and (self.approximate or self.uncertain):
+            raise ValidationError("'~' and '?' qualify a single date, not an interval")
+        if self.approximate and self.uncertain:
+            raise ValidationError("a date is either approximate '~' or uncertain '?', not both")
+        if (
+            self.start is not None
+            and self.end is not None
+            and self.start.earliest > self.end.latest
+        ):
+            raise ValidationError(
+                f"the interval starts ({self.start.text}) after it ends ({self.end.text})"
+            )
+
+    @classmethod
+    def of(cls, year: int, month: int | None = None, day: int | None = None) -> PartialDate:
+        """A single calendar date: ``of(2019)``, ``of(2019, 12)``, ``of(2019, 12, 27)``."""
+        value = CalendarDate(year, month, day)
+        return cls(value, value)
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        """Parse the subset of EDTF above; anything else is refused with the reason."""
+        if not isinstance(text, str):
+            raise ValidationError(f"expected a date string like '2019-12-27', got {text!r}")
+        return _parse(text.strip())
+
+    @classmethod
+    def from_date(cls, value: date) -> PartialDate:
+        return cls.of(value.year, value.month, value.day)
+
+    @property
+    def precision(self) -> Precision:
+        if self.interval or self.start is None:
+            return Precision.RANGE
+        return self.start.precision
+
+    @property
+    def earliest(self) -> date | None:
+        """The first day it can mean; ``None`` when the start is open."""
+        return self.start.earliest if self.start is not None else None
+
+    @property
+    def latest(self) -> date | None:
+        """The last day it can mean; ``None`` when the end is open."""
+        return self.end.latest if self.end is not None else None
+
+    @property
+    def first_day(self) -> date:
+        """``earliest`` as a sort bound: an open start is the first day there is."""
+        return self.start.earliest if self.start is not None else date.min
+
+    @property
+    def last_day(self) -> date:
+        """``latest`` as a sort bound: an open end is the last day there is."""
+        return self.end.latest if self.end is not None else date.max
+
+    @property
+    def text(self) -> str:
+        if self.interval:
+            first = self.start.text if self.start is not None else _OPEN
+            last = self.end.text if self.end is not None else _OPEN
+            return f"{first}/{last}"
+        assert self.start is not None
+        suffix = _APPROXIMATE if self.approximate else _UNCERTAIN if self.uncertain else ""
+        return self.start.text + suffix
+
     def sort_key(self) -> tuple[date, date]:
-        return (self.latest, self.earliest)
+        return (self.last_day, self.first_day)
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, PartialDate):
@@ -118,3 +210,22 @@ class PartialDate:
     @classmethod
     def from_json(cls, value: str) -> PartialDate:
         return cls.parse(value)
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str) -> PartialDate:
+    """Cached: stored events' dates are parsed on every read."""
+    if "/" in text:
+        first, _, last = text.partition("/")
+        if "/" in last:
+            raise ValidationError(f"'{text}' is not a partial date: an interval has one '/'")
+        start = None if first == _OPEN else CalendarDate.parse(first, text)
+        end = None if last == _OPEN else CalendarDate.parse(last, text)
+        return PartialDate(start, end, interval=True)
+    approximate = text.endswith(_APPROXIMATE)
+    uncertain = text.endswith(_UNCERTAIN)
+    core = text[:-1] if approximate or uncertain else text
+    if core.endswith((_APPROXIMATE, _UNCERTAIN)):
+        raise ValidationError(f"'{text}' is not a partial date: at most one qualifier, '~' or '?'")
+    value = CalendarDate.parse(core, text)
+    return PartialDate(value, value, approximate=approximate, uncertain=uncertain)

@@ -56,6 +56,7 @@ def apply_recommendation(state: RecommendationState, event: RecordedEvent) -> Re
             rationale=data.get("rationale"),
             sources=event.sources,
             event_id=str(event.id),
+            mentioned_person_ids=tuple(data.get("mentionedPersonIds", ())),
         )
         return replace(
             state,

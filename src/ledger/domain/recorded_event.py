@@ -29,6 +29,10 @@ class RecordedEvent:
     restricted: bool = False
     #: random hex hashed with a restricted event; withheld from whoever may not see its data
     salt: str | None = None
+    #: the recorder's reasoning (why this date, which reading of the source), seen by every reader
+    note: str | None = None
+    #: ids of stored events this one contradicts (another source's account of the same fact)
+    disputes: tuple[UUID, ...] = ()
 
     @property
     def current_data(self) -> dict[str, Any]:
@@ -41,11 +45,13 @@ class RecordedEvent:
 
     @property
     def latest(self) -> date | None:
-        return self.occurred_on.latest if self.occurred_on else None
+        """The last day it can mean as a sort bound (an open end: ``date.max``); None: undated."""
+        return self.occurred_on.last_day if self.occurred_on else None
 
     @property
     def earliest(self) -> date | None:
-        return self.occurred_on.earliest if self.occurred_on else None
+        """The first day it can mean as a sort bound (an open start: ``date.min``)."""
+        return self.occurred_on.first_day if self.occurred_on else None
 
     def fold_key(self) -> tuple[int, date, date, int]:
         return fold_order(self.latest, self.earliest, self.position)

@@ -117,6 +117,8 @@ def recommendation_to_json(state: RecommendationState) -> Json:
                 a.rationale,
                 [dict(s) for s in a.sources],
                 a.event_id,
+                # only when present, so versions stored before the field existed stay equal
+                *([list(a.mentioned_person_ids)] if a.mentioned_person_ids else []),
             ]
             for a in state.assessments
         ],
@@ -145,8 +147,11 @@ def recommendation_from_json(data: Json) -> RecommendationState:
                 rationale,
                 tuple(sources),
                 e,
+                tuple(mentioned[0]) if mentioned else (),
             )
-            for status, wording, on, assessor, rationale, sources, e in data["assessments"]
+            for status, wording, on, assessor, rationale, sources, e, *mentioned in data[
+                "assessments"
+            ]
         ),
         person_ids=tuple(data["person_ids"]),
         event_ids=tuple(data["event_ids"]),

@@ -85,6 +85,8 @@ class Assessment:
     rationale: str | None
     sources: tuple[dict[str, Any], ...]
     event_id: str
+    #: stream ids of the persons the assessment names (not only those the recommendation names)
+    mentioned_person_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,11 @@ class RecommendationState:
     person_ids: tuple[str, ...] = ()
     #: ids of the events that count, in fold order: what produced this state
     event_ids: tuple[str, ...] = ()
+
+    @property
+    def mentioned_person_ids(self) -> tuple[str, ...]:
+        """The persons its assessments name, each once, in the order first named."""
+        return tuple(dict.fromkeys(pid for a in self.assessments for pid in a.mentioned_person_ids))
 
 
 State = TypeVar("State", PersonState, RecommendationState)

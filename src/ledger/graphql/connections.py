@@ -6,12 +6,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
+from datetime import date
 
 import strawberry
 from graphql import GraphQLError
 
 from ledger.graphql.ids import decode_cursor, encode_cursor
+from ledger.readmodel.api import FoldKey
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
@@ -38,9 +42,9 @@ def check_first(first: int | None) -> int:
 
 @dataclass(frozen=True)
 class OffsetWindow:
-    """A page of an ordered list addressed by position in that list (persons, recommendations,
-    a stream's counting events): cursors carry the index, so they stay valid while the list at
-    a fixed (asOf, knownAt) point does not change."""
+    """A page of an ordered list addressed by position in that list (persons, recommendations):
+    cursors carry the index, so they stay valid while the list at a fixed (asOf, knownAt) point
+    does not change."""
 
     kind: str
     offset: int
@@ -62,3 +66,27 @@ class OffsetWindow:
             start_cursor=self.cursor(0) if count_in_page else None,
             end_cursor=self.cursor(count_in_page - 1) if count_in_page else None,
         )
+
+
+def encode_fold_cursor(key: FoldKey) -> str:
+    """A stream's events are paged by their place in fold order, which the cursor carries."""
+    text = (
+        f"fold:{int(key.dated)}:{key.latest.isoformat()}:{key.earliest.isoformat()}:{key.position}"
+    )
+    return base64.b64encode(text.encode()).decode()
+
+
+def decode_fold_cursor(value: str, argument: str = "after") -> FoldKey:
+    try:
+        text = base64.b64decode(value.encode(), validate=True).decode()
+        kind, dated, latest, earliest, position = text.split(":")
+        if kind != "fold" or dated not in ("0", "1") or int(position) < 0:
+            raise ValueError
+        return FoldKey(
+            dated == "1", date.fromisoformat(latest), date.fromisoformat(earliest), int(position)
+        )
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise GraphQLError(
+            f"argument '{argument}' is not a cursor of this list: '{value}'",
+            extensions={"code": "BAD_USER_INPUT", "argument": argument},
+        ) from None

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import Any
 
+import anyio
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import MaskErrors
@@ -20,6 +22,7 @@ from strawberry.types.graphql import OperationType
 
 from ledger.domain.errors import LedgerError
 from ledger.graphql.worker import off_the_loop
+from ledger.store.engine import request_connection
 from ledger.store.failures import UNAVAILABLE_CODE, is_unavailable
 
 logger = logging.getLogger("ledger.graphql")
@@ -60,7 +63,13 @@ class MaskInternalErrors(MaskErrors):
 
 class LedgerSchema(Schema):
     """Logs each error once, before masking, with the request id the client was given; executes
-    off the server's event loop (:mod:`ledger.graphql.worker`)."""
+    off the server's event loop (:mod:`ledger.graphql.worker`), at most ``threads`` operations at
+    once, each holding one pooled connection for all its reads (so the pool is sized to match:
+    ``LEDGER_GRAPHQL_THREADS``, ``LEDGER_DB_POOL_SIZE``)."""
+
+    def __init__(self, *args: Any, threads: int = 8, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.threads = anyio.CapacityLimiter(threads)
 
     async def execute(
         self,
@@ -73,17 +82,21 @@ class LedgerSchema(Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         run = super().execute
-        return await off_the_loop(
-            lambda: run(
-                query,
-                variable_values,
-                context_value,
-                root_value,
-                operation_name,
-                allowed_operation_types,
-                operation_extensions,
-            )
-        )
+        ledger = getattr(context_value, "ledger", None)
+
+        async def work() -> ExecutionResult:
+            with request_connection(ledger.engine) if ledger is not None else nullcontext():
+                return await run(
+                    query,
+                    variable_values,
+                    context_value,
+                    root_value,
+                    operation_name,
+                    allowed_operation_types,
+                    operation_extensions,
+                )
+
+        return await off_the_loop(work, limiter=self.threads)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -18,10 +18,13 @@ from strawberry.dataloader import DataLoader
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.time_point import TimePoint
-from ledger.readmodel.api import ReadModel
+from ledger.readmodel.api import FoldKey, ReadModel
+from ledger.store.engine import reading
 from ledger.store.event_store import EVENTS, row_to_event
 
 V = TypeVar("V")
+#: a page of a stream's events: the point, the cursor it starts after, how many at most
+PageOf = tuple[TimePoint, FoldKey | None, int]
 G = TypeVar("G", bound=Hashable)
 
 
@@ -43,7 +46,7 @@ def events_by_ids(engine: Engine, ids: Sequence[str]) -> dict[str, RecordedEvent
     if not ids:
         return {}
     query = select(EVENTS).where(EVENTS.c.id.in_([UUID(i) for i in ids]))
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return {str(row.id): row_to_event(row) for row in connection.execute(query)}
 
 
@@ -60,9 +63,15 @@ class Loaders:
             load_fn=self._recommendations_naming
         )
         self.events = DataLoader[str, RecordedEvent | None](load_fn=self._events)
-        self.event_ids = DataLoader[tuple[TimePoint, str], tuple[str, ...]](load_fn=self._event_ids)
+        self.event_pages = DataLoader[tuple[PageOf, str], list[tuple[FoldKey, str]]](
+            load_fn=self._event_pages
+        )
+        self.event_counts = DataLoader[tuple[TimePoint, str], int](load_fn=self._event_counts)
         self.retractions = DataLoader[tuple[TimePoint, str], RecordedEvent | None](
             load_fn=self._retractions
+        )
+        self.disputing = DataLoader[tuple[TimePoint, str], list[RecordedEvent]](
+            load_fn=self._disputing
         )
 
     async def _persons(self, keys: list[tuple[TimePoint, str]]) -> list[PersonState | None]:
@@ -93,11 +102,20 @@ class Loaders:
             empty,
         )
 
-    async def _event_ids(self, keys: list[tuple[TimePoint, str]]) -> list[tuple[str, ...]]:
-        """Asked only when a query selects ``events``: the ids grow with a stream's history."""
+    async def _event_pages(self, keys: list[tuple[PageOf, str]]) -> list[list[tuple[FoldKey, str]]]:
+        """Pages of streams' events: one statement per (point, cursor, size), never whole
+        histories."""
+        empty: list[tuple[FoldKey, str]] = []
         return _batched(
-            keys, lambda at, ids: self._model.event_ids_of(ids, at, full=self._full), ()
+            keys,
+            lambda page, ids: self._model.event_pages(
+                ids, page[0], after=page[1], limit=page[2], full=self._full
+            ),
+            empty,
         )
+
+    async def _event_counts(self, keys: list[tuple[TimePoint, str]]) -> list[int]:
+        return _batched(keys, lambda at, ids: self._model.event_counts(ids, at, full=self._full), 0)
 
     async def _events(self, keys: list[str]) -> list[RecordedEvent | None]:
         found = events_by_ids(self._engine, list(dict.fromkeys(keys)))
@@ -105,3 +123,7 @@ class Loaders:
 
     async def _retractions(self, keys: list[tuple[TimePoint, str]]) -> list[RecordedEvent | None]:
         return _batched(keys, lambda at, ids: self._model.retractions_of(ids, at), None)
+
+    async def _disputing(self, keys: list[tuple[TimePoint, str]]) -> list[list[RecordedEvent]]:
+        none: list[RecordedEvent] = []
+        return _batched(keys, lambda at, ids: self._model.disputing(ids, at, full=self._full), none)

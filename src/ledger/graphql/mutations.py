@@ -51,12 +51,22 @@ class NewEventInput:
     )
     type: str
     occurred_on: str | None = strawberry.field(
-        default=None, description="'2019-12-27', '2019-12' or '2019'; omitted for undated facts"
+        default=None,
+        description="a partial date as in PartialDate.text: '2019-12-27', '2019-12', '2019',"
+        " '2019/2020', '../2020-02-17', '2007~'; omitted for undated facts",
     )
     data: JSON
     sources: list[SourceInput]
     restricted: bool = strawberry.field(
         default=False, description="data and sources shown to admins only"
+    )
+    note: str | None = strawberry.field(
+        default=None,
+        description="the recorder's reasoning, visible to every reader: why this date, which"
+        " reading of the source",
+    )
+    disputes: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="ids of stored events that this one contradicts"
     )
 
     def to_json(self) -> dict[str, Any]:
@@ -70,6 +80,10 @@ class NewEventInput:
             raw["id"] = str(self.id)
         if self.occurred_on is not None:
             raw["occurredOn"] = self.occurred_on
+        if self.note is not None:
+            raw["note"] = self.note
+        if self.disputes is not None:
+            raw["disputes"] = [str(item) for item in self.disputes]
         return raw
 
 

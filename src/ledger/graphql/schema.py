@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from strawberry.extensions import MaxTokensLimiter
+from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from ledger.config import Settings
 from ledger.graphql.bounds import Bounds
 from ledger.graphql.context import get_context
+from ledger.graphql.document_cache import ENTRIES, ValidationResults, validated_once
 from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
 from ledger.graphql.limits import DocumentBounds, VariableAwareRules
 from ledger.graphql.mutations import Mutation
@@ -31,10 +32,13 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
         mutation=Mutation,
         types=[PersonType, RecommendationType, EventType],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        threads=settings.graphql_threads,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: ParserCache(maxsize=ENTRIES),
             lambda: DocumentBounds(bounds),
             VariableAwareRules,
+            validated_once(ValidationResults()),
             MaskInternalErrors,
         ],
     )

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 
 T = TypeVar("T")
@@ -51,11 +52,16 @@ class _Worker:
                 self.loop.call_soon_threadsafe(self.task.cancel)
 
 
-async def off_the_loop(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``await work()``, run on a worker thread's own loop; cancelling this cancels that."""
+async def off_the_loop(
+    work: Callable[[], Coroutine[Any, Any, T]], limiter: anyio.CapacityLimiter | None = None
+) -> T:
+    """``await work()``, run on a worker thread's own loop; cancelling this cancels that.
+    ``limiter`` bounds how many run at once (others wait their turn)."""
     worker = _Worker()
     try:
-        return await anyio.to_thread.run_sync(worker.run, work, abandon_on_cancel=True)
+        return await anyio.to_thread.run_sync(
+            worker.run, work, abandon_on_cancel=True, limiter=limiter
+        )
     except BaseException:
         worker.cancel()
         raise

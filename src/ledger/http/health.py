@@ -4,14 +4,20 @@ whether the newest events still match the hash chain (a tampered log answers 503
 It answers within ``health_timeout`` seconds whatever the database does: the check runs on a
 worker thread of its own (a hung database may hold every thread of the request pool) and is
 abandoned at the timeout, so a load balancer polling it never waits on a hung database.
+
+Load balancers and monitors poll it, often several times a second per node: the answer is kept
+for ``health_cache_seconds`` (a second), so polling costs at most one check a second per
+process, and a database in trouble is not hammered by it either.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,7 +59,25 @@ class Health(BaseModel):
     },
     tags=["operations"],
 )
-async def healthz(ledger: Ledger = Depends(get_ledger)) -> JSONResponse:
+async def healthz(request: Request) -> Response:
+    answer: _Answer | None = getattr(request.app.state, "health", None)
+    if answer is None or answer.until <= time.monotonic():
+        ledger = get_ledger(request)
+        status_code, body = await _answer(ledger)
+        fresh_until = time.monotonic() + ledger.settings.health_cache_seconds
+        answer = _Answer(status_code, body.model_dump_json().encode(), fresh_until)
+        request.app.state.health = answer
+    return Response(answer.body, answer.status_code, media_type="application/json")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status_code: int
+    body: bytes
+    until: float
+
+
+async def _answer(ledger: Ledger) -> tuple[int, Health]:
     checked: tuple[int, ChainReport] | None = None
     with anyio.move_on_after(ledger.settings.health_timeout):
         try:
@@ -69,7 +93,7 @@ async def healthz(ledger: Ledger = Depends(get_ledger)) -> JSONResponse:
             headPosition=None,
             version=__version__,
         )
-        return JSONResponse(body.model_dump(), status_code=503)
+        return 503, body
     head, report = checked
     body = Health(
         status="ok" if report.ok else "chain-broken",
@@ -80,7 +104,7 @@ async def healthz(ledger: Ledger = Depends(get_ledger)) -> JSONResponse:
             checked=report.checked, ok=report.ok, firstBadPosition=report.first_bad_position
         ),
     )
-    return JSONResponse(body.model_dump(), status_code=200 if report.ok else 503)
+    return (200 if report.ok else 503), body
 
 
 def _check(ledger: Ledger) -> tuple[int, ChainReport]:

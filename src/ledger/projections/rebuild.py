@@ -8,7 +8,7 @@ between the delete and the last insert, and a verify reads one consistent snapsh
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -131,12 +131,17 @@ def _stored(connection: Connection, kind: Kind[Any], stream_id: str) -> Counter[
     )
 
 
-def verify_projections(engine: Engine, progress: Progress | None = None) -> ProjectionReport:
+def verify_projections(
+    engine: Engine, progress: Progress | None = None, *, streams: Sequence[str] | None = None
+) -> ProjectionReport:
     """Compare each stream's stored rows with a fresh replay of its events; stop at the first
-    stream that differs, naming it and its first event's position."""
-    streams = events = rows = 0
+    stream that differs, naming it and its first event's position.
+
+    ``streams`` narrows the check to those streams, for a caller that knows which ones it wrote.
+    """
+    checked = events = rows = 0
     with engine.connect() as connection, connection.begin():
-        for stream_id in _streams(connection):
+        for stream_id in streams if streams is not None else _streams(connection):
             kind = kind_of(stream_id)
             assert kind is not None
             stream = _events(connection, stream_id)
@@ -156,16 +161,16 @@ def verify_projections(engine: Engine, progress: Progress | None = None) -> Proj
                     ] += 1
             if _stored(connection, kind, stream_id) != fresh:
                 position = stream[0].position if stream else None
-                return ProjectionReport(streams, events, rows, stream_id, position)
-            streams += 1
+                return ProjectionReport(checked, events, rows, stream_id, position)
+            checked += 1
             events += len(stream)
             rows += sum(fresh.values())
             if progress is not None:
                 progress(len(stream))
         orphans = _orphan(connection)
         if orphans is not None:
-            return ProjectionReport(streams, events, rows, orphans, None)
-    return ProjectionReport(streams, events, rows)
+            return ProjectionReport(checked, events, rows, orphans, None)
+    return ProjectionReport(checked, events, rows)
 
 
 def _orphan(connection: Connection) -> str | None:

@@ -80,6 +80,8 @@ def refold(
     current_from, state, count = start, start_state, start_count
     for event in events:
         day = day_of(event)
+        if day >= MAX_DAY:
+            break  # an open end: never certainly happened, so it never counts (fold order: last)
         if day > current_from:
             spans.append(Span(current_from, day, state, count))
             current_from = day

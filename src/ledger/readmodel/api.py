@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Generic, Protocol, TypeVar
 
 from ledger.domain.recorded_event import RecordedEvent
@@ -38,6 +39,24 @@ class StreamDiff:
 
     started: list[RecordedEvent]
     stopped: list[RecordedEvent]
+
+
+@dataclass(frozen=True, order=True)
+class FoldKey:
+    """Where an event stands in its stream's fold order (the contract's): undated events first,
+    by position, then dated ones by (latest day, earliest day, position). A page of a stream's
+    events starts after one of these, so it is read by seeking, not by counting from the top."""
+
+    dated: bool
+    latest: date
+    earliest: date
+    position: int
+
+    @classmethod
+    def of(cls, latest: date | None, earliest: date | None, position: int) -> FoldKey:
+        if latest is None or earliest is None:
+            return cls(False, date.min, date.min, position)
+        return cls(True, latest, earliest, position)
 
 
 class ReadModel(Protocol):
@@ -114,6 +133,25 @@ class ReadModel(Protocol):
         """Each stream's counting event ids in fold order, for many streams in one query."""
         ...
 
+    def event_pages(
+        self,
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        after: FoldKey | None,
+        limit: int,
+        full: bool = False,
+    ) -> dict[str, list[tuple[FoldKey, str]]]:
+        """For each stream, at most ``limit`` of its counting events after ``after`` in fold
+        order (their keys and ids), in one query however many streams."""
+        ...
+
+    def event_counts(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, int]:
+        """How many events count in each stream's state at that point, from the projection."""
+        ...
+
     def stream_events(self, stream_id: str, at: TimePoint) -> list[RecordedEvent]:
         """The stream's events that count at that point, in fold order."""
         ...
@@ -124,4 +162,11 @@ class ReadModel(Protocol):
         self, event_ids: Sequence[str], known_at: TimePoint
     ) -> dict[str, RecordedEvent]:
         """For each retracted event id, its retraction, if recorded by ``known_at``."""
+        ...
+
+    def disputing(
+        self, event_ids: Sequence[str], known_at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[RecordedEvent]]:
+        """For each event id, the events disputing it that are recorded and not retracted by
+        ``known_at``, by position; restricted ones only when ``full``."""
         ...

@@ -29,6 +29,8 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -39,13 +41,15 @@ from ledger.domain.search_text import fold_text, sort_key
 from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
-from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind
+from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
 from ledger.projections.timeline import FULL, MAX_DAY, MIN_DAY, PUBLIC, clamp_day
-from ledger.readmodel.api import Page, StreamDiff
+from ledger.readmodel.api import FoldKey, Page, StreamDiff
+from ledger.store.engine import reading
 from ledger.store.event_store import row_to_event
-from ledger.store.tables import EventRow, RecommendationPersonRow
+from ledger.store.tables import EventDisputeRow, EventRow, RecommendationPersonRow
 
 EVENTS = EventRow.__table__
+DISPUTES = EventDisputeRow.__table__
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 S = TypeVar("S", PersonState, RecommendationState)
 
@@ -93,10 +97,11 @@ class ProjectedReadModel:
 
     # --- single states ---------------------------------------------------------------------
 
-    def _lookup(self, kind: Kind[S], stream_id: str, at: TimePoint, full: bool) -> S | None:
-        at = self._resolve(at)
+    def _alive_row(self, table: Table, stream_id: str, at: TimePoint, full: bool) -> Select[Any]:
+        """The one state row of a stream alive at ``at`` (a resolved point), found by two seeks:
+        the stream's last version as known at ``knownAt``, then back in valid time from
+        ``min(asOf, its start)``."""
         assert at.as_of is not None and at.known_at is not None
-        table = kind.table
         as_of = clamp_day(at.as_of)
         mine = (table.c.stream_id == stream_id) & (table.c.visibility == _visibility(full))
         known = (table.c.recorded_from <= at.known_at) & (table.c.recorded_to > at.known_at)
@@ -108,13 +113,16 @@ class ProjectedReadModel:
             .scalar_subquery()
         )
         bound = case((last_start < as_of, last_start), (last_start.is_(None), MIN_DAY), else_=as_of)
-        query = (
+        return (
             select(table.c.state, table.c.event_count)
             .where(mine, known, table.c.valid_from <= bound, table.c.valid_to > as_of)
             .order_by(table.c.valid_from.desc(), table.c.recorded_from.desc())
             .limit(1)
         )
-        with self.engine.connect() as connection:
+
+    def _lookup(self, kind: Kind[S], stream_id: str, at: TimePoint, full: bool) -> S | None:
+        query = self._alive_row(kind.table, stream_id, self._resolve(at), full)
+        with reading(self.engine) as connection:
             row = connection.execute(query).first()
         if row is None or row.event_count == 0:
             return None
@@ -149,7 +157,7 @@ class ProjectedReadModel:
             table.c.event_count > 0,
             _alive(table, at),
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             found = {row.stream_id: kind.decode(row.state) for row in connection.execute(query)}
         return self._with_event_ids(found, at, full) if events else found
 
@@ -183,7 +191,7 @@ class ProjectedReadModel:
             .with_only_columns(*columns)
             .where(EVENTS.c.stream_id.in_(list(ids)))
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             rows = sorted(
                 connection.execute(query),
                 key=lambda r: fold_order(r.occurred_latest, r.occurred_earliest, r.position),
@@ -191,6 +199,76 @@ class ProjectedReadModel:
         for row in rows:
             ids[row.stream_id].append(str(row.id))
         return {stream_id: tuple(found) for stream_id, found in ids.items()}
+
+    def event_pages(
+        self,
+        stream_ids: Sequence[str],
+        at: TimePoint,
+        *,
+        after: FoldKey | None,
+        limit: int,
+        full: bool = False,
+    ) -> dict[str, list[tuple[FoldKey, str]]]:
+        """Keyset pages: per stream, one branch for the undated events (by position) and one for
+        the dated (by latest, earliest, position), each walking the stream's index from the
+        cursor and stopping at ``limit``; all branches go in one UNION ALL statement."""
+        pages: dict[str, list[tuple[FoldKey, str]]] = {stream_id: [] for stream_id in stream_ids}
+        if not pages or limit <= 0:
+            return pages
+        at = self._resolve(at)
+        e = EVENTS.c
+        counting = _counting(at, full=full).with_only_columns(
+            e.stream_id, e.id, e.occurred_latest, e.occurred_earliest, e.position
+        )
+        # An event has both days or neither (a PartialDate has both): testing the latest day
+        # alone lets both branches seek on the (stream_id, occurred_latest) index.
+        undated = e.occurred_latest.is_(None)
+        dated_order = (e.occurred_latest, e.occurred_earliest, e.position)
+        branches = []
+        for stream_id in pages:
+            mine = counting.where(e.stream_id == stream_id)
+            if after is None or not after.dated:
+                first = mine.where(undated).order_by(e.position).limit(limit)
+                if after is not None:
+                    first = first.where(e.position > after.position)
+                branches.append(first.subquery().select())
+            second = mine.where(~undated).order_by(*dated_order).limit(limit)
+            if after is not None and after.dated:
+                cursor = (after.latest, after.earliest, after.position)
+                second = second.where(tuple_(*dated_order) > tuple_(*cursor))
+            branches.append(second.subquery().select())
+        query = union_all(*branches) if len(branches) > 1 else branches[0]
+        with reading(self.engine) as connection:
+            rows = connection.execute(query).all()
+        for row in rows:
+            key = FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position)
+            pages[row.stream_id].append((key, str(row.id)))
+        return {stream_id: sorted(page)[:limit] for stream_id, page in pages.items()}
+
+    def event_counts(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, int]:
+        """The ``event_count`` of each stream's state row alive at the point: no event is read.
+        Each stream's row is found by the seek :meth:`_lookup` makes; one UNION ALL for all."""
+        counts = dict.fromkeys(stream_ids, 0)
+        at = self._resolve(at)
+        branches = []
+        for stream_id in counts:
+            kind = kind_of(stream_id)
+            if kind is not None:
+                found = self._alive_row(kind.table, stream_id, at, full)
+                branches.append(
+                    found.with_only_columns(kind.table.c.stream_id, kind.table.c.event_count)
+                    .subquery()
+                    .select()
+                )
+        if not branches:
+            return counts
+        query = union_all(*branches) if len(branches) > 1 else branches[0]
+        with reading(self.engine) as connection:
+            for row in connection.execute(query):
+                counts[row.stream_id] = int(row.event_count)
+        return counts
 
     def _with_event_ids(self, states: dict[str, S], at: TimePoint, full: bool) -> dict[str, S]:
         ids = self.event_ids_of(list(states), at, full=full)
@@ -212,7 +290,7 @@ class ProjectedReadModel:
         full: bool,
         events: bool,
     ) -> Page[S]:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             total = connection.execute(
                 select(func.count()).select_from(query.subquery())
             ).scalar_one()
@@ -321,7 +399,7 @@ class ProjectedReadModel:
             )
             .order_by(table.c.code, table.c.stream_id)
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             for row in connection.execute(query):
                 naming[row.person_id].append(RECOMMENDATIONS.decode(row.state))
         return naming
@@ -336,7 +414,7 @@ class ProjectedReadModel:
         )
         counts = dict.fromkeys(ImplementationStatus, 0)
         query = select(subquery.c.status, func.count()).group_by(subquery.c.status)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             for status, count in connection.execute(query):
                 counts[ImplementationStatus(status)] = int(count)
         return counts
@@ -352,7 +430,7 @@ class ProjectedReadModel:
             .group_by(table.c.custody_status)
         )
         counts = dict.fromkeys(CustodyStatus, 0)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             for status, count in connection.execute(query):
                 counts[CustodyStatus(status)] = int(count)
         return counts
@@ -362,7 +440,7 @@ class ProjectedReadModel:
     def stream_events(self, stream_id: str, at: TimePoint) -> list[RecordedEvent]:
         at = self._resolve(at)
         query = _counting(at, full=True).where(EVENTS.c.stream_id == stream_id)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             events = [row_to_event(row) for row in connection.execute(query)]
         return sorted(events, key=RecordedEvent.fold_key)
 
@@ -382,17 +460,53 @@ class ProjectedReadModel:
     ) -> dict[str, RecordedEvent]:
         at = self._resolve(known_at)
         assert at.known_at is not None
-        targets = []
-        for event_id in event_ids:
-            try:
-                targets.append(UUID(str(event_id)))
-            except ValueError:
-                continue
+        targets = _uuids(event_ids)
         if not targets:
             return {}
         query = select(EVENTS).where(
             EVENTS.c.retracts.in_(targets), EVENTS.c.recorded_at <= at.known_at
         )
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             found = [row_to_event(row) for row in connection.execute(query)]
         return {str(event.data["eventId"]): event for event in found}
+
+    def disputing(
+        self, event_ids: Sequence[str], known_at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[RecordedEvent]]:
+        at = self._resolve(known_at)
+        assert at.known_at is not None
+        targets = _uuids(event_ids)
+        if not targets:
+            return {}
+        retraction = aliased(EVENTS)
+        query = (
+            select(DISPUTES.c.disputed_id, EVENTS)
+            .join(EVENTS, EVENTS.c.id == DISPUTES.c.disputing_id)
+            .where(
+                DISPUTES.c.disputed_id.in_(targets),
+                EVENTS.c.recorded_at <= at.known_at,
+                ~exists().where(
+                    retraction.c.retracts == EVENTS.c.id,
+                    retraction.c.recorded_at <= at.known_at,
+                ),
+            )
+            .order_by(EVENTS.c.position)
+        )
+        if not full:
+            query = query.where(EVENTS.c.restricted.is_(False))
+        found: dict[str, list[RecordedEvent]] = {}
+        with reading(self.engine) as connection:
+            for row in connection.execute(query):
+                found.setdefault(str(row.disputed_id), []).append(row_to_event(row))
+        return found
+
+
+def _uuids(values: Sequence[str]) -> list[UUID]:
+    """The values that are UUIDs (an id that is not cannot name a stored event)."""
+    found = []
+    for value in values:
+        try:
+            found.append(UUID(str(value)))
+        except ValueError:
+            continue
+    return found

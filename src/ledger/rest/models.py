@@ -29,7 +29,14 @@ _EVENT_EXAMPLE: dict[str, Any] = {
     "hash": "9c1d0f3b" + "0" * 56,
     "previousHash": "77a5e2c4" + "0" * 56,
     "salt": None,
+    "note": "The report gives the month only; the court's ruling is not public.",
+    "disputes": [],
 }
+
+_PARTIAL_DATE = (
+    "partial date: YYYY, YYYY-MM, YYYY-MM-DD, an interval A/B of those, ../B (on or before),"
+    " A/.. (on or after), or a single date with a trailing ~ (approximate) or ? (uncertain)"
+)
 
 _NEW_EVENT_EXAMPLE: dict[str, Any] = {
     "type": "PersonCharged",
@@ -51,7 +58,7 @@ class Event(BaseModel):
     version: int = Field(description="1-based position within the stream")
     type: str
     schemaVersion: int = Field(description="the schema version of data as given here")
-    occurredOn: str | None = Field(description="partial date (YYYY, YYYY-MM, YYYY-MM-DD)")
+    occurredOn: str | None = Field(description=_PARTIAL_DATE)
     recordedAt: datetime = Field(description="assigned by the server at append, UTC")
     recordedBy: str = Field(description="the name of the token (or cli:user) that wrote it")
     data: dict[str, Any] = Field(description="empty when restricted and the caller is no admin")
@@ -62,6 +69,14 @@ class Event(BaseModel):
     salt: str | None = Field(
         default=None,
         description="random value hashed with a restricted event; withheld with its data",
+    )
+    note: str | None = Field(
+        default=None,
+        description="the recorder's reasoning (why this date, which reading of the source)",
+    )
+    disputes: list[UUID] = Field(
+        default_factory=list,
+        description="ids of the events this one contradicts (another source's account)",
     )
 
     @classmethod
@@ -82,6 +97,8 @@ class Event(BaseModel):
             hash=event.hash,
             previousHash=event.previous_hash,
             salt=event.salt,
+            note=event.note,
+            disputes=list(event.disputes),
         )
 
     def to_line(self) -> str:
@@ -114,10 +131,19 @@ class NewEventIn(BaseModel):
 
     id: UUID | None = Field(default=None, description="optional; makes retries idempotent")
     type: str = Field(min_length=1)
-    occurredOn: str | None = Field(default=None, description="required for dated types")
+    occurredOn: str | None = Field(
+        default=None, description=f"required for dated types; {_PARTIAL_DATE}"
+    )
     data: dict[str, Any]
     sources: list[SourceIn] = Field(description="at least one")
     restricted: bool = False
+    note: str | None = Field(
+        default=None, description="the recorder's reasoning, shown to every reader"
+    )
+    disputes: list[UUID] | None = Field(
+        default=None,
+        description="ids of stored, unretracted events this one contradicts; both keep counting",
+    )
 
 
 class AppendRequest(BaseModel):

@@ -31,6 +31,8 @@ from ledger.store.verification import ChainCheck
 
 CHUNK = 1000
 KEYS = frozenset(Event.model_fields)
+#: keys an export made before events carried notes and disputes does not have
+OPTIONAL_KEYS = frozenset({"note", "disputes"})
 REDACTION_HINT = (
     "; an export made without an admin token leaves out restricted events' data and cannot be"
     " re-imported: export with an admin token or `ledger export`"
@@ -80,7 +82,7 @@ def parse_line(text: str, line: int) -> RecordedEvent:
         raise ImportLineError(f"not JSON: {exc}", [], line) from None
     if not isinstance(raw, dict):
         raise ImportLineError("an exported event is a JSON object", [], line)
-    missing = sorted(KEYS - set(raw))
+    missing = sorted(KEYS - OPTIONAL_KEYS - set(raw))
     if missing:
         raise ImportLineError(f"{missing[0]} is missing", [missing[0]], line)
     unknown = sorted(set(raw) - KEYS)
@@ -113,6 +115,8 @@ def parse_line(text: str, line: int) -> RecordedEvent:
         previous_hash=parsed.previousHash,
         restricted=parsed.restricted,
         salt=parsed.salt,
+        note=parsed.note,
+        disputes=tuple(parsed.disputes),
     )
 
 

@@ -1,6 +1,6 @@
 """What of a restricted event a caller may see: without the admin role, only that it exists —
-its type, dates, stream, position and hash — never its data, sources or the salt that keeps
-the hash from confirming guesses of them."""
+its type, dates, stream, position and hash — never its data, sources, note, disputes or the
+salt that keeps the hash from confirming guesses of them."""
 
 from __future__ import annotations
 
@@ -13,4 +13,4 @@ from ledger.security.roles import Caller
 def visible_event(event: RecordedEvent, caller: Caller) -> RecordedEvent:
     if not event.restricted or caller.can_see_restricted:
         return event
-    return replace(event, data={}, sources=(), salt=None)
+    return replace(event, data={}, sources=(), salt=None, note=None, disputes=())

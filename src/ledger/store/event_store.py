@@ -9,6 +9,7 @@ is refused, so a retry can never hide a change.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,17 +33,18 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from ledger.domain.counting import RETRACTION
 from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
-from ledger.domain.event_types import RecommendationIssued
+from ledger.domain.event_types import ImplementationAssessed, RecommendationIssued
 from ledger.domain.hash_chain import GENESIS, canonical_json, canonical_value, chain
 from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
-from ledger.store.engine import write_transaction
-from ledger.store.tables import EventRow
+from ledger.store.engine import reading, write_transaction
+from ledger.store.tables import EventDisputeRow, EventRow
 from ledger.store.types import JsonText
 
 EVENTS = cast(Table, EventRow.__table__)
+DISPUTES = cast(Table, EventDisputeRow.__table__)
 
 
 class AppendListener(Protocol):
@@ -90,6 +92,8 @@ def row_to_event(row: Any) -> RecordedEvent:
         previous_hash=row.previous_hash,
         restricted=bool(row.restricted),
         salt=row.salt,
+        note=row.note,
+        disputes=tuple(UUID(str(item)) for item in row.disputes or ()),
     )
 
 
@@ -116,6 +120,12 @@ def _event_to_row(
         "retracts": UUID(event.data["eventId"]) if event.type == RETRACTION else None,
         "hash": event.hash,
         "previous_hash": event.previous_hash,
+        "note": event.note,
+        "disputes": (
+            JsonText(canonical_value([str(item) for item in event.disputes]))
+            if event.disputes
+            else None
+        ),
     }
 
 
@@ -139,6 +149,8 @@ _HASHED = (
     "recorded_by",
     "restricted",
     "salt",
+    "note",
+    "disputes",
 )
 
 
@@ -157,6 +169,8 @@ def _canonical(fields: dict[str, Any], data_json: str, sources_json: str) -> str
         sources_json=sources_json,
         restricted=fields["restricted"],
         salt=fields["salt"],
+        note=fields["note"],
+        disputes=fields["disputes"],
     )
 
 
@@ -169,6 +183,8 @@ def _same_content(stored: RecordedEvent, stream_id: str, event: ValidEvent) -> b
         and stored.data == event.data
         and list(stored.sources) == [s.to_json() for s in event.sources]
         and stored.restricted == event.restricted
+        and stored.note == event.note
+        and stored.disputes == event.disputes
     )
 
 
@@ -237,6 +253,7 @@ class EventStore:
         with write_transaction(self.engine) as connection:
             stored = self._stored_by_id(connection, ids)
             _check_named_persons(connection, checked, stored)
+            disputed = _dispute_targets(connection, checked)
             versions = self._stream_versions(connection, {b.stream_id for b in batches})
             head = self._head(connection)
             now = self.clock()
@@ -249,7 +266,7 @@ class EventStore:
             )
             results = [
                 self._append_in(
-                    connection, batch, valid, stored, versions, pending, sees_restricted
+                    connection, batch, valid, stored, versions, pending, sees_restricted, disputed
                 )
                 for batch, valid in checked
             ]
@@ -276,6 +293,7 @@ class EventStore:
         versions: dict[str, int],
         pending: _Pending,
         sees_restricted: bool,
+        disputed: dict[UUID, _Disputed],
     ) -> AppendResult:
         stream_id = batch.stream_id
         fresh: list[ValidEvent] = []
@@ -305,6 +323,7 @@ class EventStore:
                 current_version=version,
             )
         self._check_retractions(connection, stream_id, fresh, valid, pending)
+        _check_disputes(fresh, valid, pending, disputed)
         written = iter(pending.add(stream_id, version, fresh))
         versions[stream_id] = version + len(fresh)
         result = [stored[event.id] if event.id in stored else next(written) for event in valid]
@@ -399,15 +418,15 @@ class EventStore:
     # --- reading ---------------------------------------------------------------------------
 
     def head(self) -> Head:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return self._head(connection)
 
     def get(self, event_id: UUID) -> RecordedEvent | None:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return self._get(connection, event_id)
 
     def stream_version(self, stream_id: str) -> int:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return self._stream_version(connection, stream_id)
 
     def read_stream(self, stream_id: str) -> list[RecordedEvent]:
@@ -428,7 +447,7 @@ class EventStore:
 
     def count(self, where: EventFilter | None = None) -> int:
         inner = (where or EventFilter()).select().subquery()
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return int(connection.execute(select(func.count()).select_from(inner)).scalar_one())
 
     def occurred_span(self, known_at: datetime | None = None) -> tuple[date | None, date | None]:
@@ -460,7 +479,7 @@ class EventStore:
             after = page[-1].position
 
     def _fetch(self, query: Select[Any]) -> list[RecordedEvent]:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return [row_to_event(row) for row in connection.execute(query)]
 
     @staticmethod
@@ -512,19 +531,23 @@ def _check_named_persons(
     checked: Sequence[tuple[StreamBatch, Sequence[ValidEvent]]],
     stored: dict[UUID, RecordedEvent],
 ) -> None:
-    """A recommendation may name only persons the ledger holds, or that this call stores: a
-    reference to nobody would show up as a link to an empty person."""
+    """A recommendation, or an assessment of it, may name only persons the ledger holds, or
+    that this call stores: a reference to nobody would show up as a link to an empty person."""
     appended_here = {batch.stream_id for batch, _ in checked}
     naming: list[tuple[list[str | int], list[str]]] = []
     for _, valid in checked:
         for index, event in enumerate(valid):
-            if (event.id is not None and event.id in stored) or not isinstance(
-                event.payload, RecommendationIssued
-            ):
+            if event.id is not None and event.id in stored:
                 continue
-            named = [p for p in event.payload.person_ids if p not in appended_here]
+            if isinstance(event.payload, RecommendationIssued):
+                key, persons = "personIds", event.payload.person_ids
+            elif isinstance(event.payload, ImplementationAssessed):
+                key, persons = "mentionedPersonIds", event.payload.mentioned_person_ids or []
+            else:
+                continue
+            named = [p for p in persons if p not in appended_here]
             if named:
-                naming.append((["events", index, "data", "personIds"], named))
+                naming.append((["events", index, "data", key], named))
     if not naming:
         return
     wanted = sorted({person for _, named in naming for person in named})
@@ -554,7 +577,16 @@ _COPY = f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN"
 
 def _insert(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Many rows go to PostgreSQL with COPY, one round trip for the whole batch; anything else
-    (SQLite, a single row) with an INSERT. Both run inside the append's transaction."""
+    (SQLite, a single row) with an INSERT. Both run inside the append's transaction, and so does
+    the index of which event disputes which."""
+    links = [
+        {"disputed_id": UUID(disputed), "disputing_id": row["id"]}
+        for row in rows
+        if row["disputes"] is not None
+        for disputed in json.loads(row["disputes"])
+    ]
+    if links:
+        connection.execute(insert(DISPUTES), links)
     if connection.dialect.name != "postgresql" or len(rows) < 2:
         connection.execute(insert(EVENTS), list(rows))
         return
@@ -632,6 +664,8 @@ class _Pending:
                 "recorded_by": self.recorded_by,
                 "restricted": event.restricted,
                 "salt": secrets.token_hex(16) if event.restricted else None,
+                "note": event.note,
+                "disputes": event.disputes,
             }
             sources = tuple(s.to_json() for s in event.sources)
             data_json, sources_json = canonical_value(event.data), canonical_value(list(sources))
@@ -670,3 +704,61 @@ def _retraction_field(field: list[str] | None) -> list[str] | None:
 def _check_recorder(recorded_by: str) -> None:
     if not recorded_by or len(recorded_by) > 200 or "\x00" in recorded_by:
         raise ValidationError("recordedBy must be 1..200 characters without NUL", ["recordedBy"])
+
+
+@dataclass(frozen=True)
+class _Disputed:
+    """What the store knows of an event some new event disputes."""
+
+    type: str
+    retracted: bool
+
+
+def _dispute_targets(
+    connection: Connection, checked: Sequence[tuple[StreamBatch, list[ValidEvent]]]
+) -> dict[UUID, _Disputed]:
+    """The stored events the call's events dispute, in two statements whatever their number."""
+    ids = sorted({target for _, valid in checked for event in valid for target in event.disputes})
+    if not ids:
+        return {}
+    retracted = set(
+        connection.execute(
+            select(EVENTS.c.retracts).where(_one_of(connection, EVENTS.c.retracts, ids))
+        ).scalars()
+    )
+    rows = connection.execute(
+        select(EVENTS.c.id, EVENTS.c.type).where(_one_of(connection, EVENTS.c.id, ids))
+    )
+    return {row.id: _Disputed(row.type, row.id in retracted) for row in rows}
+
+
+def _check_disputes(
+    fresh: Sequence[ValidEvent],
+    valid: Sequence[ValidEvent],
+    pending: _Pending,
+    disputed: dict[UUID, _Disputed],
+) -> None:
+    """A dispute names a stored (or earlier in this call) account that is not retracted."""
+    earlier = {event.id: _Disputed(event.type, False) for event in pending.written}
+    retracted = {UUID(e.data["eventId"]) for e in pending.written if e.type == RETRACTION}
+    for event in fresh:
+        index = list(valid).index(event)
+        for number, target_id in enumerate(event.disputes):
+            field = ["events", str(index), "disputes", str(number)]
+            target = disputed.get(target_id) or earlier.get(target_id)
+            if target is None:
+                raise NotFound(f"no event with id {target_id} to dispute", field)
+            if target.type == RETRACTION:
+                raise ValidationError(
+                    f"event {target_id} is a retraction, not an account that can be disputed",
+                    field,
+                )
+            if target.retracted or target_id in retracted:
+                raise ValidationError(
+                    f"event {target_id} is retracted: a retracted account cannot be disputed",
+                    field,
+                )
+        if event.id is not None:
+            earlier[event.id] = _Disputed(event.type, False)
+        if event.type == RETRACTION:
+            retracted.add(UUID(event.data["eventId"]))

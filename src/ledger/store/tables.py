@@ -27,7 +27,10 @@ class EventRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(100))
     schema_version: Mapped[int] = mapped_column(Integer)
-    occurred_on: Mapped[str | None] = mapped_column(String(10))
+    #: the partial date's text: '2019-12-27', '2019-09-23/2020-02-17', '../2020', '2007~' ...
+    occurred_on: Mapped[str | None] = mapped_column(String(40))
+    #: sort bounds: an open start is stored as 0001-01-01, an open end as 9999-12-31, so that
+    #: fold order and "latest <= asOf" are plain indexed comparisons; NULL: undated
     occurred_earliest: Mapped[date | None] = mapped_column(Date)
     occurred_latest: Mapped[date | None] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -42,6 +45,10 @@ class EventRow(Base):
     retracts: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
     hash: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str] = mapped_column(String(64))
+    #: the recorder's reasoning, shown to every reader (hashed when present)
+    note: Mapped[str | None] = mapped_column(Text)
+    #: ids of the events this one contradicts, as a JSON list (hashed when present); NULL: none
+    disputes: Mapped[Any] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (
         Index("ix_events_stream_version", "stream_id", "version", unique=True),
@@ -50,6 +57,16 @@ class EventRow(Base):
         Index("ix_events_latest", "occurred_latest"),
         Index("ix_events_recorded_at", "recorded_at"),
     )
+
+
+class EventDisputeRow(Base):
+    """Which event disputes which: written with the disputing event, so that the events
+    disputing any set of events (``disputedBy``) are one indexed look-up."""
+
+    __tablename__ = "event_disputes"
+
+    disputed_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    disputing_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
 
 
 class TokenRow(Base):

@@ -1,0 +1,131 @@
+"""A person's first page of events costs the same whether the stream holds 100 or 10,000 events.
+
+Builds two person streams (100 and 10,000 dated events, appended in batches of 500), then times
+``person(id) { name events(first: 20) { totalCount edges { node { position type } } } }``
+through the GraphQL schema (no HTTP), the median of many runs each, alternating, and prints the
+ratio. Target: within 1.5x.
+
+    python bench/person_events.py
+    python bench/person_events.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from ledger.config import Settings
+from ledger.container import Ledger, build_ledger
+from ledger.domain.new_event import NewEvent
+from ledger.domain.partial_date import PartialDate
+from ledger.domain.source import Source
+from ledger.graphql.context import LedgerContext
+from ledger.graphql.schema import build_schema
+from ledger.security.roles import ANONYMOUS
+from ledger.store.event_store import StreamBatch
+from ledger.store.migrate import upgrade
+
+SOURCE = (Source(title="bench"),)
+QUERY = """{ person(id: "%s") { name
+  events(first: 20) { totalCount edges { node { position type occurredOn { text } } } } } }"""
+
+
+def fill(ledger: Ledger, stream: str, events: int) -> None:
+    day = date(1990, 1, 1)
+    pending = [NewEvent("PersonProfiled", {"name": stream}, SOURCE)]
+    for index in range(events - 1):
+        on = day + timedelta(days=index)
+        data = {"kind": "SEARCH", "description": f"search {index}"}
+        pending.append(
+            NewEvent("IncidentReported", data, SOURCE, PartialDate.parse(on.isoformat()))
+        )
+    for start in range(0, len(pending), 500):
+        batch = StreamBatch(stream, pending[start : start + 500], None)
+        ledger.store.append_batches([batch], recorded_by="bench")
+
+
+@dataclass(frozen=True, order=True)
+class Timing:
+    """Median wall-clock and CPU seconds of this process (threads included: SQLite's work too,
+    not PostgreSQL's) per query; CPU time is steadier on a shared machine."""
+
+    wall: float
+    cpu: float
+
+
+def time_query(ledger: Ledger, stream: str, runs: int) -> Timing:
+    schema = build_schema(ledger.settings)
+
+    async def once() -> tuple[float, float]:
+        context = LedgerContext(ledger, ANONYMOUS, "bench")
+        started, cpu = time.perf_counter(), time.process_time()
+        result = await schema.execute(QUERY % stream, context_value=context)
+        elapsed, used = time.perf_counter() - started, time.process_time() - cpu
+        assert not result.errors and result.data, result.errors
+        assert len(result.data["person"]["events"]["edges"]) == 20
+        return elapsed, used
+
+    async def many() -> list[tuple[float, float]]:
+        return [await once() for _ in range(runs)]
+
+    timings = asyncio.run(many())
+    return Timing(
+        statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", help="a PostgreSQL URL (a schema of its own is used)")
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+    schema = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.postgres:
+            schema = f"bench_events_{uuid.uuid4().hex[:10]}"
+            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            base = make_url(args.postgres).set(query={}).render_as_string(hide_password=False)
+            url = f"{base}?options={quote(f'-csearch_path={schema}')}"
+        else:
+            url = f"sqlite:///{Path(tmp) / 'ledger.db'}"
+        ledger = build_ledger(Settings(database_url=url, database_statement_timeout=0))
+        try:
+            upgrade(ledger.engine)
+            fill(ledger, "person-small", 100)
+            fill(ledger, "person-large", 10_000)
+            small: list[Timing] = []
+            large: list[Timing] = []
+            for _ in range(3):  # alternate, keep the best median
+                small.append(time_query(ledger, "person-small", args.runs))
+                large.append(time_query(ledger, "person-large", args.runs))
+            print(f"{ledger.database_kind}: events(first: 20) of a person, median of {args.runs}")
+            for what in ("wall", "cpu"):
+                one = min(getattr(t, what) for t in small)
+                many = min(getattr(t, what) for t in large)
+                print(
+                    f"  {what}: 100 events {one * 1000:.2f} ms, 10,000 events {many * 1000:.2f} ms:"
+                    f" {many / one:.2f}x (target: within 1.5x)"
+                )
+        finally:
+            ledger.close()
+            if schema is not None:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,314 @@
+"""Served throughput against the framework floor: the table of issue 16.
+
+For each database (SQLite file; PostgreSQL with ``--postgres``) it loads the report data set,
+starts ``ledger serve --workers N`` and the floor app (bench/floor_app.py: strawberry + FastAPI
+answering a constant, same uvicorn settings) on their own ports, and drives each with ``wrk``
+(Debian: ``apt-get install wrk``), POSTing GraphQL over keep-alive connections. Runs alternate
+between the floor and the ledger, repetition by repetition, so drift on a shared machine hits
+both alike; each figure is the best repetition. ``--baseline-src DIR`` also serves another
+checkout's ``src`` (say, the commit before this work) as "before" in the same alternation.
+
+    python bench/serve.py                                  # SQLite
+    python bench/serve.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/serve.py --duration 3 --reps 2 --baseline-src /tmp/before/src
+
+Prints, per database, concurrency and worker count: req/s, p50 and p99, the ratio to the floor
+(the ledger's ``/healthz`` against a plain FastAPI route), then the 2-worker/1-worker ratio at the
+highest concurrency and p99/p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+QUERIES: dict[str, str] = {
+    "README report summary": """{
+  implementationSummary(asOf: "2020-02-17", addressee: "Kazakhstan") { status count }
+  custodySummary(asOf: "2020-02-17") { status count }
+  recommendations(asOf: "2020-02-17", addressee: "Kazakhstan", status: [PARTIALLY_IMPLEMENTED]) {
+    totalCount edges { node { code theme status statusWording } } } }""",
+    "one person's history": """{
+  person(id: "person-maks-bokayev", asOf: "2020-02-17") {
+    id name aliases custodyStatus custodySince { text precision }
+    sentences { kind termMonths articles imposedOn { text } }
+    unDecisions { body reference adoptedOn { text } demands }
+    recommendations { code status statusWording }
+    events(first: 20) { totalCount
+      edges { node { position type occurredOn { text } data sources { title url } } } } } }""",
+    "page of persons with recommendations": """{
+  persons(asOf: "2020-02-17", first: 20) { totalCount edges { node {
+    name custodyStatus custodySince { text }
+    recommendations { code status statusWording } } } } }""",
+}
+FLOOR_QUERY = "{ hello }"
+
+
+@dataclass(frozen=True)
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(port: int, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"server on port {port} did not come up in {timeout} s")
+
+
+@contextmanager
+def served(command: list[str], env: dict[str, str], port: int, workers: int) -> Iterator[int]:
+    """Starts a server, waits for every worker to answer, and stops it afterwards."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(port, process)
+            time.sleep(2.0 * workers)  # let the other workers finish importing too
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def uvicorn_command(factory: str, port: int, workers: int) -> list[str]:
+    return [
+        str(BIN / "python"),
+        "-m",
+        "uvicorn",
+        "--factory",
+        factory,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--timeout-worker-healthcheck",
+        "30",
+    ]
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _millis(value: str) -> float:
+    found = re.fullmatch(r"([\d.]+)(us|ms|s)", value.strip())
+    assert found is not None, value
+    number, unit = found.groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, body: str | None, connections: int, duration: float, scripts: Path) -> Run:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency", url]
+    if body is not None:
+        script = scripts / f"{uuid.uuid4().hex}.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = {json.dumps(json.dumps({'query': body}))}\n"
+        )
+        command[1:1] = ["-s", str(script)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError(f"errors answered by {url}:\n{output}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _millis(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _millis(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    return Run(rps, p50, p99)
+
+
+def check_answers(port: int) -> None:
+    """A benchmark of error answers measures nothing: every query must answer data."""
+    for name, query in QUERIES.items():
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}).json()
+        if answer.get("errors") or not answer.get("data"):
+            raise RuntimeError(f"{name}: {answer}")
+
+
+@contextmanager
+def database(kind: str, postgres: str | None, folder: Path) -> Iterator[str]:
+    """A migrated database holding the report data set, dropped afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / 'ledger.db'}"
+        schema = None
+    else:
+        assert postgres is not None
+        schema = f"bench_serve_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        base = make_url(postgres).set(query={}).render_as_string(hide_password=False)
+        url = f"{base}?options={quote(f'-csearch_path={schema}')}"
+    env = {**os.environ, "LEDGER_DATABASE_URL": url}
+    try:
+        for step in (["migrate"], ["load", str(ROOT / "events")]):
+            subprocess.run([str(BIN / "ledger"), *step], env=env, check=True, capture_output=True)
+        yield url
+    finally:
+        if schema is not None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", help="a PostgreSQL URL: bench it too (its own schema)")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
+    parser.add_argument("--reps", type=int, default=3, help="alternating repetitions")
+    parser.add_argument("--concurrency", default="1,8", help="wrk connections, comma-separated")
+    parser.add_argument("--workers", default="1,2", help="server processes, comma-separated")
+    parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ as 'before'")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench/serve.py drives the servers with wrk: apt-get install wrk")
+    levels = [int(c) for c in args.concurrency.split(",")]
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    kinds = ["sqlite"] + (["postgres"] if args.postgres else [])
+    targets = ["floor {hello}", "floor /healthz"] + [f"now: {q}" for q in QUERIES]
+    targets.append("now: /healthz")
+    if args.baseline_src:
+        targets += [f"before: {q}" for q in QUERIES] + ["before: /healthz"]
+    results: dict[tuple[str, int, int, str], Run] = {}
+    print(
+        f"wrk, {args.duration:g} s runs, best of {args.reps} alternating; "
+        f"{os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for kind in kinds:
+            with database(kind, args.postgres, folder) as url:
+                for workers in worker_counts:
+                    bench_servers(kind, url, workers, levels, targets, args, folder, results)
+    report(results, kinds, worker_counts, levels, targets)
+
+
+def bench_servers(
+    kind: str,
+    url: str,
+    workers: int,
+    levels: list[int],
+    targets: list[str],
+    args: argparse.Namespace,
+    folder: Path,
+    results: dict[tuple[str, int, int, str], Run],
+) -> None:
+    env = {**os.environ, "LEDGER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    ports = {"floor": free_port(), "now": free_port(), "before": free_port()}
+    floor_cmd = uvicorn_command("bench.floor_app:create_floor_app", ports["floor"], workers)
+    now_cmd = [str(BIN / "ledger"), "serve", "--port", str(ports["now"])]
+    now_cmd += ["--workers", str(workers), "--no-access-log"]
+    with (
+        served(floor_cmd, env, ports["floor"], workers),
+        served(now_cmd, env, ports["now"], workers),
+        baseline(args.baseline_src, env, ports["before"], workers),
+    ):
+        check_answers(ports["now"])
+        for _ in range(args.reps):
+            for connections in levels:
+                for target in targets:
+                    who, _, what = target.partition(": ") if ": " in target else ("floor", "", "")
+                    if target == "floor {hello}":
+                        port, path, body = ports["floor"], "/graphql", FLOOR_QUERY
+                    elif target == "floor /healthz":
+                        port, path, body = ports["floor"], "/healthz", None
+                    elif what == "/healthz":
+                        port, path, body = ports[who], "/healthz", None
+                    else:
+                        port, path, body = ports[who], "/graphql", QUERIES[what]
+                    address = f"http://127.0.0.1:{port}{path}"
+                    run = wrk(address, body, connections, args.duration, folder)
+                    key = (kind, connections, workers, target)
+                    if key not in results or run.rps > results[key].rps:
+                        results[key] = run
+        print(f"  done: {kind}, {workers} worker(s)", flush=True)
+
+
+@contextmanager
+def baseline(src: Path | None, env: dict[str, str], port: int, workers: int) -> Iterator[None]:
+    if src is None:
+        yield
+        return
+    command = uvicorn_command("ledger.app:create_app", port, workers)
+    with served(command, {**env, "PYTHONPATH": str(src)}, port, workers):
+        check_answers(port)
+        yield
+
+
+def report(
+    results: dict[tuple[str, int, int, str], Run],
+    kinds: list[str],
+    worker_counts: list[int],
+    levels: list[int],
+    targets: list[str],
+) -> None:
+    for kind in kinds:
+        print(f"\n## {kind}\n")
+        columns = [(c, w) for w in worker_counts for c in levels]
+        print("| query | " + " | ".join(f"c={c}, {w} worker(s)" for c, w in columns) + " |")
+        print("|---" * (len(columns) + 1) + "|")
+        for target in targets:
+            cells = []
+            for c, w in columns:
+                run = results[(kind, c, w, target)]
+                floor_name = "floor /healthz" if target.endswith("/healthz") else "floor {hello}"
+                ratio = run.rps / results[(kind, c, w, floor_name)].rps
+                cell = f"{run.rps:.0f} req/s, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms"
+                if not target.startswith("floor"):
+                    cell += f" ({ratio:.2f}x floor)"
+                cells.append(cell)
+            print(f"| {target} | " + " | ".join(cells) + " |")
+        if len(worker_counts) > 1:
+            top, few, many = max(levels), min(worker_counts), max(worker_counts)
+            print(f"\nc={top}: {many} workers / {few} worker, and p99/p50 at {many} workers:")
+            for target in targets:
+                one = results[(kind, top, few, target)]
+                two = results[(kind, top, many, target)]
+                print(
+                    f"  {target}: {two.rps / one.rps:.2f}x, p99/p50 {two.p99_ms / two.p50_ms:.1f}"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Serving: operations run off the event loop, and `ledger serve --workers N` starts N workers
+that each build the app from the environment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ledger.app import create_app
+from ledger.container import Ledger
+
+#: API layer: no dialect code here, so SQLite only (see tests/conftest.py).
+pytestmark = pytest.mark.backends("sqlite")
+
+SUMMARY = {"query": '{ custodySummary(asOf: "2020-02-17") { status count } }'}
+
+
+def test_a_slow_query_does_not_hold_up_other_requests(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resolver blocked on the database (here: sleeping) leaves the server free to answer."""
+    original = ledger.read_model.custody_summary
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(1.0)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ledger.read_model, "custody_summary", slow)
+    app = create_app(ledger=ledger)
+
+    async def race() -> tuple[float, float]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            started = time.monotonic()
+
+            async def slow_query() -> float:
+                assert (await client.post("/graphql", json=SUMMARY)).status_code == 200
+                return time.monotonic() - started
+
+            async def quick_read() -> float:
+                await asyncio.sleep(0.1)  # the slow query is under way
+                assert (await client.get("/v1/events")).status_code == 200
+                return time.monotonic() - started
+
+            slow_done, quick_done = await asyncio.gather(slow_query(), quick_read())
+            return slow_done, quick_done
+
+    slow_done, quick_done = asyncio.run(race())
+    assert quick_done < slow_done, (quick_done, slow_done)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_starts_the_workers_asked_for(tmp_path: Path) -> None:
+    ledger_cli = Path(sys.executable).with_name("ledger")
+    env = {**os.environ, "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}"}
+    subprocess.run([ledger_cli, "migrate"], env=env, check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [ledger_cli, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        answered = None
+        while time.monotonic() < deadline and answered is None:
+            try:
+                answered = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert answered is not None and answered.status_code == 200
+        assert answered.json()["headPosition"] == 0
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=60)
+    assert "2 worker(s)" in output
+    assert output.count("Started server process") == 2, output
