@@ -17,7 +17,7 @@ LOCK := requirements.lock
 COMPILE = $(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
 	--generate-hashes --custom-compile-command 'make lock' --quiet
 
-.PHONY: serve test lint install schema lock lock-upgrade lock-check
+.PHONY: serve test lint install schema lock lock-upgrade lock-check clients
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ $(STAMP): pyproject.toml $(LOCK)
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The front-end clients the test suite runs (relay-compiler, relay-runtime, Apollo, graphql-ws),
+# installed exactly as clients/package-lock.json pins them; skipped where npm is missing.
+CLIENTS_STAMP := clients/node_modules/.package-lock.json
+$(CLIENTS_STAMP): clients/package-lock.json
+	@if command -v npm >/dev/null; then cd clients && npm ci --no-audit --no-fund; \
+	else echo "npm not found: the JS client tests will be skipped"; fi
+
+clients: $(CLIENTS_STAMP)
 
 serve: $(STAMP)
 	$(BIN)/ledger migrate
@@ -37,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy src
 
-test: lint
+test: lint clients
 	$(BIN)/pytest -n 2 --dist loadfile
 
 # uv comes from the venv (installed from the current lock first if need be).

@@ -1,5 +1,6 @@
-"""No N+1: a page of persons with nested charges, sentences, UN decisions, recommendations (and
-their persons) and events costs the same number of SQL statements for 5 persons as for 100."""
+"""No N+1: a page of persons with nested charges, sentences, UN decisions, custody timelines (and
+the events that opened each period), recommendations (their persons and status timelines) and
+events costs the same number of SQL statements for 5 persons as for 100."""
 
 from __future__ import annotations
 
@@ -27,10 +28,12 @@ SOURCE = (Source(title="synthetic fixture"),)
 
 PAGE = """query($n: Int) { persons(first: $n, asOf: "2021-01-01") { totalCount edges { node {
     name custodyStatus
+    custodyTimeline { status from { text } to { text } openedBy { type } }
     charges { article chargedOn { text } }
     sentences { kind termMonths }
     unDecisions { reference demands }
-    recommendations { code status persons { name } assessments { status event { position } } }
+    recommendations { code status persons { name } assessments { status event { position } }
+        statusTimeline { status from { text } openedBy { position } } }
     events(first: 3) { totalCount edges { node { type retractedBy { position } } } }
 } } } }"""
 
@@ -108,6 +111,11 @@ def test_a_page_of_100_persons_costs_as_many_statements_as_a_page_of_5(
     assert len(large_page["edges"]) == 100
     node = large_page["edges"][0]["node"]
     assert node["charges"] and node["sentences"] and node["unDecisions"]
+    assert [p["status"] for p in node["custodyTimeline"]] == ["UNKNOWN", "IMPRISONED"]
+    assert node["custodyTimeline"][1]["openedBy"] == {"type": "PersonSentenced"}
+    timeline = node["recommendations"][0]["statusTimeline"]
+    assert [p["status"] for p in timeline] == ["NOT_ASSESSED", "NOT_IMPLEMENTED"]
+    assert timeline[1]["from"] == {"text": "2020-02"} and timeline[1]["openedBy"]["position"] > 0
     assert node["recommendations"][0]["persons"]
     assert node["recommendations"][0]["assessments"][0]["event"]["position"] > 0
     assert small == large, f"5 persons: {small} statements, 100 persons: {large}"

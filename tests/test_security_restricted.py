@@ -10,6 +10,7 @@ and statuses must not move because of restricted data either. An admin sees it a
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Iterator
@@ -196,8 +197,8 @@ def graphql_queries(schema: GraphQLSchema, ids: list[str], uuids: list[str]) -> 
     query_type = schema.query_type
     assert query_type is not None
     known = {
-        "node", "person", "persons", "recommendation", "recommendations", "implementationSummary",
-        "custodySummary", "events", "event", "streamDiff", "head", "span",
+        "node", "nodes", "person", "persons", "recommendation", "recommendations",
+        "implementationSummary", "custodySummary", "events", "event", "streamDiff", "head", "span",
     }  # fmt: skip
     unknown = set(query_type.fields) - known
     assert not unknown, f"add the new root fields {unknown} to this leak test"
@@ -206,8 +207,17 @@ def graphql_queries(schema: GraphQLSchema, ids: list[str], uuids: list[str]) -> 
         type_name = get_named_type(query_type.fields[field].type).name
         return f"{{ {field}{args} {{ {selection(schema, type_name)} }} }}"
 
+    # node and nodes select the fields of the type each id names (all three types at full depth
+    # would exceed the selection ceiling); nodes one level less, since it is costed as a list
+    by_type: dict[str, list[str]] = {}
     for id_ in ids:
-        yield of("node", f"(id: {json.dumps(id_)})")
+        type_name = base64.b64decode(id_).decode().partition(":")[0]
+        by_type.setdefault(type_name, []).append(id_)
+        fields = selection(schema, type_name)
+        yield f"{{ node(id: {json.dumps(id_)}) {{ ... on {type_name} {{ {fields} }} }} }}"
+    for type_name, same in by_type.items():
+        fields = selection(schema, type_name, DEPTH - 1)
+        yield f"{{ nodes(ids: {json.dumps(same)}) {{ ... on {type_name} {{ {fields} }} }} }}"
     for stream in STREAMS:
         kind = "person" if stream.startswith("person-") else "recommendation"
         yield of(kind, f"(id: {json.dumps(stream)})")

@@ -3,6 +3,9 @@ explorer at /explore; API docs (/docs, /redoc) from fastapi-offline's bundled fi
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -12,6 +15,7 @@ from ledger.container import Ledger, build_ledger
 from ledger.graphql.schema import graphql_router
 from ledger.http import health
 from ledger.http.methods import MethodsMiddleware
+from ledger.live.hub import FeedHub
 from ledger.rest import install as install_rest
 from ledger.security.middleware import install_security
 from ledger.web import install as install_web
@@ -19,7 +23,15 @@ from ledger.web import install as install_web
 
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
     ledger = ledger or build_ledger(settings)
+    hub = FeedHub(ledger)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await hub.close()
+
     app: FastAPI = FastAPIOffline(
+        lifespan=lifespan,
         redoc_url=None,  # ledger.web serves it, under a stricter policy
         title="Ledger",
         version=__version__,
@@ -30,6 +42,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     )
     app.state.ledger = ledger
     app.add_middleware(MethodsMiddleware, router=app.router)  # inside the gate: HEAD is a read
+    app.state.feed_hub = hub
     install_security(app, ledger)
     app.include_router(health.router)
     install_rest(app)

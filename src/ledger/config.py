@@ -26,6 +26,22 @@ class Settings(BaseSettings):
     write_rate_per_minute: int = Field(
         default=120, description="writes per token per minute (per process); 0: no limit"
     )
+    ws_max_subscriptions_per_connection: int = Field(
+        default=20, description="live subscriptions one websocket may hold at once"
+    )
+    ws_max_subscriptions_per_token: int = Field(
+        default=100,
+        description="live subscriptions one token (anonymous: one client address) may hold at "
+        "once, per server process",
+    )
+    ws_idle_seconds: float = Field(
+        default=300, description="a websocket holding no subscription this long is closed"
+    )
+    subscription_poll_seconds: float = Field(
+        default=5,
+        description="subscribers re-read the feed at least this often, even without a "
+        "notification (the safety net for a lost one)",
+    )
     graphql_threads: int = Field(
         default=8,
         ge=1,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from ledger.config import Settings
+from ledger.live.signal import AppendSignal
 from ledger.projections.projector import Projector
 from ledger.readmodel.projected import ProjectedReadModel
 from ledger.store.engine import Timeouts, make_engine
@@ -23,6 +24,8 @@ class Ledger:
     store: EventStore
     #: what the GraphQL and REST layers read: indexed bitemporal projections
     read_model: ProjectedReadModel
+    #: told of every committed append: wakes live subscriptions (see ``ledger.live``)
+    signal: AppendSignal
 
     @property
     def database_kind(self) -> str:
@@ -40,9 +43,12 @@ def build_ledger(settings: Settings | None = None, engine: Engine | None = None)
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
-    store = EventStore(engine, listeners=[Projector()])
+    signal = AppendSignal()
+    store = EventStore(engine, listeners=[Projector(), signal])
     read_model = ProjectedReadModel(engine)
-    return Ledger(settings=settings, engine=engine, store=store, read_model=read_model)
+    return Ledger(
+        settings=settings, engine=engine, store=store, read_model=read_model, signal=signal
+    )
 
 
 def timeouts_of(settings: Settings) -> Timeouts:

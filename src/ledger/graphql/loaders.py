@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from datetime import date
 from typing import TypeVar
 from uuid import UUID
 
@@ -70,6 +71,15 @@ class Loaders:
         self.retractions = DataLoader[tuple[TimePoint, str], RecordedEvent | None](
             load_fn=self._retractions
         )
+        self.person_versions = DataLoader[tuple[TimePoint, str], list[tuple[date, PersonState]]](
+            load_fn=self._person_versions
+        )
+        self.recommendation_versions = DataLoader[
+            tuple[TimePoint, str], list[tuple[date, RecommendationState]]
+        ](load_fn=self._recommendation_versions)
+        self.day_events = DataLoader[tuple[TimePoint, str, date], list[RecordedEvent]](
+            load_fn=self._day_events
+        )
         self.disputing = DataLoader[tuple[TimePoint, str], list[RecordedEvent]](
             load_fn=self._disputing
         )
@@ -123,6 +133,37 @@ class Loaders:
 
     async def _retractions(self, keys: list[tuple[TimePoint, str]]) -> list[RecordedEvent | None]:
         return _batched(keys, lambda at, ids: self._model.retractions_of(ids, at), None)
+
+    async def _person_versions(
+        self, keys: list[tuple[TimePoint, str]]
+    ) -> list[list[tuple[date, PersonState]]]:
+        none: list[tuple[date, PersonState]] = []
+        return _batched(
+            keys, lambda at, ids: self._model.person_versions(ids, at, full=self._full), none
+        )
+
+    async def _recommendation_versions(
+        self, keys: list[tuple[TimePoint, str]]
+    ) -> list[list[tuple[date, RecommendationState]]]:
+        none: list[tuple[date, RecommendationState]] = []
+        return _batched(
+            keys,
+            lambda at, ids: self._model.recommendation_versions(ids, at, full=self._full),
+            none,
+        )
+
+    async def _day_events(
+        self, keys: list[tuple[TimePoint, str, date]]
+    ) -> list[list[RecordedEvent]]:
+        """What opened the periods of a page of timelines: one query per time point."""
+        by_point: dict[TimePoint, list[tuple[str, date]]] = defaultdict(list)
+        for at, stream_id, day in keys:
+            by_point[at].append((stream_id, day))
+        found = {
+            at: self._model.events_on_days(days, at, full=self._full)
+            for at, days in by_point.items()
+        }
+        return [found[at][(stream_id, day)] for at, stream_id, day in keys]
 
     async def _disputing(self, keys: list[tuple[TimePoint, str]]) -> list[list[RecordedEvent]]:
         none: list[RecordedEvent] = []

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+from graphql import GraphQLError
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -24,6 +25,7 @@ from ledger.domain.source import Source
 from ledger.domain.time_point import TimePoint
 from ledger.graphql.context import LedgerContext, ctx
 from ledger.graphql.ids import decode_global_id
+from ledger.graphql.points import Point
 from ledger.graphql.types import EventType, event_node
 
 
@@ -165,18 +167,22 @@ def _parse_sources(raw: list[SourceInput]) -> list[Source]:
 
 
 def _event_uuid(value: str) -> UUID:
-    decoded = decode_global_id(value)
-    if decoded is not None and decoded[0] != "Event":
-        raise ValidationError(f"a {decoded[0]} id is not an event id", ["eventId"])
     try:
-        return UUID(decoded[1] if decoded is not None else value)
+        decoded = decode_global_id(value, "eventId")
+    except GraphQLError as exc:
+        raise ValidationError(exc.message, ["eventId"]) from None
+    if decoded is not None and decoded.type_name != "Event":
+        raise ValidationError(f"a {decoded.type_name} id is not an event id", ["eventId"])
+    try:
+        return UUID(decoded.key if decoded is not None else value)
     except ValueError:
         raise ValidationError(f"'{value}' is not an event id", ["eventId"]) from None
 
 
-def _after_write() -> TimePoint:
-    """Results of a write are shown as known just after it, so the write itself counts."""
-    return TimePoint().resolved()
+def _after_write() -> Point:
+    """Results of a write are shown as known just after it, so the write itself counts; their
+    ids name no point (the events as currently known)."""
+    return Point(at=TimePoint().resolved(), scope=TimePoint())
 
 
 @strawberry.type

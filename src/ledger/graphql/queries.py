@@ -14,10 +14,17 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
-from ledger.domain.time_point import TimePoint
 from ledger.graphql.connections import OffsetWindow, PageInfo, check_first
 from ledger.graphql.context import LedgerContext, ctx
-from ledger.graphql.ids import decode_cursor, decode_global_id, encode_cursor, stream_key
+from ledger.graphql.ids import (
+    GlobalId,
+    check_not_future,
+    decode_cursor,
+    decode_global_id,
+    encode_cursor,
+    typed_id,
+)
+from ledger.graphql.points import Point
 from ledger.graphql.types import (
     CustodyCount,
     EventConnection,
@@ -63,11 +70,27 @@ class TimePointInput:
     known_at: KnownAt = None
 
 
+MAX_NODES = 100
+
+
 def _point(
     info: Info, as_of: date | None, known_at: datetime | None
-) -> tuple[LedgerContext, TimePoint]:
+) -> tuple[LedgerContext, Point]:
     context = ctx(info)
-    return context, context.at(as_of, known_at)
+    return context, context.point(as_of, known_at)
+
+
+def _id_point(
+    info: Info, found: GlobalId, as_of: date | None, known_at: datetime | None, argument: str
+) -> tuple[LedgerContext, Point]:
+    """The point an id names, with the arguments given overriding it axis by axis."""
+    context = ctx(info)
+    named = check_not_future(found.point, context.now, argument)
+    return _point(
+        info,
+        as_of if as_of is not None else named.as_of,
+        known_at if known_at is not None else named.known_at,
+    )
 
 
 #: Longer search text is refused: no name or code is this long, and a LIKE pattern of many
@@ -85,13 +108,13 @@ def _bounded(value: str | None, argument: str) -> str | None:
 
 
 def _event_uuid(value: str, argument: str) -> UUID:
-    decoded = decode_global_id(value)
-    if decoded is not None and decoded[0] != "Event":
+    decoded = decode_global_id(value, argument)
+    if decoded is not None and decoded.type_name != "Event":
         raise GraphQLError(
-            f"argument '{argument}' is a {decoded[0]} id, not an Event id",
+            f"argument '{argument}' is a {decoded.type_name} id, not an Event id",
             extensions={"code": "BAD_USER_INPUT", "argument": argument},
         )
-    raw = decoded[1] if decoded is not None else value
+    raw = decoded.key if decoded is not None else value
     try:
         return UUID(raw)
     except ValueError:
@@ -102,34 +125,52 @@ def _event_uuid(value: str, argument: str) -> UUID:
 
 
 def _any_stream(value: str) -> str:
-    decoded = decode_global_id(value)
-    if decoded is None or decoded[0] == "Event":
+    decoded = decode_global_id(value, "streamId")
+    if decoded is None or decoded.type_name == "Event":
         return value
-    return decoded[1]
+    return decoded.key
+
+
+async def _node(info: Info, id: str, argument: str) -> Node | None:
+    """What ``node``/``nodes`` answer for one id: the object at the point the id names."""
+    decoded = decode_global_id(id, argument)
+    if decoded is None:
+        raise GraphQLError(
+            f"argument '{argument}' is not a global id: '{id}'",
+            extensions={"code": "BAD_USER_INPUT", "argument": argument},
+        )
+    context, point = _id_point(info, decoded, None, None, argument)
+    if decoded.type_name == "Person":
+        person = await context.loaders.persons.load((point.at, decoded.key))
+        return person_node(person, point) if person is not None else None
+    if decoded.type_name == "Recommendation":
+        found = await context.loaders.recommendations.load((point.at, decoded.key))
+        return recommendation_node(found, point) if found is not None else None
+    event = await context.loaders.events.load(str(_event_uuid(id, argument)))
+    return event_node(event, context, point) if event is not None else None
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Any object by its global id, at the given point.")
-    async def node(
-        self, info: Info, id: strawberry.ID, as_of: AsOf = None, known_at: KnownAt = None
-    ) -> Node | None:
-        context, at = _point(info, as_of, known_at)
-        decoded = decode_global_id(id)
-        if decoded is None:
+    @strawberry.field(
+        description="exactly one argument (Relay): the id carries the point it was answered at"
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await _node(info, id, "id")
+
+    @strawberry.field(
+        description="Several objects by their global ids, each at the point its id carries "
+        f"(at most {MAX_NODES}); null where an id names nothing, an error where it is malformed."
+    )
+    def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
             raise GraphQLError(
-                f"argument 'id' is not a global id: '{id}'",
-                extensions={"code": "BAD_USER_INPUT", "argument": "id"},
+                f"argument 'ids' holds {len(ids)} ids; at most {MAX_NODES} per request",
+                extensions={"code": "BAD_USER_INPUT", "argument": "ids"},
             )
-        type_name, key = decoded
-        if type_name == "Person":
-            person = context.read_model.person(key, at, full=context.full, events=False)
-            return person_node(person, at) if person is not None else None
-        if type_name == "Recommendation":
-            found = context.read_model.recommendation(key, at, full=context.full, events=False)
-            return recommendation_node(found, at) if found is not None else None
-        event = await context.loaders.events.load(str(_event_uuid(id, "id")))
-        return event_node(event, context, at) if event is not None else None
+        # awaitables, not values: graphql-core awaits each in its own slot, so one bad id is an
+        # error at ["nodes", i] while the loaders still batch the rest into one query per point
+        return [_node(info, id, f"ids[{index}]") for index, id in enumerate(ids)]  # type: ignore[misc]
 
     @strawberry.field(
         description="A person at the given point; id: " + ID_FORMS.format(example="person-…")
@@ -137,11 +178,10 @@ class Query:
     def person(
         self, info: Info, id: strawberry.ID, as_of: AsOf = None, known_at: KnownAt = None
     ) -> PersonType | None:
-        context, at = _point(info, as_of, known_at)
-        found = context.read_model.person(
-            stream_key(id, "Person"), at, full=context.full, events=False
-        )
-        return person_node(found, at) if found is not None else None
+        named = typed_id(id, "Person")
+        context, point = _id_point(info, named, as_of, known_at, "id")
+        found = context.read_model.person(named.key, point.at, full=context.full, events=False)
+        return person_node(found, point) if found is not None else None
 
     @strawberry.field(description="Persons ordered by name (then stream id).")
     def persons(
@@ -159,10 +199,10 @@ class Query:
         first: First = None,
         after: After = None,
     ) -> PersonConnection:
-        context, at = _point(info, as_of, known_at)
+        context, point = _point(info, as_of, known_at)
         window = OffsetWindow.of("person", first, after)
         page = context.read_model.persons(
-            at,
+            point.at,
             search=_bounded(search, "search"),
             custody_statuses=custody_status,
             offset=window.offset,
@@ -172,7 +212,7 @@ class Query:
         )
         return PersonConnection(
             edges=[
-                PersonEdge(cursor=window.cursor(i), node=person_node(p, at))
+                PersonEdge(cursor=window.cursor(i), node=person_node(p, point))
                 for i, p in enumerate(page.items)
             ],
             page_info=window.page_info(len(page.items), page.total_count),
@@ -186,10 +226,12 @@ class Query:
     def recommendation(
         self, info: Info, id: strawberry.ID, as_of: AsOf = None, known_at: KnownAt = None
     ) -> RecommendationType | None:
-        context, at = _point(info, as_of, known_at)
-        key = stream_key(id, "Recommendation")
-        found = context.read_model.recommendation(key, at, full=context.full, events=False)
-        return recommendation_node(found, at) if found is not None else None
+        named = typed_id(id, "Recommendation")
+        context, point = _id_point(info, named, as_of, known_at, "id")
+        found = context.read_model.recommendation(
+            named.key, point.at, full=context.full, events=False
+        )
+        return recommendation_node(found, point) if found is not None else None
 
     @strawberry.field(description="Recommendations ordered by code.")
     def recommendations(
@@ -206,10 +248,10 @@ class Query:
         first: First = None,
         after: After = None,
     ) -> RecommendationConnection:
-        context, at = _point(info, as_of, known_at)
+        context, point = _point(info, as_of, known_at)
         window = OffsetWindow.of("recommendation", first, after)
         page = context.read_model.recommendations(
-            at,
+            point.at,
             search=_bounded(search, "search"),
             statuses=status,
             addressee=_bounded(addressee, "addressee"),
@@ -220,7 +262,7 @@ class Query:
         )
         return RecommendationConnection(
             edges=[
-                RecommendationEdge(cursor=window.cursor(i), node=recommendation_node(r, at))
+                RecommendationEdge(cursor=window.cursor(i), node=recommendation_node(r, point))
                 for i, r in enumerate(page.items)
             ],
             page_info=window.page_info(len(page.items), page.total_count),
@@ -237,9 +279,9 @@ class Query:
         known_at: KnownAt = None,
         addressee: Addressee = None,
     ) -> list[StatusCount]:
-        context, at = _point(info, as_of, known_at)
+        context, point = _point(info, as_of, known_at)
         counts = context.read_model.implementation_summary(
-            at, addressee=_bounded(addressee, "addressee"), full=context.full
+            point.at, addressee=_bounded(addressee, "addressee"), full=context.full
         )
         return [StatusCount(status=s, count=counts.get(s, 0)) for s in ImplementationStatus]
 
@@ -249,8 +291,8 @@ class Query:
     def custody_summary(
         self, info: Info, as_of: AsOf = None, known_at: KnownAt = None
     ) -> list[CustodyCount]:
-        context, at = _point(info, as_of, known_at)
-        counts = context.read_model.custody_summary(at, full=context.full)
+        context, point = _point(info, as_of, known_at)
+        counts = context.read_model.custody_summary(point.at, full=context.full)
         return [CustodyCount(status=s, count=counts.get(s, 0)) for s in CustodyStatus]
 
     @strawberry.field(description="The ledger's events by position, every event exactly once.")
@@ -276,7 +318,7 @@ class Query:
         first: First = None,
         after: After = None,
     ) -> EventConnection:
-        context, at = _point(info, None, known_at)
+        context, point = _point(info, None, known_at)
         limit = check_first(first)
         position = decode_cursor(after, "position") if after is not None else 0
         where = EventFilter(
@@ -290,7 +332,9 @@ class Query:
         fetched = context.ledger.store.query(where, after=position, limit=limit + 1)
         page = fetched[:limit]
         edges = [
-            EventEdge(cursor=encode_cursor("position", e.position), node=event_node(e, context, at))
+            EventEdge(
+                cursor=encode_cursor("position", e.position), node=event_node(e, context, point)
+            )
             for e in page
         ]
         return EventConnection(
@@ -308,9 +352,9 @@ class Query:
     async def event(
         self, info: Info, id: strawberry.ID, known_at: KnownAt = None
     ) -> EventType | None:
-        context, at = _point(info, None, known_at)
+        context, point = _point(info, None, known_at)
         event = await context.loaders.events.load(str(_event_uuid(id, "id")))
-        return event_node(event, context, at) if event is not None else None
+        return event_node(event, context, point) if event is not None else None
 
     @strawberry.field(
         description="Which events of a stream started or stopped counting between two points: "
@@ -330,8 +374,8 @@ class Query:
         to: TimePointInput,
     ) -> StreamDiff:
         context, before = _point(info, from_.as_of, from_.known_at)
-        after = context.at(to.as_of, to.known_at)
-        diff = context.read_model.diff(_any_stream(stream_id), before, after)
+        after = context.point(to.as_of, to.known_at)
+        diff = context.read_model.diff(_any_stream(stream_id), before.at, after.at)
         return StreamDiff(
             stream_id=stream_id,
             started=[event_node(e, context, after) for e in diff.started],

@@ -13,13 +13,13 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.requests import Request
 
+from ledger.graphql.websocket import LedgerGraphQLRouter
 from ledger.rest.problems import problem
-from ledger.web.graphiql import OfflineGraphQLRouter
 
 _CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
-class ProblemGraphQLRouter(OfflineGraphQLRouter):
+class ProblemGraphQLRouter(LedgerGraphQLRouter):
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
         try:
             return await super().run(request, context=context, root_value=root_value)

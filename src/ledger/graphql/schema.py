@@ -15,6 +15,7 @@ from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
 from ledger.graphql.router import ProblemGraphQLRouter
 from ledger.graphql.scalars import SCALAR_MAP
+from ledger.graphql.subscriptions import Subscription
 from ledger.graphql.types import EventType, PersonType, RecommendationType
 
 
@@ -30,6 +31,7 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
     return LedgerSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[PersonType, RecommendationType, EventType],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         threads=settings.graphql_threads,
@@ -53,6 +55,7 @@ def graphql_router(settings: Settings) -> ProblemGraphQLRouter:
     In a browser, GET answers GraphiQL from the app's own files."""
     return ProblemGraphQLRouter(
         build_schema(settings),
+        settings=settings,
         context_getter=get_context,
         graphql_ide="graphiql",
         include_in_schema=False,

@@ -8,6 +8,7 @@ privately, so nested fields answer at the root's asOf/knownAt without the client
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -18,9 +19,11 @@ from strawberry.types import Info
 
 from ledger.domain import states
 from ledger.domain.partial_date import PartialDate, Precision
+from ledger.domain.periods import Period, opener, periods, status_since
+from ledger.domain.person_fold import apply_person, empty_person
+from ledger.domain.recommendation_fold import apply_recommendation, empty_recommendation
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
-from ledger.domain.time_point import TimePoint
 from ledger.graphql.connections import (
     PageInfo,
     check_first,
@@ -29,6 +32,7 @@ from ledger.graphql.connections import (
 )
 from ledger.graphql.context import LedgerContext, ctx
 from ledger.graphql.ids import encode_global_id
+from ledger.graphql.points import Point
 from ledger.security.redaction import visible_event
 
 strawberry.enum(Precision, name="DatePrecision")
@@ -38,7 +42,9 @@ strawberry.enum(ImplementationStatus)
 
 @strawberry.interface(description="An object with a global id; node(id:) fetches it again.")
 class Node:
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id; it names the object at the point it was answered at."
+    )
 
 
 @strawberry.type(
@@ -106,8 +112,12 @@ def sources(raw: tuple[dict[str, Any], ...]) -> list[SourceType]:
 
 @strawberry.type(name="Event")
 class EventType(Node):
+    id: strawberry.ID = strawberry.field(
+        description="names the event as known at the query's knownAt (its retractedBy depends "
+        "on it); eventId is the same at every point"
+    )
     event: strawberry.Private[RecordedEvent]
-    at: strawberry.Private[TimePoint]
+    point: strawberry.Private[Point]
 
     @strawberry.field(description="The event's UUID, as appendEvents and retractEvent take it.")
     def event_id(self) -> str:
@@ -174,8 +184,8 @@ class EventType(Node):
     )
     async def retracted_by(self, info: Info) -> EventType | None:
         context = ctx(info)
-        retraction = await context.loaders.retractions.load((self.at, str(self.event.id)))
-        return event_node(retraction, context, self.at) if retraction is not None else None
+        retraction = await context.loaders.retractions.load((self.point.at, str(self.event.id)))
+        return event_node(retraction, context, self.point) if retraction is not None else None
 
     @strawberry.field(description="hex digest chaining this event to the one before it")
     def hash(self) -> str:
@@ -200,9 +210,9 @@ class EventType(Node):
         context = ctx(info)
         ids = [str(item) for item in self.event.disputes]
         loaded = await context.loaders.events.load_many(ids)
-        retractions = await context.loaders.retractions.load_many([(self.at, i) for i in ids])
+        retractions = await context.loaders.retractions.load_many([(self.point.at, i) for i in ids])
         return [
-            event_node(event, context, self.at)
+            event_node(event, context, self.point)
             for event, retraction in zip(loaded, retractions, strict=True)
             if event is not None and retraction is None
         ]
@@ -213,16 +223,16 @@ class EventType(Node):
     )
     async def disputed_by(self, info: Info) -> list[EventType]:
         context = ctx(info)
-        found = await context.loaders.disputing.load((self.at, str(self.event.id)))
-        return [event_node(event, context, self.at) for event in found]
+        found = await context.loaders.disputing.load((self.point.at, str(self.event.id)))
+        return [event_node(event, context, self.point) for event in found]
 
 
-def event_node(event: RecordedEvent, context: LedgerContext, at: TimePoint) -> EventType:
+def event_node(event: RecordedEvent, context: LedgerContext, point: Point) -> EventType:
     """Every served event passes here, so redaction of restricted events cannot be forgotten."""
     return EventType(
-        id=strawberry.ID(encode_global_id("Event", str(event.id))),
+        id=strawberry.ID(encode_global_id("Event", str(event.id), point.of_events)),
         event=visible_event(event, context.caller),
-        at=at,
+        point=point,
     )
 
 
@@ -240,7 +250,7 @@ class EventConnection:
 
 
 async def events_page(
-    info: Info, stream_id: str, at: TimePoint, first: int | None, after: str | None
+    info: Info, stream_id: str, point: Point, first: int | None, after: str | None
 ) -> EventConnection:
     """A page of a state's counting events in fold order, read from the cursor on (keyset) with
     totalCount from the projection: a page costs the same at 100 events as at 10,000."""
@@ -248,13 +258,13 @@ async def events_page(
     limit = check_first(first)
     start = decode_fold_cursor(after) if after is not None else None
     page, total = await asyncio.gather(
-        context.loaders.event_pages.load(((at, start, limit + 1), stream_id)),
-        context.loaders.event_counts.load((at, stream_id)),
+        context.loaders.event_pages.load(((point.at, start, limit + 1), stream_id)),
+        context.loaders.event_counts.load((point.at, stream_id)),
     )
     shown = page[:limit]
     loaded = await context.loaders.events.load_many([event_id for _, event_id in shown])
     edges = [
-        EventEdge(cursor=encode_fold_cursor(key), node=event_node(event, context, at))
+        EventEdge(cursor=encode_fold_cursor(key), node=event_node(event, context, point))
         for (key, _), event in zip(shown, loaded, strict=True)
         if event is not None
     ]
@@ -321,12 +331,96 @@ class RestrictionType:
     active: bool
 
 
+async def _opened_by(
+    info: Info,
+    point: Point,
+    stream_id: str,
+    period: Period[Any, Any],
+    apply: Callable[[Any, RecordedEvent], Any],
+    status_of: Callable[[Any], Any],
+) -> EventType | None:
+    context = ctx(info)
+    events = await context.loaders.day_events.load((point.at, stream_id, period.day))
+    found = opener(period.previous, events, apply, status_of)
+    return event_node(found, context, point) if found is not None else None
+
+
+def _custody_of(state: states.PersonState) -> CustodyStatus:
+    return state.custody_status
+
+
+def _custody_since(state: states.PersonState) -> PartialDate | None:
+    return state.custody_since
+
+
+def _status_of(state: states.RecommendationState) -> ImplementationStatus:
+    return state.status
+
+
+@strawberry.type(name="CustodyPeriod", description="A stretch of time in one custody status.")
+class CustodyPeriodType:
+    period: strawberry.Private[Period[states.PersonState, CustodyStatus]]
+    stream_id: strawberry.Private[str]
+    point: strawberry.Private[Point]
+
+    @strawberry.field
+    def status(self) -> CustodyStatus:
+        return self.period.status
+
+    @strawberry.field(
+        name="from", description="null for the first period (before any custody fact)"
+    )
+    def from_(self) -> PartialDateType | None:
+        return partial(self.period.since)
+
+    @strawberry.field(description="null while the period is still open at asOf")
+    def to(self) -> PartialDateType | None:
+        return partial(self.period.until)
+
+    @strawberry.field(description="the event that started the period")
+    async def opened_by(self, info: Info) -> EventType | None:
+        return await _opened_by(
+            info, self.point, self.stream_id, self.period, apply_person, _custody_of
+        )
+
+
+@strawberry.type(name="StatusPeriod", description="A stretch of time in one implementation status.")
+class StatusPeriodType:
+    period: strawberry.Private[Period[states.RecommendationState, ImplementationStatus]]
+    stream_id: strawberry.Private[str]
+    point: strawberry.Private[Point]
+
+    @strawberry.field
+    def status(self) -> ImplementationStatus:
+        return self.period.status
+
+    @strawberry.field(name="from", description="null for the first period (before any assessment)")
+    def from_(self) -> PartialDateType | None:
+        return partial(self.period.since)
+
+    @strawberry.field(description="null while the period is still open at asOf")
+    def to(self) -> PartialDateType | None:
+        return partial(self.period.until)
+
+    @strawberry.field(description="the assessment event that started the period")
+    async def opened_by(self, info: Info) -> EventType | None:
+        return await _opened_by(
+            info, self.point, self.stream_id, self.period, apply_recommendation, _status_of
+        )
+
+
 @strawberry.type(name="Person")
 class PersonType(Node):
+    id: strawberry.ID = strawberry.field(
+        description="names this person AT the query's point (asOf, knownAt): two points, two "
+        "ids; node(id) answers at that point"
+    )
     state: strawberry.Private[states.PersonState]
-    at: strawberry.Private[TimePoint]
+    point: strawberry.Private[Point]
 
-    @strawberry.field(description="the person's stream id, e.g. 'person-maks-bokayev'")
+    @strawberry.field(
+        description="the person's stream, the same at every point, e.g. 'person-maks-bokayev'"
+    )
     def stream_id(self) -> str:
         return self.state.stream_id
 
@@ -414,10 +508,22 @@ class PersonType(Node):
             for r in self.state.restrictions
         ]
 
+    @strawberry.field(
+        description="custody periods up to asOf, as known at knownAt, oldest first; the last one "
+        "is open (to: null)"
+    )
+    async def custody_timeline(self, info: Info) -> list[CustodyPeriodType]:
+        stream_id = self.state.stream_id
+        versions = await ctx(info).loaders.person_versions.load((self.point.at, stream_id))
+        found = periods(versions, empty_person(stream_id), _custody_of, _custody_since)
+        return [CustodyPeriodType(period=p, stream_id=stream_id, point=self.point) for p in found]
+
     @strawberry.field(description="the recommendations that name this person, by code")
     async def recommendations(self, info: Info) -> list[RecommendationType]:
-        found = await ctx(info).loaders.recommendations_naming.load((self.at, self.state.stream_id))
-        return [recommendation_node(r, self.at) for r in found]
+        found = await ctx(info).loaders.recommendations_naming.load(
+            (self.point.at, self.state.stream_id)
+        )
+        return [recommendation_node(r, self.point) for r in found]
 
     @strawberry.field(
         description="this person's events that count at the query's asOf/knownAt, in fold order"
@@ -425,19 +531,22 @@ class PersonType(Node):
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> EventConnection:
-        return await events_page(info, self.state.stream_id, self.at, first, after)
+        return await events_page(info, self.state.stream_id, self.point, first, after)
 
 
-def person_node(state: states.PersonState, at: TimePoint) -> PersonType:
+def person_node(state: states.PersonState, point: Point) -> PersonType:
+    """A person's id names the point it was answered at (see ``ledger.graphql.ids``)."""
     return PersonType(
-        id=strawberry.ID(encode_global_id("Person", state.stream_id)), state=state, at=at
+        id=strawberry.ID(encode_global_id("Person", state.stream_id, point.scope)),
+        state=state,
+        point=point,
     )
 
 
 @strawberry.type(name="Assessment")
 class AssessmentType:
     state: strawberry.Private[states.Assessment]
-    at: strawberry.Private[TimePoint]
+    point: strawberry.Private[Point]
 
     @strawberry.field
     def status(self) -> ImplementationStatus:
@@ -471,15 +580,21 @@ class AssessmentType:
         event = await context.loaders.events.load(self.state.event_id)
         if event is None:
             raise GraphQLError(f"event {self.state.event_id} is missing from the store")
-        return event_node(event, context, self.at)
+        return event_node(event, context, self.point)
 
 
 @strawberry.type(name="Recommendation")
 class RecommendationType(Node):
+    id: strawberry.ID = strawberry.field(
+        description="names this recommendation AT the query's point: two points, two ids"
+    )
     state: strawberry.Private[states.RecommendationState]
-    at: strawberry.Private[TimePoint]
+    point: strawberry.Private[Point]
 
-    @strawberry.field(description="the recommendation's stream id, e.g. 'recommendation-…'")
+    @strawberry.field(
+        description="the recommendation's stream, the same at every point, e.g. "
+        "'recommendation-ep-2019-kz-05'"
+    )
     def stream_id(self) -> str:
         return self.state.stream_id
 
@@ -519,14 +634,24 @@ class RecommendationType(Node):
         description="every assessment that counts at the query's asOf/knownAt, oldest first"
     )
     def assessments(self) -> list[AssessmentType]:
-        return [AssessmentType(state=a, at=self.at) for a in self.state.assessments]
+        return [AssessmentType(state=a, point=self.point) for a in self.state.assessments]
+
+    @strawberry.field(
+        description="status periods up to asOf, as known at knownAt, oldest first; the last one "
+        "is open"
+    )
+    async def status_timeline(self, info: Info) -> list[StatusPeriodType]:
+        stream_id = self.state.stream_id
+        versions = await ctx(info).loaders.recommendation_versions.load((self.point.at, stream_id))
+        found = periods(versions, empty_recommendation(stream_id), _status_of, status_since)
+        return [StatusPeriodType(period=p, stream_id=stream_id, point=self.point) for p in found]
 
     @strawberry.field(description="the persons it names that are known at the query's point")
     async def persons(self, info: Info) -> list[PersonType]:
         loaded = await ctx(info).loaders.persons.load_many(
-            [(self.at, pid) for pid in self.state.person_ids]
+            [(self.point.at, pid) for pid in self.state.person_ids]
         )
-        return [person_node(p, self.at) for p in loaded if p is not None]
+        return [person_node(p, self.point) for p in loaded if p is not None]
 
     @strawberry.field(
         description="the persons its assessments name (e.g. in the rationale), beside those the"
@@ -534,9 +659,9 @@ class RecommendationType(Node):
     )
     async def mentioned_persons(self, info: Info) -> list[PersonType]:
         loaded = await ctx(info).loaders.persons.load_many(
-            [(self.at, pid) for pid in self.state.mentioned_person_ids]
+            [(self.point.at, pid) for pid in self.state.mentioned_person_ids]
         )
-        return [person_node(p, self.at) for p in loaded if p is not None]
+        return [person_node(p, self.point) for p in loaded if p is not None]
 
     @strawberry.field(
         description="this recommendation's events that count at the query's point, in fold order"
@@ -544,12 +669,15 @@ class RecommendationType(Node):
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> EventConnection:
-        return await events_page(info, self.state.stream_id, self.at, first, after)
+        return await events_page(info, self.state.stream_id, self.point, first, after)
 
 
-def recommendation_node(state: states.RecommendationState, at: TimePoint) -> RecommendationType:
+def recommendation_node(state: states.RecommendationState, point: Point) -> RecommendationType:
+    """Like a person's, a recommendation's id names the point it was answered at."""
     return RecommendationType(
-        id=strawberry.ID(encode_global_id("Recommendation", state.stream_id)), state=state, at=at
+        id=strawberry.ID(encode_global_id("Recommendation", state.stream_id, point.scope)),
+        state=state,
+        point=point,
     )
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 
 from ledger.container import Ledger
 from ledger.security.roles import ANONYMOUS, Caller
 from ledger.security.tokens import caller_for_authorization
 
 
-def get_ledger(request: Request) -> Ledger:
+def get_ledger(request: HTTPConnection) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
 
 
-def get_caller(request: Request) -> Caller:
+def get_caller(request: HTTPConnection) -> Caller:
     """The caller named by ``Authorization: Bearer TOKEN``; anonymous without the header.
 
     Normally the security middleware has already authenticated the request and left the caller

@@ -127,6 +127,24 @@ class ReadModel(Protocol):
         """Persons by custody status; every status present, 0 where none."""
         ...
 
+    def person_versions(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[tuple[date, PersonState]]]:
+        """Each person's state versions up to ``at.as_of`` as known at ``at.known_at``: (first
+        day, state) in valid-time order, for many persons in one query (timelines)."""
+        ...
+
+    def recommendation_versions(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[tuple[date, RecommendationState]]]: ...
+
+    def events_on_days(
+        self, days: Sequence[tuple[str, date]], at: TimePoint, *, full: bool = False
+    ) -> dict[tuple[str, date], list[RecordedEvent]]:
+        """For each (stream, valid-time day), the stream's events counting at ``at`` whose latest
+        day it is (undated ones for the first day), in fold order: what opened a period."""
+        ...
+
     def event_ids_of(
         self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
     ) -> dict[str, tuple[str, ...]]:

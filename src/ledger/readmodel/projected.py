@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -276,6 +276,68 @@ class ProjectedReadModel:
             stream_id: replace(state, event_ids=ids[stream_id])
             for stream_id, state in states.items()
         }
+
+    # --- timelines -------------------------------------------------------------------------
+
+    def _versions(
+        self, kind: Kind[S], stream_ids: Sequence[str], at: TimePoint, full: bool
+    ) -> dict[str, list[tuple[date, S]]]:
+        found: dict[str, list[tuple[date, S]]] = {stream_id: [] for stream_id in stream_ids}
+        if not found:
+            return found
+        at = self._resolve(at)
+        assert at.as_of is not None and at.known_at is not None
+        table = kind.table
+        query = (
+            select(table.c.stream_id, table.c.valid_from, table.c.state)
+            .where(
+                table.c.stream_id.in_(list(found)),
+                table.c.visibility == _visibility(full),
+                table.c.recorded_from <= at.known_at,
+                table.c.recorded_to > at.known_at,
+                table.c.valid_from <= clamp_day(at.as_of),
+            )
+            .order_by(table.c.stream_id, table.c.valid_from)
+        )
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                found[row.stream_id].append((row.valid_from, kind.decode(row.state)))
+        return found
+
+    def person_versions(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[tuple[date, PersonState]]]:
+        return self._versions(PERSONS, stream_ids, at, full)
+
+    def recommendation_versions(
+        self, stream_ids: Sequence[str], at: TimePoint, *, full: bool = False
+    ) -> dict[str, list[tuple[date, RecommendationState]]]:
+        return self._versions(RECOMMENDATIONS, stream_ids, at, full)
+
+    def events_on_days(
+        self, days: Sequence[tuple[str, date]], at: TimePoint, *, full: bool = False
+    ) -> dict[tuple[str, date], list[RecordedEvent]]:
+        found: dict[tuple[str, date], list[RecordedEvent]] = {key: [] for key in days}
+        if not found:
+            return found
+        at = self._resolve(at)
+        dated = sorted({day for _, day in found if day != MIN_DAY})
+        on_days: ColumnElement[bool] = EVENTS.c.occurred_latest.in_(dated)
+        if any(day == MIN_DAY for _, day in found):
+            on_days = or_(on_days, EVENTS.c.occurred_latest.is_(None))
+        query = _counting(at, full=full).where(
+            EVENTS.c.stream_id.in_(sorted({stream_id for stream_id, _ in found})), on_days
+        )
+        with self.engine.connect() as connection:
+            events = sorted(
+                (row_to_event(row) for row in connection.execute(query)),
+                key=RecordedEvent.fold_key,
+            )
+        for event in events:
+            key = (event.stream_id, event.latest or MIN_DAY)
+            if key in found:
+                found[key].append(event)
+        return found
 
     # --- lists and counts ------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ with a timeout the HTTP layer answers as 503, instead of holding a worker for ev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -73,6 +73,7 @@ def database_url(url: str) -> URL:
     return parsed.set(drivername=driver)
 
 
+_AFTER_COMMIT = "ledger_after_commit"
 _REQUEST_CONNECTION: ContextVar[Connection | None] = ContextVar(
     "ledger_request_connection", default=None
 )
@@ -155,17 +156,30 @@ def is_sqlite(engine: Engine | Connection) -> bool:
 
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction holding the ledger's writer lock; commits on success, rolls back on error."""
+    """A transaction holding the ledger's writer lock; commits on success, rolls back on error.
+
+    Callbacks registered with :func:`after_commit` run once the commit has succeeded."""
     with engine.connect() as connection:
         if is_sqlite(engine):
             connection = connection.execution_options(**{_IMMEDIATE: True})
-        with connection.begin():
-            if not is_sqlite(engine):
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
-                    {"key": WRITER_LOCK_KEY},
-                )
-            yield connection
+        try:
+            with connection.begin():
+                if not is_sqlite(engine):
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                        {"key": WRITER_LOCK_KEY},
+                    )
+                yield connection
+        finally:
+            callbacks: list[Callable[[], None]] = connection.info.pop(_AFTER_COMMIT, [])
+        for callback in callbacks:
+            callback()
+
+
+def after_commit(connection: Connection, callback: Callable[[], None]) -> None:
+    """Run ``callback`` when the write transaction of ``connection`` has committed (never if it
+    rolls back): what readers of other connections are told must already be visible to them."""
+    connection.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 @contextmanager
