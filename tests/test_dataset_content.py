@@ -54,12 +54,13 @@ def raw_events() -> list[tuple[Path, dict[str, Any]]]:
 def _fold_key(event: NewEvent) -> tuple[Any, ...]:
     if event.occurred_on is None:
         return (0,)
-    return (1, event.occurred_on.latest, event.occurred_on.earliest)
+    return (1, *event.occurred_on.sort_key())
 
 
 def _counting(events: tuple[NewEvent, ...], as_of: date) -> list[NewEvent]:
-    """Events that count as of a day, in fold order (stable: file order breaks ties)."""
-    kept = [e for e in events if e.occurred_on is None or e.occurred_on.latest <= as_of]
+    """Events that certainly count as of a day (their latest day is on or before it), in fold
+    order (stable: file order breaks ties)."""
+    kept = [e for e in events if e.occurred_on is None or e.occurred_on.last_day <= as_of]
     return sorted(kept, key=_fold_key)
 
 

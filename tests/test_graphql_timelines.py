@@ -22,11 +22,11 @@ from ledger.container import Ledger
 from ledger.domain.new_event import NewEvent
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.periods import opener, periods
-from ledger.domain.person_fold import apply_person, empty_person, fold_person
+from ledger.domain.person_fold import apply_person, bound_person, empty_person, fold_person
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
 from ledger.domain.statuses import CustodyStatus
-from ledger.projections.timeline import MIN_DAY, day_of, refold
+from ledger.projections.timeline import MIN_DAY, certain_from, refold
 from ledger.security.roles import Role
 from ledger.store.event_store import StreamBatch
 
@@ -78,7 +78,7 @@ def test_periods_say_the_status_the_fold_gives_at_every_day(
         recorded(i + 1, step, start + timedelta(days=d)) for i, (step, d) in enumerate(history)
     ]
     ordered = sorted(events, key=RecordedEvent.fold_key)
-    spans = refold(MIN_DAY, empty_person(PERSON), 0, ordered, apply_person)
+    spans = refold(MIN_DAY, empty_person(PERSON), 0, ordered, apply_person, bound_person)
     found = periods(
         [(span.valid_from, span.state) for span in spans],
         empty_person(PERSON),
@@ -89,11 +89,11 @@ def test_periods_say_the_status_the_fold_gives_at_every_day(
     assert found[-1].until is None
     for offset in range(-1, 33):
         day = start + timedelta(days=offset)
-        counting = [e for e in ordered if day_of(e) <= day]
+        counting = [e for e in ordered if certain_from(e) <= day]
         current = [p for p in found if p.day <= day][-1]
         assert current.status == fold_person(PERSON, counting).custody_status
     for period in found[1:]:
-        on_day = [e for e in ordered if day_of(e) == period.day]
+        on_day = [e for e in ordered if certain_from(e) == period.day]
         first = opener(period.previous, on_day, apply_person, lambda s: s.custody_status)
         assert first is not None and first.occurred_on == period.since
 

@@ -1,6 +1,8 @@
 """The oracle: for random histories, the indexed projections answer exactly what a naive fold of
 the events, filtered by the contract's rules, answers — at random (asOf, knownAt) points, for
-public and full callers, on SQLite and PostgreSQL."""
+public and full callers, on SQLite and PostgreSQL. Both bounds: the certain fold (events whose
+latest day is by asOf) and the possible one (events whose earliest day is), over single dates,
+intervals, open ends and qualified dates."""
 
 from __future__ import annotations
 
@@ -16,11 +18,11 @@ from hypothesis import strategies as st
 
 from conftest import make_ledger
 from ledger.container import Ledger
-from ledger.domain.counting import counting_events
+from ledger.domain.counting import counting_events, possible_events
 from ledger.domain.new_event import NewEvent
 from ledger.domain.partial_date import PartialDate
-from ledger.domain.person_fold import fold_person
-from ledger.domain.recommendation_fold import fold_recommendation
+from ledger.domain.person_fold import bound_person, fold_person
+from ledger.domain.recommendation_fold import bound_recommendation, fold_recommendation
 from ledger.domain.source import Source
 from ledger.domain.time_point import TimePoint
 from ledger.projections.rebuild import rebuild, verify_projections
@@ -28,7 +30,7 @@ from ledger.projections.rebuild import rebuild, verify_projections
 SOURCES = (Source(title="oracle"),)
 _example = itertools.count()
 
-partial_dates = st.builds(
+calendar_dates = st.builds(
     lambda year, month, day, precision: PartialDate.of(
         year,
         month if precision != "YEAR" else None,
@@ -38,6 +40,38 @@ partial_dates = st.builds(
     st.integers(1, 12),
     st.integers(1, 28),
     st.sampled_from(["YEAR", "MONTH", "DAY"]),
+)
+
+
+def _shaped(first: PartialDate, second: PartialDate, shape: str) -> PartialDate:
+    low, high = sorted([first, second], key=lambda value: value.first_day)
+    text = {
+        "single": first.text,
+        "interval": f"{low.text}/{high.text}",
+        "open start": f"../{first.text}",
+        "open end": f"{first.text}/..",
+        "approximate": f"{first.text}~",
+        "uncertain": f"{first.text}?",
+    }[shape]
+    return PartialDate.parse(text)
+
+
+partial_dates = st.builds(
+    _shaped,
+    calendar_dates,
+    calendar_dates,
+    st.sampled_from(
+        [
+            "single",
+            "single",
+            "interval",
+            "interval",
+            "open start",
+            "open end",
+            "approximate",
+            "uncertain",
+        ]
+    ),
 )
 
 PERSON_EVENTS: list[tuple[str, st.SearchStrategy[dict[str, Any]]]] = [
@@ -189,7 +223,11 @@ operations = st.lists(
 )
 
 as_of_days = st.lists(
-    st.one_of(partial_dates.map(lambda d: d.latest), partial_dates.map(lambda d: d.earliest)),
+    st.one_of(
+        calendar_dates.map(lambda d: d.last_day),
+        calendar_dates.map(lambda d: d.first_day),
+        calendar_dates.map(lambda d: d.first_day - timedelta(days=1)),
+    ),
     min_size=3,
     max_size=4,
 )
@@ -279,17 +317,22 @@ def test_indexed_projection_answers_what_a_naive_fold_of_counting_events_answers
     instants = _play(ledger, clock, prefix, history)
     if not instants:
         return
-    folds = (fold_person, fold_person, fold_recommendation)
-    streams = dict(zip(_streams(prefix), folds, strict=True))
+    folds = (
+        (fold_person, bound_person),
+        (fold_person, bound_person),
+        (fold_recommendation, bound_recommendation),
+    )
+    streams: dict[str, tuple[Any, Any]] = dict(zip(_streams(prefix), folds, strict=True))
     stored = {stream: ledger.store.read_stream(stream) for stream in streams}
     model = ledger.read_model
     for known_at, as_of, full in itertools.product(
         _knowledge_points(instants, picks), days, (False, True)
     ):
         at = TimePoint(as_of, known_at)
-        for stream, fold in streams.items():
+        for stream, (fold, bound) in streams.items():
             counting = counting_events(stored[stream], as_of, known_at, full=full)
-            expected = fold(stream, counting) if counting else None
+            possible = possible_events(stored[stream], as_of, known_at, full=full)
+            expected = bound(fold(stream, counting), fold(stream, possible)) if counting else None
             if stream.startswith("person-"):
                 found: Any = model.person(stream, at, full=full)
             else:

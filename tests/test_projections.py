@@ -78,9 +78,13 @@ def test_each_state_version_is_a_row_over_valid_and_record_time(ledger: Ledger) 
     closed = [row for row in full if row[4] != OPEN_END]
     alive = [(row[1], row[2]) for row in full if row[4] == OPEN_END]
     assert [row[4] for row in closed] == [START + timedelta(days=1)]
+    # a boundary where each event may have happened (its earliest day: the possible answer
+    # changes) and where it certainly had (its latest day: the answer changes)
     assert alive == [
-        (date(1, 1, 1), date(2019, 12, 31)),
-        (date(2019, 12, 31), date(2021, 12, 31)),
+        (date(1, 1, 1), date(2019, 1, 1)),
+        (date(2019, 1, 1), date(2019, 12, 31)),
+        (date(2019, 12, 31), date(2021, 1, 1)),
+        (date(2021, 1, 1), date(2021, 12, 31)),
         (date(2021, 12, 31), date(9999, 12, 31)),
     ]
 
@@ -115,7 +119,7 @@ def test_rows_before_the_back_dated_day_stay_as_they_were(ledger: Ledger) -> Non
     )
     full = [row for row in rows_of(ledger, "person-a") if row[0] == "full"]
     still_open_from_start = [row[1] for row in full if row[3] == START and row[4] == OPEN_END]
-    assert still_open_from_start == [date(1, 1, 1)]
+    assert still_open_from_start == [date(1, 1, 1), date(2015, 1, 1)]
 
 
 def test_a_restricted_event_contributes_nothing_to_the_public_state(ledger: Ledger) -> None:

@@ -1,9 +1,11 @@
 """Which events count at a point on both time axes: the contract's rules, as a naive filter.
 
 An event counts at (asOf, knownAt) iff it was recorded by ``knownAt``, it is undated or its
-``latest`` day is on or before ``asOf``, and no retraction recorded by ``knownAt`` names it.
-Retractions themselves are never folded. This module is the reference the indexed projections
-are tested against (the oracle), and what the projector uses to order a stream's events.
+``latest`` day is on or before ``asOf`` (it is *certain*), and no retraction recorded by
+``knownAt`` names it. Retractions themselves are never folded. An event *may* count (the other
+bound) when its ``earliest`` day, or an open start, is on or before ``asOf`` instead. This
+module is the reference the indexed projections are tested against (the oracle), and what the
+projector uses to order a stream's events.
 """
 
 from __future__ import annotations
@@ -26,14 +28,22 @@ def retracted_ids(events: Iterable[RecordedEvent], known_at: datetime) -> set[st
 
 
 def counts(
-    event: RecordedEvent, as_of: date, known_at: datetime, retracted: set[str], *, full: bool
+    event: RecordedEvent,
+    as_of: date,
+    known_at: datetime,
+    retracted: set[str],
+    *,
+    full: bool,
+    possibly: bool = False,
 ) -> bool:
-    """The contract's rule for one event; ``full=False`` also drops restricted events."""
+    """The contract's rule for one event; ``full=False`` also drops restricted events;
+    ``possibly=True``: whether it may have happened by ``as_of`` (certain or straddling)."""
     if event.type == RETRACTION or event.recorded_at > known_at:
         return False
     if not full and event.restricted:
         return False
-    if event.latest is not None and event.latest > as_of:
+    day = event.earliest if possibly else event.latest
+    if day is not None and day > as_of:
         return False
     return str(event.id) not in retracted
 
@@ -45,4 +55,15 @@ def counting_events(
     stream = list(events)
     retracted = retracted_ids(stream, known_at)
     chosen = [e for e in stream if counts(e, as_of, known_at, retracted, full=full)]
+    return sorted(chosen, key=RecordedEvent.fold_key)
+
+
+def possible_events(
+    events: Iterable[RecordedEvent], as_of: date, known_at: datetime, *, full: bool = True
+) -> list[RecordedEvent]:
+    """The events that may have happened by ``as_of`` (certain plus straddling), in fold order:
+    the naive form of the other bound."""
+    stream = list(events)
+    retracted = retracted_ids(stream, known_at)
+    chosen = [e for e in stream if counts(e, as_of, known_at, retracted, full=full, possibly=True)]
     return sorted(chosen, key=RecordedEvent.fold_key)

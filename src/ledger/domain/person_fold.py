@@ -143,8 +143,47 @@ def _charge_dropped(state: PersonState, event: RecordedEvent, data: dict[str, An
 
 
 def _sentenced(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:
-    sentenced = replace(state, sentences=(*state.sentences, _sentence(data, event)))
+    sentenced = replace(
+        state,
+        sentences=(*state.sentences, _sentence(data, event)),
+        charges=_convicted(state.charges, event, data),
+    )
     return _custody(sentenced, event, SENTENCE_CUSTODY[str(data["kind"])])
+
+
+def _convicted(
+    charges: tuple[Charge, ...], event: RecordedEvent, data: dict[str, Any]
+) -> tuple[Charge, ...]:
+    """A conviction implies the charges under its articles: a charge already brought under the
+    article is marked convicted; otherwise one is added, dated as the sentence."""
+    code = "Administrative Code" if data["kind"] == "ADMINISTRATIVE_ARREST" else "Criminal Code"
+    result = list(charges)
+    for article in data.get("articles", ()):
+        index = next(
+            (i for i, c in enumerate(result) if c.article == article and c.code == code), None
+        )
+        if index is None:
+            result.append(
+                Charge(
+                    article=str(article),
+                    code=code,
+                    description=None,
+                    charged_on=event.occurred_on,
+                    event_id=str(event.id),
+                    convicted_on=event.occurred_on,
+                )
+            )
+        elif result[index].convicted_on is None:
+            result[index] = replace(result[index], convicted_on=event.occurred_on)
+    return tuple(result)
+
+
+def bound_person(certain: PersonState, possible: PersonState) -> PersonState:
+    """The certain state, carrying the custody status the possible fold answers if it differs."""
+    status = possible.custody_status
+    return replace(
+        certain, possible_custody_status=status if status != certain.custody_status else None
+    )
 
 
 def _appeal(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:

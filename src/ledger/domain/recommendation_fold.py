@@ -65,3 +65,11 @@ def apply_recommendation(state: RecommendationState, event: RecordedEvent) -> Re
             assessments=(*state.assessments, assessment),
         )
     return state
+
+
+def bound_recommendation(
+    certain: RecommendationState, possible: RecommendationState
+) -> RecommendationState:
+    """The certain state, carrying the status the possible fold answers if it differs."""
+    status = possible.status
+    return replace(certain, possible_status=status if status != certain.status else None)

@@ -41,7 +41,14 @@ def person_to_json(state: PersonState) -> Json:
         "custody_status": state.custody_status.value,
         "custody_since": _date(state.custody_since),
         "charges": [
-            [c.article, c.code, c.description, _date(c.charged_on), c.event_id]
+            [
+                c.article,
+                c.code,
+                c.description,
+                _date(c.charged_on),
+                c.event_id,
+                *([c.convicted_on.text] if c.convicted_on is not None else []),
+            ]
             for c in state.charges
         ],
         "sentences": [
@@ -68,6 +75,12 @@ def person_to_json(state: PersonState) -> Json:
             for r in state.restrictions
         ],
         "event_ids": list(state.event_ids),
+        # only when uncertain, so that certain versions keep the documents they always had
+        **(
+            {"possible_custody_status": state.possible_custody_status.value}
+            if state.possible_custody_status is not None
+            else {}
+        ),
     }
 
 
@@ -79,7 +92,10 @@ def person_from_json(data: Json) -> PersonState:
         roles=tuple(data["roles"]),
         custody_status=CustodyStatus(data["custody_status"]),
         custody_since=_parse(data["custody_since"]),
-        charges=tuple(Charge(a, c, d, _parse(on), e) for a, c, d, on, e in data["charges"]),
+        charges=tuple(
+            Charge(a, c, d, _parse(on), e, _parse(convicted[0]) if convicted else None)
+            for a, c, d, on, e, *convicted in data["charges"]
+        ),
         sentences=tuple(
             Sentence(k, t, tuple(a), c, _parse(on), e) for k, t, a, c, on, e in data["sentences"]
         ),
@@ -94,6 +110,11 @@ def person_from_json(data: Json) -> PersonState:
             Restriction(k, d, _parse(on), active, e) for k, d, on, active, e in data["restrictions"]
         ),
         event_ids=tuple(data["event_ids"]),
+        possible_custody_status=(
+            CustodyStatus(data["possible_custody_status"])
+            if "possible_custody_status" in data
+            else None
+        ),
     )
 
 
@@ -124,6 +145,11 @@ def recommendation_to_json(state: RecommendationState) -> Json:
         ],
         "person_ids": list(state.person_ids),
         "event_ids": list(state.event_ids),
+        **(
+            {"possible_status": state.possible_status.value}
+            if state.possible_status is not None
+            else {}
+        ),
     }
 
 
@@ -155,4 +181,7 @@ def recommendation_from_json(data: Json) -> RecommendationState:
         ),
         person_ids=tuple(data["person_ids"]),
         event_ids=tuple(data["event_ids"]),
+        possible_status=(
+            ImplementationStatus(data["possible_status"]) if "possible_status" in data else None
+        ),
     )

@@ -19,6 +19,8 @@ class Charge:
     description: str | None
     charged_on: PartialDate | None
     event_id: str
+    #: set when a sentence convicts under this article: the sentence's date
+    convicted_on: PartialDate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,9 @@ class PersonState:
     restrictions: tuple[Restriction, ...] = ()
     #: ids of the events that count, in fold order: what produced this state
     event_ids: tuple[str, ...] = ()
+    #: the custody status if every straddling event (dated across asOf) had happened, when that
+    #: differs from ``custody_status``; None: the answer is certain
+    possible_custody_status: CustodyStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,8 @@ class RecommendationState:
     person_ids: tuple[str, ...] = ()
     #: ids of the events that count, in fold order: what produced this state
     event_ids: tuple[str, ...] = ()
+    #: the status if every straddling event had happened, when that differs from ``status``
+    possible_status: ImplementationStatus | None = None
 
     @property
     def mentioned_person_ids(self) -> tuple[str, ...]:

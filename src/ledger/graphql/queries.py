@@ -198,6 +198,13 @@ class Query:
         custody_status: list[CustodyStatus] | None = None,
         first: First = None,
         after: After = None,
+        article: Annotated[
+            str | None,
+            strawberry.argument(
+                description="persons charged, or convicted, under this article at the point,"
+                " e.g. '174' (a sentence's articles count as charges)"
+            ),
+        ] = None,
     ) -> PersonConnection:
         context, point = _point(info, as_of, known_at)
         window = OffsetWindow.of("person", first, after)
@@ -205,6 +212,7 @@ class Query:
             point.at,
             search=_bounded(search, "search"),
             custody_statuses=custody_status,
+            article=article,
             offset=window.offset,
             limit=window.limit,
             full=context.full,

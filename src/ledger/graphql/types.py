@@ -23,7 +23,7 @@ from ledger.domain.periods import Period, opener, periods, status_since
 from ledger.domain.person_fold import apply_person, empty_person
 from ledger.domain.recommendation_fold import apply_recommendation, empty_recommendation
 from ledger.domain.recorded_event import RecordedEvent
-from ledger.domain.statuses import CustodyStatus, ImplementationStatus
+from ledger.domain.statuses import Certainty, CustodyStatus, ImplementationStatus
 from ledger.graphql.connections import (
     PageInfo,
     check_first,
@@ -38,6 +38,10 @@ from ledger.security.redaction import visible_event
 strawberry.enum(Precision, name="DatePrecision")
 strawberry.enum(CustodyStatus, description="Where a person is, as of the queried date.")
 strawberry.enum(ImplementationStatus)
+strawberry.enum(
+    Certainty,
+    description="Whether the answer at a date holds whichever way the uncertain dates fall.",
+)
 
 
 @strawberry.interface(description="An object with a global id; node(id:) fetches it again.")
@@ -286,6 +290,9 @@ class ChargeType:
     code: str = strawberry.field(description="'Criminal Code', 'Administrative Code', ...")
     description: str | None
     charged_on: PartialDateType | None
+    convicted_on: PartialDateType | None = strawberry.field(
+        description="the date of the sentence convicting under this article, if one counts"
+    )
 
 
 @strawberry.type(name="Sentence")
@@ -446,6 +453,22 @@ class PersonType(Node):
     def custody_since(self) -> PartialDateType | None:
         return partial(self.state.custody_since)
 
+    @strawberry.field(
+        description="CERTAIN, or UNCERTAIN when events dated across asOf would change custodyStatus"
+    )
+    def custody_certainty(self) -> Certainty:
+        if self.state.possible_custody_status is None:
+            return Certainty.CERTAIN
+        return Certainty.UNCERTAIN
+
+    @strawberry.field(
+        description="custodyStatus if none of the straddling events had happened yet, then if"
+        " all had (one entry when CERTAIN)"
+    )
+    def possible_custody_statuses(self) -> list[CustodyStatus]:
+        possible = self.state.possible_custody_status
+        return [self.state.custody_status, *([possible] if possible is not None else [])]
+
     @strawberry.field
     def charges(self) -> list[ChargeType]:
         return [
@@ -454,6 +477,7 @@ class PersonType(Node):
                 code=c.code,
                 description=c.description,
                 charged_on=partial(c.charged_on),
+                convicted_on=partial(c.convicted_on),
             )
             for c in self.state.charges
         ]
@@ -629,6 +653,20 @@ class RecommendationType(Node):
     @strawberry.field(description="the latest assessment's own words; null while NOT_ASSESSED")
     def status_wording(self) -> str | None:
         return self.state.status_wording
+
+    @strawberry.field(
+        description="CERTAIN, or UNCERTAIN when assessments dated across asOf would change status"
+    )
+    def status_certainty(self) -> Certainty:
+        return Certainty.CERTAIN if self.state.possible_status is None else Certainty.UNCERTAIN
+
+    @strawberry.field(
+        description="status if none of the straddling assessments had happened yet, then if all"
+        " had (one entry when CERTAIN)"
+    )
+    def possible_statuses(self) -> list[ImplementationStatus]:
+        possible = self.state.possible_status
+        return [self.state.status, *([possible] if possible is not None else [])]
 
     @strawberry.field(
         description="every assessment that counts at the query's asOf/knownAt, oldest first"

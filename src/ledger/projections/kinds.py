@@ -8,8 +8,12 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table
 
-from ledger.domain.person_fold import apply_person, empty_person
-from ledger.domain.recommendation_fold import apply_recommendation, empty_recommendation
+from ledger.domain.person_fold import apply_person, bound_person, empty_person
+from ledger.domain.recommendation_fold import (
+    apply_recommendation,
+    bound_recommendation,
+    empty_recommendation,
+)
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.search_text import search_document, sort_key
 from ledger.domain.state_json import (
@@ -18,7 +22,7 @@ from ledger.domain.state_json import (
     recommendation_from_json,
     recommendation_to_json,
 )
-from ledger.domain.states import PersonState, RecommendationState
+from ledger.domain.states import Charge, PersonState, RecommendationState
 from ledger.store.tables import PersonStateRow, RecommendationStateRow
 
 S = TypeVar("S")
@@ -36,6 +40,14 @@ class Kind(Generic[S]):
     columns: Callable[[S], dict[str, Any]]
     #: the person streams a state names (recommendations), kept in a link table
     links: Callable[[S], Sequence[str]]
+    #: the certain state carrying what the possible fold answers differently
+    bound: Callable[[S, S], S]
+
+
+def articles_document(charges: Sequence[Charge]) -> str:
+    """The articles a person is charged (or convicted) under, each between spaces, so that
+    ``LIKE '% 174 %'`` finds one exactly."""
+    return " " + " ".join(dict.fromkeys(c.article for c in charges)) + " " if charges else ""
 
 
 def _person_columns(state: PersonState) -> dict[str, Any]:
@@ -44,6 +56,7 @@ def _person_columns(state: PersonState) -> dict[str, Any]:
         "sort_name": sort_key(state.name)[:500],
         "search_text": search_document([state.name, *state.aliases]),
         "custody_status": state.custody_status.value,
+        "articles": articles_document(state.charges),
     }
 
 
@@ -65,6 +78,7 @@ PERSONS: Kind[PersonState] = Kind(
     decode=person_from_json,
     columns=_person_columns,
     links=lambda state: (),
+    bound=bound_person,
 )
 
 RECOMMENDATIONS: Kind[RecommendationState] = Kind(
@@ -76,6 +90,7 @@ RECOMMENDATIONS: Kind[RecommendationState] = Kind(
     decode=recommendation_from_json,
     columns=_recommendation_columns,
     links=lambda state: state.person_ids,
+    bound=bound_recommendation,
 )
 
 KINDS: tuple[Kind[Any], ...] = (PERSONS, RECOMMENDATIONS)

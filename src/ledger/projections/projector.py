@@ -104,7 +104,7 @@ def project(
         )
     ]
     events = counting_since(connection, stream_id, visibility, at, day, fresh)
-    spans = refold(start, state, count, events, kind.apply)
+    spans = refold(start, state, count, events, kind.apply, kind.bound)
     revision = revise(
         at,
         [row for row in stored if row.recorded_to == OPEN_END],

@@ -89,7 +89,8 @@ def history(
                 row = alive[before]
                 start, state, count = row.span.valid_from, row.span.state, row.span.count
         since = 0 if day == MIN_DAY else bisect_left(counting, ((1, day, date.min, 0),))
-        spans = refold(start, state, count, (event for _, event in counting[since:]), kind.apply)
+        pending = (event for _, event in counting[since:])
+        spans = refold(start, state, count, pending, kind.apply, kind.bound)
         encoded = [kind.encode(span.state) for span in spans]
         texts = [document(item) for item in encoded]
         stale = alive[first:]

@@ -3,10 +3,15 @@
 A stream's state at (asOf, knownAt) is stored as rows, each a state *version* valid over
 ``[valid_from, valid_to)`` in valid time and ``[recorded_from, recorded_to)`` in record time.
 At every record instant the rows alive then partition valid time: one boundary at the start of
-time and one at each distinct ``latest`` day of the counting events, so the state of a row is
-the fold of the undated events and of the dated ones whose latest day is on or before its
-``valid_from``. Open ends are sentinels (``MIN_DAY``, ``MAX_DAY``, ``OPEN_END``) so that every
-column is a plain indexed value on SQLite and PostgreSQL alike.
+time, one at each distinct ``latest`` day of the counting events (where an event becomes
+certain) and one at each distinct ``earliest`` day (where it may have happened). A row holds two
+folds that are constant over its interval: the *certain* state (the undated events and the dated
+ones whose latest day is on or before its ``valid_from``: today's answer) and, where it differs,
+the *possible* status (the fold of the certain events plus the straddling ones, whose earliest
+day is on or before ``valid_from`` but whose latest day is after it). Straddling events come
+after every certain one in fold order, so the possible fold continues the certain one. Open
+ends are sentinels (``MIN_DAY``, ``MAX_DAY``, ``OPEN_END``) so that every column is a plain
+indexed value on SQLite and PostgreSQL alike.
 
 An append at instant T whose earliest affected day is d keeps every row that ends before the
 boundary preceding d, re-folds from that boundary using the kept state before it, and compares:
@@ -42,7 +47,13 @@ def visible(event: RecordedEvent, visibility: str) -> bool:
 
 
 def day_of(event: RecordedEvent) -> date:
-    """Where an event enters valid time: its latest day; undated events from the start."""
+    """Where an event starts to matter in valid time: its earliest day (it may have happened
+    from then on); an open start and undated events from the start of time."""
+    return event.earliest or MIN_DAY
+
+
+def certain_from(event: RecordedEvent) -> date:
+    """Where an event certainly happened: its latest day (an open end: never, ``MAX_DAY``)."""
     return event.latest or MIN_DAY
 
 
@@ -73,21 +84,44 @@ def refold(
     start_count: int,
     events: Iterable[RecordedEvent],
     apply: Callable[[S, RecordedEvent], S],
+    bound: Callable[[S, S], S],
 ) -> list[Span[S]]:
-    """The partition of ``[start, MAX_DAY)``: ``events`` are the counting ones at or after the
-    affected day, in fold order; ``start_state`` is the fold of everything before them."""
+    """The partition of ``[start, MAX_DAY)``: ``events`` are the counting ones whose latest day
+    is at or after the affected day, in fold order; ``start_state`` is the certain fold of
+    everything before them. ``bound(certain, possible)`` is the certain state carrying what the
+    possible fold answers differently (and nothing when it does not: a start state read back
+    from a row may carry that row's possible answer)."""
+    pending = list(events)
+    boundaries = sorted(
+        {start}
+        | {day for event in pending if start < (day := certain_from(event)) < MAX_DAY}
+        | {day for event in pending if start < (day := day_of(event)) < MAX_DAY}
+    )
+    entering = sorted(range(len(pending)), key=lambda position: day_of(pending[position]))
     spans: list[Span[S]] = []
-    current_from, state, count = start, start_state, start_count
-    for event in events:
-        day = day_of(event)
-        if day >= MAX_DAY:
-            break  # an open end: never certainly happened, so it never counts (fold order: last)
-        if day > current_from:
-            spans.append(Span(current_from, day, state, count))
-            current_from = day
-        state = apply(state, event)
-        count += 1
-    spans.append(Span(current_from, MAX_DAY, state, count))
+    state, count = start_state, start_count
+    certain = entered = 0
+    straddling: dict[int, RecordedEvent] = {}  # entered, not yet certain; by index in fold order
+    for index, day in enumerate(boundaries):
+        while certain < len(pending) and certain_from(pending[certain]) <= day:
+            straddling.pop(certain, None)
+            state = apply(state, pending[certain])
+            certain, count = certain + 1, count + 1
+        while entered < len(entering) and day_of(pending[entering[entered]]) <= day:
+            if entering[entered] >= certain:
+                straddling[entering[entered]] = pending[entering[entered]]
+            entered += 1
+        possible = state
+        for position in sorted(straddling):
+            possible = apply(possible, straddling[position])
+        shown = bound(state, possible)
+        until = boundaries[index + 1] if index + 1 < len(boundaries) else MAX_DAY
+        if spans and spans[-1].count == count and spans[-1].state == shown:
+            # an event entering changed nothing shown: one row, not two (a certain event always
+            # changes the count, so every latest day stays a boundary)
+            spans[-1] = Span(spans[-1].valid_from, until, shown, count)
+        else:
+            spans.append(Span(day, until, shown, count))
     return spans
 
 

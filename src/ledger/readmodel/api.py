@@ -79,13 +79,14 @@ class ReadModel(Protocol):
         *,
         search: str | None = None,
         custody_statuses: Sequence[CustodyStatus] | None = None,
+        article: str | None = None,
         offset: int = 0,
         limit: int = 20,
         full: bool = False,
         events: bool = True,
     ) -> Page[PersonState]:
         """Ordered by name (then stream id); search matches name and aliases, case- and
-        diacritic-insensitive."""
+        diacritic-insensitive; ``article``: charged or convicted under it (e.g. '174')."""
         ...
 
     def recommendation(

@@ -368,6 +368,7 @@ class ProjectedReadModel:
         *,
         search: str | None = None,
         custody_statuses: Sequence[CustodyStatus] | None = None,
+        article: str | None = None,
         offset: int = 0,
         limit: int = 20,
         full: bool = False,
@@ -382,6 +383,8 @@ class ProjectedReadModel:
             query = query.where(table.c.custody_status.in_([s.value for s in custody_statuses]))
         if search and fold_text(search):
             query = query.where(table.c.search_text.contains(fold_text(search), autoescape=True))
+        if article is not None:
+            query = query.where(table.c.articles.contains(f" {article.strip()} ", autoescape=True))
         order = (table.c.sort_name, table.c.stream_id)
         return self._page(PERSONS, query, order, at, offset, limit, full, events)
 

@@ -113,6 +113,8 @@ class PersonStateRow(StateVersion, Base):
     sort_name: Mapped[str] = mapped_column(String(500))
     search_text: Mapped[str] = mapped_column(Text)
     custody_status: Mapped[str] = mapped_column(String(20))
+    #: the articles charged or convicted under, each between spaces: ' 174 274 '
+    articles: Mapped[str] = mapped_column(Text, server_default="")
 
     __table_args__ = (
         Index("ix_person_states_valid", "stream_id", "visibility", "valid_from", "recorded_from"),
