@@ -344,7 +344,7 @@ def test_api_errors_are_shown_in_the_page(tab: Tab) -> None:
     page = tab.page
     page.goto(f"{tab.base}/explore/#/?asOf=2020-13-45")
     error = page.get_by_role("alert")
-    error.filter(has_text="'2020-13-45' is not a calendar date").wait_for()
+    error.filter(has_text="'2020-13-45': month 13 does not exist").wait_for()
     page.goto(f"{tab.base}/explore/#/person/person-nobody?asOf=2020-02-17")
     error.filter(has_text="no person with the id “person-nobody”").wait_for()
     assert page.locator("#view").inner_text() != ""

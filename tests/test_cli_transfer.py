@@ -87,7 +87,7 @@ def test_import_errors_are_one_line_with_the_path_and_line(
 def test_a_bad_database_url_is_a_one_line_error(tmp_path: Path) -> None:
     file = tmp_path / "x.ndjson"
     file.write_text("", encoding="utf-8")
-    assert "not a database URL" in one_error_line(invoke("nonsense://", "export"))
+    assert "which the ledger does not run on" in one_error_line(invoke("nonsense://", "export"))
     unreachable = "postgresql+psycopg://postgres@127.0.0.1:1/x?connect_timeout=2"
     refused = invoke(unreachable, "import", str(file))
     assert refused.exit_code == 1 and refused.output.startswith("error: cannot connect")

@@ -149,10 +149,10 @@ def test_writes_need_an_editor_token(client: TestClient, ledger: Ledger) -> None
 def test_unknown_events_and_paths_are_problems(client: TestClient) -> None:
     missing = client.get(f"/v1/events/{uuid.uuid4()}")
     assert_problem(missing, 404, "NOT_FOUND", ["eventId"])
-    assert_problem(client.get("/v1/events/not-a-uuid"), 422, "VALIDATION", ["event_id"])
+    assert_problem(client.get("/v1/events/not-a-uuid"), 422, "VALIDATION", ["eventId"])
     nowhere = client.get("/v1/nowhere")
     assert nowhere.status_code == 404 and nowhere.headers["content-type"] == PROBLEM
-    assert client.get("/elsewhere").headers["content-type"] == "application/json"
+    assert client.get("/elsewhere").headers["content-type"] == PROBLEM
 
 
 def test_resending_the_same_event_id_stores_nothing_new(

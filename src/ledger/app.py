@@ -14,6 +14,7 @@ from ledger.config import Settings
 from ledger.container import Ledger, build_ledger
 from ledger.graphql.schema import graphql_router
 from ledger.http import health
+from ledger.http.methods import MethodsMiddleware
 from ledger.live.hub import FeedHub
 from ledger.rest import install as install_rest
 from ledger.security.middleware import install_security
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
         ),
     )
     app.state.ledger = ledger
+    app.add_middleware(MethodsMiddleware, router=app.router)  # inside the gate: HEAD is a read
     app.state.feed_hub = hub
     install_security(app, ledger)
     app.include_router(health.router)

@@ -17,8 +17,13 @@ def import_(
     file: Annotated[Path, typer.Argument(help="an export written by `ledger export`")],
 ) -> None:
     """Check the whole file's hash chain, then write it into an empty (migrated) database."""
-    if not file.is_file():
+    if not file.exists():
         fail(f"{file}: no such file")
+    if file.is_dir():
+        fail(f"{file} is a directory: give the file that 'ledger export FILE' wrote")
+    if not file.is_file():
+        # The file is read twice (checked whole, then written), which a pipe or device cannot do.
+        fail(f"{file} is not a regular file: save the export to a file and import that")
 
     def open_lines() -> IO[str]:
         return file.open(encoding="utf-8")

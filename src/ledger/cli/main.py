@@ -11,6 +11,7 @@ from ledger import __version__
 from ledger.cli import export, import_, openapi, schema, tokens
 from ledger.cli.console import err, fail, out, progress
 from ledger.cli.context import cli_recorder, open_ledger
+from ledger.cli.errors import LedgerGroup
 from ledger.dataset.files import DatasetError, read_dataset
 from ledger.dataset.loader import load_dataset
 from ledger.dataset.schemas import write_schemas
@@ -26,6 +27,7 @@ from ledger.store.privileges import excess_privileges, grant_app_role
 from ledger.store.verification import head_reached, parse_head, verify_chain
 
 app = typer.Typer(
+    cls=LedgerGroup,
     help="Ledger: an event-sourced, bitemporal record of human-rights accountability.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -44,6 +46,12 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", envvar="LEDGER_DEBUG", help="On an error, show the traceback as well."
+        ),
+    ] = False,
 ) -> None:
     """Configure with LEDGER_DATABASE_URL (default: sqlite:///ledger.db in this directory)."""
 
@@ -60,7 +68,7 @@ def migrate(
     ] = None,
 ) -> None:
     """Create or upgrade the database schema (alembic, from migrations/)."""
-    ledger = open_ledger()
+    ledger = open_ledger(migrating=True)
     upgrade(ledger.engine)
     out.print(f"migrated {ledger.database_kind} database to the latest schema")
     if grant_to is not None:
@@ -97,7 +105,7 @@ def load(
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to listen on")] = 8000,
     workers: Annotated[
         int,
         typer.Option(
@@ -110,7 +118,10 @@ def serve(
         bool, typer.Option(help="log each request (off when a proxy in front logs them)")
     ] = True,
 ) -> None:
-    """Serve GraphQL at /graphql, REST under /v1, OpenAPI at /openapi.json, health at /healthz."""
+    """Serve GraphQL at /graphql, REST under /v1, OpenAPI at /openapi.json, health at /healthz.
+
+    Refuses a database that is missing or not at this ledger's schema (run `ledger migrate`).
+    """
     import uvicorn
 
     from ledger.http.server import BoundedH11Protocol

@@ -45,6 +45,12 @@ def model_for(type_name: str) -> type[EventData]:
         ) from None
 
 
+#: What :func:`stream_kind` accepts, as a regular expression for API descriptions (Python's and
+#: JSON Schema's ``\\w`` differ outside ASCII; the server's is Python's, letters of any script).
+STREAM_ID_PATTERN = "^(" + "|".join(kind.value for kind in StreamKind) + r")-[\w.-]+$"
+STREAM_ID_MAX_LENGTH = 200
+
+
 @lru_cache(maxsize=4096)
 def stream_kind(stream_id: str) -> StreamKind:
     """The kind of a stream is its id's prefix: ``person-maks-bokayev`` is a person.
@@ -59,7 +65,11 @@ def stream_kind(stream_id: str) -> StreamKind:
         raise ValidationError(
             f"stream id '{stream_id}' must start with one of {kinds}", ["streamId"]
         ) from None
-    if not rest or len(stream_id) > 200 or not all(c.isalnum() or c in "-_." for c in rest):
+    if (
+        not rest
+        or len(stream_id) > STREAM_ID_MAX_LENGTH
+        or not all(c.isalnum() or c in "-_." for c in rest)
+    ):
         raise ValidationError(
             f"stream id '{stream_id}' must be '{prefix}-' followed by letters, digits, '-', '_'"
             " or '.' (at most 200 characters)",

@@ -55,6 +55,13 @@ AsOf = Annotated[date | None, strawberry.argument(description=AS_OF)]
 KnownAt = Annotated[datetime | None, strawberry.argument(description=KNOWN_AT)]
 First = Annotated[int | None, strawberry.argument(description="page size, 0..100 (default 20)")]
 After = Annotated[str | None, strawberry.argument(description="the endCursor of the last page")]
+Addressee = Annotated[
+    str | None,
+    strawberry.argument(
+        description="to whom the recommendations are addressed, ignoring case and accents"
+        " ('kazakhstan'); one that no recommendation has is an error naming those there are"
+    ),
+]
 
 
 @strawberry.input(description="A point on both time axes; omitted axes mean today / now.")
@@ -247,7 +254,7 @@ class Query:
             strawberry.argument(description="matches code, text, theme and addressee"),
         ] = None,
         status: list[ImplementationStatus] | None = None,
-        addressee: str | None = None,
+        addressee: Addressee = None,
         first: First = None,
         after: After = None,
     ) -> RecommendationConnection:
@@ -280,7 +287,7 @@ class Query:
         info: Info,
         as_of: AsOf = None,
         known_at: KnownAt = None,
-        addressee: str | None = None,
+        addressee: Addressee = None,
     ) -> list[StatusCount]:
         context, point = _point(info, as_of, known_at)
         counts = context.read_model.implementation_summary(

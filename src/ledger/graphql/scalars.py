@@ -8,22 +8,29 @@ rule that names the offending argument.
 
 from __future__ import annotations
 
+import calendar
+import re
 from datetime import date, datetime
 from typing import Any
 
 from graphql import GraphQLError, StringValueNode, ValueNode
 from strawberry.types.scalar import ScalarDefinition, scalar
 
+_DAY_SHAPE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
 
 def parse_date(text: object) -> date:
     if not isinstance(text, str):
         raise ValueError(f"expected a date string like '2019-12-27', got {text!r}")
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a calendar date: use YYYY-MM-DD") from None
+    shape = _DAY_SHAPE.match(text)
+    if shape is None:
+        raise ValueError(f"'{text}' is not a date: use YYYY-MM-DD, e.g. 2019-12-27")
+    year, month, day = (int(part) for part in shape.groups())
+    if not 1 <= month <= 12:
+        raise ValueError(f"'{text}': month {month} does not exist")
+    if year == 0 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise ValueError(f"'{text}': that day does not exist")
+    return date(year, month, day)
 
 
 def parse_instant(text: object) -> datetime:

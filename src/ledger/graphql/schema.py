@@ -13,10 +13,10 @@ from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
 from ledger.graphql.limits import DocumentBounds, VariableAwareRules
 from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
+from ledger.graphql.router import ProblemGraphQLRouter
 from ledger.graphql.scalars import SCALAR_MAP
 from ledger.graphql.subscriptions import Subscription
 from ledger.graphql.types import EventType, PersonType, RecommendationType
-from ledger.graphql.websocket import LedgerGraphQLRouter
 
 
 def build_schema(settings: Settings | None = None) -> LedgerSchema:
@@ -50,10 +50,10 @@ def print_sdl() -> str:
     return build_schema().as_str() + "\n"
 
 
-def graphql_router(settings: Settings) -> LedgerGraphQLRouter:
+def graphql_router(settings: Settings) -> ProblemGraphQLRouter:
     """Left out of the OpenAPI description: that file describes REST; schema.graphql does this.
     In a browser, GET answers GraphiQL from the app's own files."""
-    return LedgerGraphQLRouter(
+    return ProblemGraphQLRouter(
         build_schema(settings),
         settings=settings,
         context_getter=get_context,

@@ -35,8 +35,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from ledger.domain.counting import RETRACTION
+from ledger.domain.errors import NotFound
 from ledger.domain.recorded_event import RecordedEvent, fold_order
-from ledger.domain.search_text import fold_text
+from ledger.domain.search_text import fold_text, sort_key
 from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
@@ -442,7 +443,34 @@ class ProjectedReadModel:
         query = select(table.c.stream_id, table.c.state).where(
             table.c.visibility == visibility, table.c.event_count > 0, _alive(table, at)
         )
-        return query if addressee is None else query.where(table.c.addressee == addressee)
+        if addressee is None:
+            return query
+        return query.where(table.c.addressee.in_(self._addressees_like(addressee, visibility)))
+
+    def _addressees_like(self, addressee: str, visibility: Visibility) -> list[str]:
+        """The stored spellings of ``addressee``, ignoring case and accents ("kazakhstan").
+
+        Judged against every recommendation the caller may see, at any point: one not yet
+        addressed at the queried point counts zero, one never addressed at all is refused, so
+        that a misspelling is not answered with a silent zero.
+        """
+        table = RECOMMENDATIONS.table
+        query = (
+            select(table.c.addressee)
+            .where(table.c.visibility == visibility, table.c.event_count > 0)
+            .distinct()
+        )
+        with self.engine.connect() as connection:
+            known = sorted(str(name) for name in connection.scalars(query))
+        wanted = sort_key(addressee)
+        matching = [name for name in known if sort_key(name) == wanted]
+        if not matching:
+            listed = ", ".join(f"'{name}'" for name in known) or "none yet"
+            # The input is not echoed: an answer never repeats what it cannot confirm.
+            raise NotFound(
+                f"no recommendation has this addressee; addressees: {listed}", ["addressee"]
+            )
+        return matching
 
     def recommendations(
         self,

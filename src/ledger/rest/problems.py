@@ -1,8 +1,9 @@
-"""Errors as RFC 9457 problem documents (``application/problem+json``), for /v1 only.
+"""Errors as RFC 9457 problem documents (``application/problem+json``).
 
-Refusals are turned into problems by the routes themselves (:class:`ProblemRoute`), so other
-parts of the app (GraphQL, /healthz) keep their own error shapes and no app-wide handler for
-domain errors is needed.
+Refusals are turned into problems by the REST routes themselves (:class:`ProblemRoute`), so
+GraphQL keeps its own error shape (errors in the response) and no app-wide handler for domain
+errors is needed. HTTP errors (an unknown path, a method a route does not take, a malformed
+GraphQL request) are problems on every path.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.exception_handlers import http_exception_handler as default_http_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -125,24 +125,40 @@ def from_ledger_error(error: LedgerError) -> JSONResponse:
 
 
 def from_validation_error(error: RequestValidationError) -> JSONResponse:
-    """FastAPI's own validation, named like the domain's: ``body.events.0.type`` → events.0.type."""
+    """FastAPI's own validation, named like the domain's: ``body.events.0.type`` → events.0.type,
+    and in camelCase like every other field of the API (``path.event_id`` → eventId)."""
     first: dict[str, Any] = error.errors()[0]
     location = [str(part) for part in first.get("loc", ())]
     if location and location[0] in ("body", "query", "path", "header"):
         location = location[1:]
-    return problem(422, str(first.get("msg", "invalid request")), "VALIDATION", location)
+    field = [camel_case(part) for part in location]
+    return problem(422, str(first.get("msg", "invalid request")), "VALIDATION", field)
 
 
-def _http_code(status: int) -> str:
-    return {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}.get(status, "HTTP_ERROR")
+def camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+}
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
-    """Unknown paths and methods under /v1 are problems too; elsewhere FastAPI's default."""
+    """Unknown paths and methods are problems too, on every path (a GraphQL client's malformed
+    request included), so that every HTTP error has one shape."""
     assert isinstance(exc, StarletteHTTPException)
-    if not request.url.path.startswith(PREFIX + "/"):
-        return await default_http_handler(request, exc)
-    response = problem(exc.status_code, str(exc.detail), _http_code(exc.status_code))
+    detail = str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route {request.url.path}: the REST API is under {PREFIX}, GraphQL at /graphql"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    response = problem(exc.status_code, detail, _HTTP_CODES.get(exc.status_code, "HTTP_ERROR"))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
@@ -171,7 +187,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     The schema is inlined: a ``model`` entry would also (wrongly) list ``application/json``.
     """
     described = {
-        400: "refused by the gate before routing (a NUL character, a malformed header)",
+        400: "refused by the gate before routing: text holding NUL (U+0000) or an unpaired"
+        " surrogate, which no string of the request may (``field`` says where), or a malformed"
+        " header",
         401: "no token, or an unknown or revoked one",
         403: "the token's role may not do this",
         404: "no such event",

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Path, Response
 
 from ledger.container import Ledger
+from ledger.domain.catalogue import STREAM_ID_MAX_LENGTH, STREAM_ID_PATTERN, stream_kind
 from ledger.domain.errors import NotFound, ValidationError
 from ledger.domain.new_event import NewEvent, new_event, parse_sources
 from ledger.domain.source import Source
@@ -30,15 +31,24 @@ router = APIRouter(tags=["events"], route_class=ProblemRoute)
 StreamId = Annotated[
     str,
     Path(
+        alias="streamId",
         min_length=1,
-        max_length=200,
-        description="kind prefix and name, e.g. person-maks-bokayev",
+        max_length=STREAM_ID_MAX_LENGTH,
+        description="kind prefix and name: person-…, recommendation-… or indicator-…, then"
+        " letters (any script), digits, '-', '_' or '.'",
         examples=["person-maks-bokayev"],
+        # Documented, and checked by the domain (which names the field): see stream_kind.
+        json_schema_extra={"pattern": STREAM_ID_PATTERN},
     ),
 ]
 
 EventId = Annotated[
-    UUID, Path(description="the event's id", examples=["3f0c2a4e-8d6b-4c1e-9a57-2b1f0e6d9c11"])
+    UUID,
+    Path(
+        alias="eventId",
+        description="the event's id",
+        examples=["3f0c2a4e-8d6b-4c1e-9a57-2b1f0e6d9c11"],
+    ),
 ]
 
 
@@ -79,7 +89,7 @@ def expected_version(body: int | None, if_match: str | None) -> int | None:
 
 
 @router.post(
-    "/streams/{stream_id}/events",
+    "/streams/{streamId}/events",
     operation_id="appendEvents",
     status_code=201,
     response_model=StreamEvents,
@@ -119,7 +129,7 @@ def append_events(
 
 
 @router.get(
-    "/streams/{stream_id}/events",
+    "/streams/{streamId}/events",
     operation_id="readStream",
     response_model=StreamEvents,
     responses=problem_responses(401, 422),
@@ -135,6 +145,7 @@ def read_stream(
 
     The ``ETag`` header is the version, ready to send back as ``If-Match``.
     """
+    stream_kind(stream_id)  # a malformed id can hold no events: say so rather than answer none
     events = ledger.store.read_stream(stream_id)
     version = events[-1].version if events else 0
     response.headers["ETag"] = f'"{version}"'
@@ -144,7 +155,7 @@ def read_stream(
 
 
 @router.get(
-    "/events/{event_id}",
+    "/events/{eventId}",
     operation_id="getEvent",
     response_model=Event,
     responses=problem_responses(401, 404, 422),
@@ -162,7 +173,7 @@ def get_event(
 
 
 @router.post(
-    "/events/{event_id}/retraction",
+    "/events/{eventId}/retraction",
     operation_id="retractEvent",
     status_code=201,
     response_model=Event,

@@ -120,12 +120,14 @@ class SecurityMiddleware:
         if malformed is not None:
             await refusal(400, "BAD_REQUEST", "Bad request", malformed)
             return
-        if _unstorable_text(scope, body):
+        unstorable = _unstorable_text(scope, body)
+        if unstorable is not None:
             await refusal(
                 400,
                 "BAD_REQUEST",
                 "Bad request",
                 "NUL characters (U+0000) and unpaired surrogates are not accepted",
+                field=unstorable,
             )
             return
         content_type = headers.get("content-type", "")
@@ -227,9 +229,10 @@ def _malformed_json(scope: Scope, body: bytes, content_type: str) -> str | None:
     return None
 
 
-def _unstorable_text(scope: Scope, body: bytes) -> bool:
-    """Whether the path, query or a JSON body holds U+0000 or a lone surrogate, or a GraphQL
-    document a NUL escape.
+def _unstorable_text(scope: Scope, body: bytes) -> list[str] | None:
+    """Where the path, query or a JSON body holds U+0000 or a lone surrogate, or a GraphQL
+    document a NUL escape: ``["path"]``, ``["query", name]`` or the JSON path in the body
+    (``["events", "0", "data", "name"]``); None when there is none.
 
     PostgreSQL text cannot hold NUL, and neither database driver can encode a lone surrogate:
     letting them through would answer 500, or fail on PostgreSQL and work on SQLite. The
@@ -239,38 +242,50 @@ def _unstorable_text(scope: Scope, body: bytes) -> bool:
     """
     path: str = scope.get("path", "")
     query: bytes = scope.get("query_string", b"")
-    if "\x00" in path or b"\x00" in query or b"%00" in query:
-        return True
+    if "\x00" in path:
+        return ["path"]
     graphql = path.rstrip("/") == GRAPHQL_PATH
     # GraphQL over GET carries its document and its variables (JSON) in the query string.
-    params = [value for _, value in parse_qsl(query.decode("latin-1"))]
-    if graphql and any(_GRAPHQL_NUL.search(value) for value in params):
-        return True
-    texts = [body, *(value.encode() for value in params)]
-    return any(_json_holds_unstorable(text, graphql) for text in texts)
+    params = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    for name, value in params:
+        if "\x00" in name or "\x00" in value or (graphql and _GRAPHQL_NUL.search(value)):
+            return ["query", name.replace("\x00", "")]
+        inside = _json_unstorable_at(value.encode(), graphql)
+        if inside is not None:
+            return ["query", name, *inside]
+    if b"\x00" in query or b"%00" in query:
+        return ["query"]
+    return _json_unstorable_at(body, graphql)
 
 
-def _json_holds_unstorable(text: bytes, graphql: bool) -> bool:
+def _json_unstorable_at(text: bytes, graphql: bool) -> list[str] | None:
     if not _SUSPECT_ESCAPE.search(text):
-        return False
+        return None
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):
-        return False
-    pending = [document]  # an explicit stack: deep nesting must not overflow the interpreter's
+        return None
+    # An explicit stack: deep nesting must not overflow the interpreter's.
+    pending: list[tuple[Any, list[str]]] = [(document, [])]
     while pending:
-        value = pending.pop()
+        value, where = pending.pop()
         if isinstance(value, str):
             if "\x00" in value or _LONE_SURROGATE.search(value):
-                return True
+                return where
             if graphql and _GRAPHQL_NUL.search(value):
-                return True
+                return where
         elif isinstance(value, dict):
-            pending.extend(value.keys())
-            pending.extend(value.values())
+            for key, item in value.items():
+                pending.append((key, where))
+                pending.append((item, [*where, _printable(key)]))
         elif isinstance(value, list):
-            pending.extend(value)
-    return False
+            pending.extend((item, [*where, str(index)]) for index, item in enumerate(value))
+    return None
+
+
+def _printable(key: str) -> str:
+    """A key as a field name, without the characters that made it unstorable."""
+    return _LONE_SURROGATE.sub("", key.replace("\x00", ""))
 
 
 def _rate_key(caller: Caller, scope: Scope) -> str:
@@ -333,6 +348,7 @@ class _Refusal:
         title: str,
         detail: str,
         extra_headers: Iterable[tuple[bytes, bytes]] = (),
+        field: list[str] | None = None,
     ) -> None:
         if self.graphql:
             content: dict[str, Any] = {
@@ -347,6 +363,7 @@ class _Refusal:
                 "status": status,
                 "detail": detail,
                 "code": code,
+                "field": field,
             }
             media_type = b"application/problem+json"
         payload = json.dumps(content).encode()

@@ -32,13 +32,48 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
+from ledger.domain.errors import LedgerError
 from ledger.store.tables import Base
 from ledger.store.types import json_serializer
 
 WRITER_LOCK_KEY = 0x1ED6E4  # arbitrary, constant: the ledger's single writer lock
 _IMMEDIATE = "ledger_immediate"
+SUPPORTED = "sqlite:///ledger.db (a file) or postgresql+psycopg://user@host/db"
+#: The drivers the ledger ships with; a bare ``postgresql://`` means psycopg here, not psycopg2.
+_DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
+class UnsupportedDatabase(LedgerError):
+    code = "UNSUPPORTED_DATABASE"
+
+
+def database_url(url: str) -> URL:
+    """The URL with the ledger's own driver, or a refusal saying which URLs work."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UnsupportedDatabase(
+            f"LEDGER_DATABASE_URL '{url}' is not a database URL: use {SUPPORTED}"
+        ) from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        shown = parsed.render_as_string(hide_password=True)
+        raise UnsupportedDatabase(
+            f"LEDGER_DATABASE_URL '{shown}' names {parsed.drivername}, which the ledger does"
+            f" not run on: use {SUPPORTED}"
+        )
+    return parsed.set(drivername=driver)
+
+
 _AFTER_COMMIT = "ledger_after_commit"
 _REQUEST_CONNECTION: ContextVar[Connection | None] = ContextVar(
     "ledger_request_connection", default=None
@@ -57,7 +92,7 @@ class Timeouts:
 
 def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> Engine:
     timeouts = timeouts or Timeouts()
-    parsed = make_url(url)
+    parsed = database_url(url)
     if parsed.get_backend_name() == "sqlite":
         # an in-memory database has one connection per thread, no pool to wait for
         in_memory = parsed.database in (None, "", ":memory:")
@@ -65,7 +100,7 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
             kwargs.pop("pool_size", None)
             kwargs.pop("max_overflow", None)
         engine = create_engine(
-            url,
+            parsed,
             connect_args={"timeout": timeouts.lock},
             **({} if in_memory else {"pool_timeout": timeouts.pool}),
             hide_parameters=True,
@@ -75,7 +110,7 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
         _configure_sqlite(engine, timeouts)
         return engine
     engine = create_engine(
-        url,
+        parsed,
         # libpq counts whole seconds, at least 2
         connect_args={"connect_timeout": max(2, round(timeouts.connect))},
         pool_timeout=timeouts.pool,
