@@ -39,23 +39,13 @@ from ledger.graphql.bounds import Bounds, check_bounds
 from ledger.security import middleware
 from ledger.store.migrate import upgrade
 from ledger.store.verification import checked_page
+from readme_queries import PERSON_HISTORY, REPORT_SUMMARY
 
 ROOT = Path(__file__).resolve().parents[1]
 
 README_QUERIES = {
-    "summary": """{
-  implementationSummary(asOf: "2020-02-17", addressee: "Kazakhstan") { status count }
-  custodySummary(asOf: "2020-02-17") { status count }
-  recommendations(asOf: "2020-02-17", addressee: "Kazakhstan", status: [PARTIALLY_IMPLEMENTED]) {
-    totalCount edges { node { code theme status statusWording } } } }""",
-    "history": """{
-  person(id: "person-maks-bokayev", asOf: "2020-02-17") {
-    id name aliases custodyStatus custodySince { text precision }
-    sentences { kind termMonths articles imposedOn { text } }
-    unDecisions { body reference adoptedOn { text } demands }
-    recommendations { code status statusWording }
-    events(first: 20) { totalCount
-      edges { node { position type occurredOn { text } data sources { title url } } } } } }""",
+    "summary": REPORT_SUMMARY,
+    "history": PERSON_HISTORY,
     "diff": """{
   before: person(id: "person-iskander-yerimbetov", asOf: "2019-12-26") { custodyStatus }
   after: person(id: "person-iskander-yerimbetov", asOf: "2019-12-27") {

@@ -40,23 +40,14 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from readme_queries import PERSON_HISTORY, REPORT_SUMMARY
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 QUERIES: dict[str, str] = {
-    "README report summary": """{
-  implementationSummary(asOf: "2020-02-17", addressee: "Kazakhstan") { status count }
-  custodySummary(asOf: "2020-02-17") { status count }
-  recommendations(asOf: "2020-02-17", addressee: "Kazakhstan", status: [PARTIALLY_IMPLEMENTED]) {
-    totalCount edges { node { code theme status statusWording } } } }""",
-    "one person's history": """{
-  person(id: "person-maks-bokayev", asOf: "2020-02-17") {
-    id name aliases custodyStatus custodySince { text precision }
-    sentences { kind termMonths articles imposedOn { text } }
-    unDecisions { body reference adoptedOn { text } demands }
-    recommendations { code status statusWording }
-    events(first: 20) { totalCount
-      edges { node { position type occurredOn { text } data sources { title url } } } } } }""",
+    "README report summary": REPORT_SUMMARY,
+    "one person's history": PERSON_HISTORY,
     "page of persons with recommendations": """{
   persons(asOf: "2020-02-17", first: 20) { totalCount edges { node {
     name custodyStatus custodySince { text }

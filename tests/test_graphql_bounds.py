@@ -14,7 +14,7 @@ from graphql import get_introspection_query, parse
 from ledger.config import Settings
 from ledger.graphql.bounds import Bounds, check_bounds
 
-#: Generous: the check takes milliseconds (bench/graphql_bounds.py); the exponential walk it
+#: Generous: the check takes milliseconds (bench/hardening.py); the exponential walk it
 #: replaced never finished at depth 30. This only keeps a regression from hanging the suite.
 HANG_GUARD_SECONDS = 60
 
