@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -40,11 +41,13 @@ def wait_healthy(base: str, deadline: float = 30.0) -> None:
 
 
 @contextmanager
-def server_thread(app: FastAPI) -> Iterator[str]:
+def server_thread(app: FastAPI, **config: Any) -> Iterator[str]:
     """The app on uvicorn in a thread; yields its base URL ('http://127.0.0.1:PORT')."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **config
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

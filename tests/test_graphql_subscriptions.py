@@ -7,6 +7,7 @@ subscribers of another."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -22,6 +23,7 @@ from conftest import BACKENDS, bearer, make_ledger
 from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.graphql.ids import encode_global_id
+from ledger.http.server import BoundedH11Protocol
 from ledger.security.roles import Role
 from live_servers import server_process, server_thread
 
@@ -299,4 +301,24 @@ def test_an_append_in_one_server_process_reaches_subscribers_of_every_process(
             assert [e["position"] for e in received] == [e["position"] for e in stored]
             assert opened.silent()
             opened.close()
+    ledger.close()
+
+
+class QuickHeaderTimeout(BoundedH11Protocol):
+    header_timeout = 0.3
+
+
+def test_a_subscription_outlives_the_servers_header_timeout(fresh_database_url: Any) -> None:
+    """`ledger serve` closes connections whose request headers are slow; a websocket, once
+    upgraded, has no more headers to send and must stay open."""
+    ledger = make_ledger(fresh_database_url("sqlite"))
+    with server_thread(create_app(ledger=ledger), http=QuickHeaderTimeout) as base:
+        opened = Socket(base)
+        assert opened.init()["type"] == "connection_ack"
+        stream = fresh_stream()
+        opened.subscribe("1", stream=stream)
+        time.sleep(1.0)
+        append(base, bearer(ledger, Role.EDITOR), stream, profiled("after the timeout"))
+        assert opened.events(1)[0]["data"]["name"] == "after the timeout"
+        opened.close()
     ledger.close()

@@ -34,7 +34,7 @@ class BoundedH11Protocol(H11Protocol):
         if self._between_requests():
             self._arm()
         super().data_received(data)
-        if not self._between_requests():
+        if not self._between_requests() or self._upgraded():
             self._disarm()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -43,6 +43,12 @@ class BoundedH11Protocol(H11Protocol):
 
     def _between_requests(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
+
+    def _upgraded(self) -> bool:
+        """A websocket handshake hands the transport to the websocket protocol: from then on
+        this HTTP connection has no more requests to wait for (a live subscription is not a slow
+        client), and its timer must not close the socket under the subscription."""
+        return self.transport.get_protocol() is not self
 
     def _arm(self) -> None:
         if self._header_timer is None:
@@ -55,6 +61,8 @@ class BoundedH11Protocol(H11Protocol):
 
     def _too_slow(self) -> None:
         self._header_timer = None
+        if self._upgraded():
+            return
         if self._between_requests() and not self.transport.is_closing():
             self.logger.info("closing a connection whose request headers did not arrive in time")
             if self.conn.our_state is not h11.ERROR:
