@@ -13,7 +13,7 @@ from datetime import date
 from typing import TypeVar
 from uuid import UUID
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from strawberry.dataloader import DataLoader
 
 from ledger.domain.recorded_event import RecordedEvent
@@ -21,8 +21,7 @@ from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
 from ledger.readmodel.api import FoldKey, ReadModel
-from ledger.store.engine import reading
-from ledger.store.event_store import EVENTS, row_to_event
+from ledger.store.event_store import EventStore
 
 V = TypeVar("V")
 #: a page of a stream's events: the point, the cursor it starts after, how many at most
@@ -42,14 +41,6 @@ def _batched(
             by_group[group].append(key)
     found = {group: fetch(group, ids) for group, ids in by_group.items()}
     return [found[group].get(key, missing) for group, key in keys]
-
-
-def events_by_ids(engine: Engine, ids: Sequence[str]) -> dict[str, RecordedEvent]:
-    if not ids:
-        return {}
-    query = select(EVENTS).where(EVENTS.c.id.in_([UUID(i) for i in ids]))
-    with reading(engine) as connection:
-        return {str(row.id): row_to_event(row) for row in connection.execute(query)}
 
 
 class Loaders:
@@ -135,8 +126,8 @@ class Loaders:
         )
 
     async def _events(self, keys: list[str]) -> list[RecordedEvent | None]:
-        found = events_by_ids(self._engine, list(dict.fromkeys(keys)))
-        return [found.get(key) for key in keys]
+        found = EventStore(self._engine).get_many([UUID(key) for key in dict.fromkeys(keys)])
+        return [found.get(UUID(key)) for key in keys]
 
     async def _retractions(self, keys: list[tuple[TimePoint, str]]) -> list[RecordedEvent | None]:
         return _batched(keys, lambda at, ids: self._model.retractions_of(ids, at), None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -25,18 +25,15 @@ from sqlalchemy import (
     Select,
     Table,
     case,
-    exists,
     func,
     or_,
     select,
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import aliased
 
-from ledger.domain.counting import RETRACTION
 from ledger.domain.errors import NotFound
-from ledger.domain.recorded_event import RecordedEvent, fold_order
+from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.search_text import fold_text, sort_key
 from ledger.domain.states import PersonState, RecommendationState
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
@@ -46,11 +43,9 @@ from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
 from ledger.projections.timeline import MAX_DAY, MIN_DAY, clamp_day
 from ledger.readmodel.api import FoldKey, Page, StreamDiff
 from ledger.store.engine import reading
-from ledger.store.event_store import row_to_event
-from ledger.store.tables import EventDisputeRow, EventRow, RecommendationPersonRow
+from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
+from ledger.store.tables import RecommendationPersonRow
 
-EVENTS = EventRow.__table__
-DISPUTES = EventDisputeRow.__table__
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 S = TypeVar("S", PersonState, RecommendationState)
 
@@ -67,30 +62,23 @@ def _alive(table: Table, at: TimePoint) -> ColumnElement[bool]:
 
 
 def _counting(at: TimePoint, *, visibility: Visibility) -> Select[Any]:
-    """Events counting at ``at`` by the contract's rule (retractions from their recordedAt)."""
+    """Events counting at ``at``: the store's counting rule, certain by ``as_of``."""
     assert at.as_of is not None and at.known_at is not None
-    retraction = aliased(EVENTS)
-    query = select(EVENTS).where(
-        EVENTS.c.recorded_at <= at.known_at,
-        EVENTS.c.type != RETRACTION,
-        or_(EVENTS.c.occurred_latest.is_(None), EVENTS.c.occurred_latest <= at.as_of),
-        ~exists().where(
-            retraction.c.retracts == EVENTS.c.id, retraction.c.recorded_at <= at.known_at
-        ),
+    return counting(at.known_at, visibility).where(
+        or_(EVENTS.c.occurred_latest.is_(None), EVENTS.c.occurred_latest <= at.as_of)
     )
-    return query if visibility is Visibility.FULL else query.where(EVENTS.c.restricted.is_(False))
 
 
 class ProjectedReadModel:
     """Implements ``ledger.readmodel.api.ReadModel`` over the tables the projector maintains."""
 
-    def __init__(self, engine: Engine, now: Any = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._now = now
+        self.events = EventStore(engine)
 
-    def _resolve(self, at: TimePoint) -> TimePoint:
-        now: datetime | None = self._now() if self._now is not None else None
-        return at.resolved(now)
+    @staticmethod
+    def _resolve(at: TimePoint) -> TimePoint:
+        return at.resolved()
 
     # --- single states ---------------------------------------------------------------------
 
@@ -205,30 +193,12 @@ class ProjectedReadModel:
         visibility: Visibility = Visibility.PUBLIC,
     ) -> dict[str, tuple[str, ...]]:
         """Reads only the columns the fold order needs, not the events' data."""
-        ids: dict[str, list[str]] = {stream_id: [] for stream_id in stream_ids}
-        if not ids:
+        if not stream_ids:
             return {}
         at = self._resolve(at)
-        columns = (
-            EVENTS.c.stream_id,
-            EVENTS.c.id,
-            EVENTS.c.occurred_latest,
-            EVENTS.c.occurred_earliest,
-            EVENTS.c.position,
-        )
-        query = (
-            _counting(at, visibility=visibility)
-            .with_only_columns(*columns)
-            .where(EVENTS.c.stream_id.in_(list(ids)))
-        )
-        with reading(self.engine) as connection:
-            rows = sorted(
-                connection.execute(query),
-                key=lambda r: fold_order(r.occurred_latest, r.occurred_earliest, r.position),
-            )
-        for row in rows:
-            ids[row.stream_id].append(str(row.id))
-        return {stream_id: tuple(found) for stream_id, found in ids.items()}
+        assert at.as_of is not None and at.known_at is not None
+        with self.events.reading() as log:
+            return log.counting_ids(stream_ids, at.as_of, at.known_at, visibility)
 
     def event_pages(
         self,
@@ -564,10 +534,9 @@ class ProjectedReadModel:
 
     def stream_events(self, stream_id: str, at: TimePoint) -> list[RecordedEvent]:
         at = self._resolve(at)
-        query = _counting(at, visibility=Visibility.FULL).where(EVENTS.c.stream_id == stream_id)
-        with reading(self.engine) as connection:
-            events = [row_to_event(row) for row in connection.execute(query)]
-        return sorted(events, key=RecordedEvent.fold_key)
+        assert at.as_of is not None and at.known_at is not None
+        with self.events.reading() as log:
+            return log.counting_at(stream_id, at.as_of, at.known_at, Visibility.FULL)
 
     def diff(self, stream_id: str, before: TimePoint, after: TimePoint) -> StreamDiff:
         """For auditors comparing two report dates: what started and what stopped counting."""
@@ -588,12 +557,8 @@ class ProjectedReadModel:
         targets = _uuids(event_ids)
         if not targets:
             return {}
-        query = select(EVENTS).where(
-            EVENTS.c.retracts.in_(targets), EVENTS.c.recorded_at <= at.known_at
-        )
-        with reading(self.engine) as connection:
-            found = [row_to_event(row) for row in connection.execute(query)]
-        return {str(event.data["eventId"]): event for event in found}
+        with self.events.reading() as log:
+            return log.retractions_of(targets, at.known_at)
 
     def disputing(
         self,
@@ -607,27 +572,8 @@ class ProjectedReadModel:
         targets = _uuids(event_ids)
         if not targets:
             return {}
-        retraction = aliased(EVENTS)
-        query = (
-            select(DISPUTES.c.disputed_id, EVENTS)
-            .join(EVENTS, EVENTS.c.id == DISPUTES.c.disputing_id)
-            .where(
-                DISPUTES.c.disputed_id.in_(targets),
-                EVENTS.c.recorded_at <= at.known_at,
-                ~exists().where(
-                    retraction.c.retracts == EVENTS.c.id,
-                    retraction.c.recorded_at <= at.known_at,
-                ),
-            )
-            .order_by(EVENTS.c.position)
-        )
-        if visibility is Visibility.PUBLIC:
-            query = query.where(EVENTS.c.restricted.is_(False))
-        found: dict[str, list[RecordedEvent]] = {}
-        with reading(self.engine) as connection:
-            for row in connection.execute(query):
-                found.setdefault(str(row.disputed_id), []).append(row_to_event(row))
-        return found
+        with self.events.reading() as log:
+            return log.disputing(targets, at.known_at, visibility)
 
 
 def _uuids(values: Sequence[str]) -> list[UUID]:
