@@ -1,11 +1,10 @@
 // One person at one point: custody over time, sentences, UN decisions, designations, and the
 // events it is all folded from, each fact with its sources.
 
-import { ApiError, graphql } from "./api.js";
 import { h, route, words } from "./dom.js";
 import { EVENT_FIELDS, eventButton, eventList, focusEvent, sourceList } from "./events.js";
 import { CUSTODY } from "./overview.js";
-import { probedTimeline } from "./probe.js";
+import { streamView } from "./probe.js";
 import { routeHref } from "./routes.js";
 import { longDate, partial } from "./time.js";
 import { legend, timeline } from "./timeline.js";
@@ -45,16 +44,16 @@ function factSection(title, items, render) {
 }
 
 export async function personView(id, point, fields, signal) {
-  const data = await graphql(personQuery(fields), { id, asOf: point.asOf, knownAt: point.knownAt }, { signal });
-  const person = data.person;
-  if (!person) throw new ApiError(`The ledger has no person with the id “${id}” at this point (as of ${point.asOf}${point.knownAt ? `, known at ${point.knownAt}` : ""}).`);
-  const events = person.events.edges.map((edge) => edge.node);
-  const derived = !person.custodyTimeline;
-  const periods = derived
-    ? await probedTimeline({ root: "person", field: "custodyStatus", id: person.streamId, events, point, signal })
-    : person.custodyTimeline;
-  const current = periods[periods.length - 1];
-  const opener = current && current.openedBy ? current.openedBy.position : null;
+  const { item: person, events, periods, derived, opener } = await streamView({
+    root: "person",
+    label: "person",
+    field: "custodyStatus",
+    timelineField: "custodyTimeline",
+    query: personQuery(fields),
+    id,
+    point,
+    signal,
+  });
   return { node: renderPerson(person, events, periods, derived, opener, point), opener };
 }
 

@@ -3,7 +3,7 @@
 // the periods are where the answer changes. No fold is repeated here: every state is the
 // server's.
 
-import { graphql } from "./api.js";
+import { ApiError, graphql } from "./api.js";
 import { dayNumber, isoDay } from "./time.js";
 
 const PER_REQUEST = 25; // under the API's alias limit
@@ -31,4 +31,21 @@ export async function probedTimeline({ root, field, id, events, point, signal })
     periods.push({ status, from: opener ? opener.occurredOn : null, openedBy: opener });
   });
   return periods;
+}
+
+// One stream's page, as the person and recommendation views both load it: the object at the
+// point, its events, its periods (the server's timeline, or probed where the server has none)
+// and the event that opened the current period.
+export async function streamView({ root, label, field, timelineField, query, id, point, signal }) {
+  const data = await graphql(query, { id, asOf: point.asOf, knownAt: point.knownAt }, { signal });
+  const item = data[root];
+  if (!item) throw new ApiError(`The ledger has no ${label} with the id “${id}” at this point (as of ${point.asOf}${point.knownAt ? `, known at ${point.knownAt}` : ""}).`);
+  const events = item.events.edges.map((edge) => edge.node);
+  const derived = !item[timelineField];
+  const periods = derived
+    ? await probedTimeline({ root, field, id: item.streamId, events, point, signal })
+    : item[timelineField];
+  const current = periods[periods.length - 1];
+  const opener = current && current.openedBy ? current.openedBy.position : null;
+  return { item, events, periods, derived, opener };
 }

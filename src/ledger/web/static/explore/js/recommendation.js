@@ -1,11 +1,10 @@
 // One recommendation at one point: its text, how its status moved, and the assessments (with
 // their sources) the status is folded from.
 
-import { ApiError, graphql } from "./api.js";
 import { h, route, words } from "./dom.js";
 import { EVENT_FIELDS, eventButton, eventList, focusEvent, sourceList } from "./events.js";
 import { IMPLEMENTATION } from "./overview.js";
-import { probedTimeline } from "./probe.js";
+import { streamView } from "./probe.js";
 import { routeHref } from "./routes.js";
 import { longDate, partial } from "./time.js";
 import { legend, timeline } from "./timeline.js";
@@ -29,16 +28,16 @@ function recommendationQuery(fields) {
 }
 
 export async function recommendationView(id, point, fields, signal) {
-  const data = await graphql(recommendationQuery(fields), { id, asOf: point.asOf, knownAt: point.knownAt }, { signal });
-  const recommendation = data.recommendation;
-  if (!recommendation) throw new ApiError(`The ledger has no recommendation with the id “${id}” at this point (as of ${point.asOf}${point.knownAt ? `, known at ${point.knownAt}` : ""}).`);
-  const events = recommendation.events.edges.map((edge) => edge.node);
-  const derived = !recommendation.statusTimeline;
-  const periods = derived
-    ? await probedTimeline({ root: "recommendation", field: "status", id: recommendation.streamId, events, point, signal })
-    : recommendation.statusTimeline;
-  const current = periods[periods.length - 1];
-  const opener = current && current.openedBy ? current.openedBy.position : null;
+  const { item: recommendation, events, periods, derived, opener } = await streamView({
+    root: "recommendation",
+    label: "recommendation",
+    field: "status",
+    timelineField: "statusTimeline",
+    query: recommendationQuery(fields),
+    id,
+    point,
+    signal,
+  });
   return { node: render(recommendation, events, periods, derived, opener, point), opener };
 }
 
