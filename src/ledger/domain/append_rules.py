@@ -209,16 +209,11 @@ def check_disputes(
     """A dispute names a stored (or earlier in this call) account that is not retracted.
 
     ``stored``: the disputed events the store holds, each with its type and whether it is
-    retracted; ``earlier``: the events this call recorded before these (looked at only when a
-    fresh event disputes something, so a bulk append does not index them stream by stream)."""
-    if not any(event.disputes for event in fresh):
-        return
+    retracted; ``earlier``: the events this call recorded before these."""
     known = {event.id: (event.type, False) for event in earlier}
     retracted = {UUID(e.data["eventId"]) for e in earlier if e.type == RETRACTION}
-    fresh_ids = {id(event) for event in fresh}
-    for index, event in enumerate(events):
-        if id(event) not in fresh_ids:
-            continue
+    for event in fresh:
+        index = events.index(event)
         for number, target_id in enumerate(event.disputes):
             field = ["events", str(index), "disputes", str(number)]
             target = stored.get(target_id) or known.get(target_id)
