@@ -22,7 +22,19 @@ from itertools import groupby
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Table, Text, and_, cast, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    Text,
+    and_,
+    cast,
+    delete,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from ledger.domain.counting import RETRACTION
 from ledger.domain.recorded_event import RecordedEvent
@@ -139,7 +151,12 @@ def _stored_rows(
     connection: Connection, table: Table, at: datetime, days: Mapping[str, date]
 ) -> dict[str, list[StoredRow]]:
     """Each stream's rows a re-fold from ``days[stream]`` may change: the open ones reaching that
-    day or later, and those an earlier append of this very instant closed. One statement. The
+    day or later, and those an earlier append of this very instant closed. One statement. As
+    record time never runs backwards, a row ends at ``at`` or is open (``OPEN_END``) exactly when
+    ``recorded_to >= at``, written as a truth test that no index on ``recorded_to`` can serve:
+    on a database without statistics yet (a fresh one, filled faster than autovacuum looks) the
+    planner took the listing index for selective and walked every open row, milliseconds per
+    call; this way it can only read the per-stream index. The
     state comes back as the text it was stored as: ``state_row`` stores the canonical document
     (``timeline.document``), which is what tells an unchanged version from a changed one, so it
     is neither parsed nor encoded again (only the state a re-fold starts from is parsed)."""
@@ -152,10 +169,8 @@ def _stored_rows(
             *(
                 and_(
                     table.c.stream_id == stream_id,
-                    or_(
-                        table.c.recorded_to == at,
-                        and_(table.c.recorded_to == OPEN_END, table.c.valid_to >= day),
-                    ),
+                    (table.c.recorded_to >= at).is_(true()),
+                    or_(table.c.recorded_to == at, table.c.valid_to >= day),
                 )
                 for stream_id, day in days.items()
             )
