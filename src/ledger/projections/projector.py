@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    JSON,
     Connection,
     Table,
     Text,
@@ -342,11 +344,19 @@ def _insert_plain(connection: Connection, table: Table, rows: list[dict[str, Any
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
     order = list(compiled.positiontup or ())
     binders = []
-    for name in order:
+    for index, name in enumerate(order):
         column_type = table.c[name].type
         bind = column_type.dialect_impl(dialect).bind_processor(dialect)
-        # the record instants repeat on every row (one or two per append): converted once each
-        binders.append(cache(bind) if bind and isinstance(column_type, UTCDateTime) else bind)
-    pairs = list(zip(order, binders, strict=True))
-    values = [tuple(row[n] if to is None else to(row[n]) for n, to in pairs) for row in rows]
+        if isinstance(column_type, JSON):
+            continue  # the state comes encoded (``JsonText``): the driver takes it as it is
+        if bind is not None:
+            # the record instants repeat on every row (one or two per append): converted once
+            binders.append((index, cache(bind) if isinstance(column_type, UTCDateTime) else bind))
+    picked = itemgetter(*order)
+    values = []
+    for row in rows:
+        value = list(picked(row))
+        for index, bind in binders:
+            value[index] = bind(value[index])
+        values.append(tuple(value))
     connection.exec_driver_sql(str(compiled), values)
