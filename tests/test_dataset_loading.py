@@ -8,13 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import text
 
 from conftest import make_ledger
 from ledger.container import Ledger
-from ledger.dataset.files import DatasetError, read_dataset
+from ledger.dataset.files import DatasetError, load_yaml, read_dataset
 from ledger.dataset.loader import load_dataset
-from ledger.domain.errors import IdConflict
+from ledger.domain.errors import IdConflict, NotFound
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 SOURCES = """\
 sources:
@@ -125,3 +128,55 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     ledger.close()
+
+
+def test_a_refused_load_stores_nothing_however_many_files_come_before_the_refused_event(
+    ledger: Ledger, dataset: Path
+) -> None:
+    for number in range(60):
+        write_stream(dataset, f"p{number:02d}", person(f"p{number:02d}"))
+    unknown = uuid.uuid4()
+    write_stream(
+        dataset,
+        "zz-last",
+        person("zz-last").replace(
+            "    sources: [report]\n", f"    disputes: [{unknown}]\n    sources: [report]\n", 1
+        ),
+    )
+    with pytest.raises(NotFound, match=str(unknown)):
+        load_dataset(ledger.service, dataset, recorded_by="t")
+    assert ledger.store.head().position == 0
+
+
+def test_every_file_of_the_data_set_reads_as_pyyaml_reads_it() -> None:
+    for path in sorted(EVENTS.rglob("*.yaml")):
+        assert load_yaml(path)[0] == yaml.safe_load(path.read_text(encoding="utf-8")), path
+
+
+def test_anchors_merge_keys_and_unquoted_dates_read_as_yaml_means_them(dataset: Path) -> None:
+    write_stream(
+        dataset,
+        "gamma",
+        f"""\
+stream: person-gamma
+events:
+  - id: {uuid.uuid4()}
+    type: PersonProfiled
+    data: &profile {{name: Gamma}}
+    sources: &cited [report]
+  - id: {uuid.uuid4()}
+    type: PersonSentenced
+    occurredOn: 2019-12-02
+    data:
+      <<: {{kind: IMPRISONMENT}}
+      termMonths: 60
+    sources: *cited
+""",
+    )
+    stream = next(s for s in read_dataset(dataset).streams if s.stream_id == "person-gamma")
+    profile, sentence = stream.events
+    assert profile.data == {"name": "Gamma"}
+    assert sentence.data == {"kind": "IMPRISONMENT", "termMonths": 60}
+    assert sentence.occurred_on is not None and sentence.occurred_on.text == "2019-12-02"
+    assert sentence.sources == profile.sources
+    assert stream.lines == (3, 7)

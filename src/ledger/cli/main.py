@@ -94,6 +94,8 @@ def load(
             report = load_dataset(
                 ledger.service, path, recorded_by=cli_recorder(), progress=advance, dataset=dataset
             )
+    except DatasetError as exc:
+        fail(str(exc))
     except LedgerError as exc:
         fail(f"{path}: {exc}")
     out.print(

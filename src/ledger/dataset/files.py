@@ -22,6 +22,10 @@ holds one stream::
 Events are appended in file order, so a file's order is its stream's version order; an event
 that disputes an event of a later file waits for it (``loader.dispute_order``).
 ``events/schemas/stream-file.json`` describes a stream file.
+
+Reading checks a file's shape and each event's fields (id, date, sources, note); the event
+types' schemas are checked once, by the service the loader appends through, and
+:func:`locate_invalid` finds the file and line of an event the service refused.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from typing import Any
 import yaml
 
 from ledger.domain.errors import LedgerError
-from ledger.domain.new_event import NewEvent, ValidEvent, parse_new_event, validate_event
+from ledger.domain.new_event import NewEvent, parse_new_event, validate_event
 from ledger.domain.source import Source
 
 SOURCES_FILE = "sources.yaml"
@@ -55,6 +59,8 @@ class StreamFile:
     path: Path
     stream_id: str
     events: tuple[NewEvent, ...]
+    #: 1-based line where each event begins (None where the file gives none), for errors
+    lines: tuple[int | None, ...]
 
 
 @dataclass(frozen=True)
@@ -69,15 +75,21 @@ class Dataset:
 
 #: libyaml's loader when PyYAML was built with it (many times faster), else the pure-Python one
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map"))
 
 
-def _load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """The document and its node tree (for line numbers), from one parse."""
     try:
         loader = _LOADER(path.read_text(encoding="utf-8"))
         try:
             root = loader.get_single_node()
-            return (loader.construct_document(root) if root is not None else None), root
+            if root is None:
+                return None, None
+            try:
+                return _plain(root, loader, set()), root
+            except _Unusual:
+                return loader.construct_document(root), root
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
@@ -86,6 +98,31 @@ def _load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise DatasetError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}", line) from None
     except OSError as exc:
         raise DatasetError(path, f"cannot read: {exc.strerror}") from None
+
+
+class _Unusual(Exception):
+    """A node :func:`_plain` leaves to PyYAML's own constructor."""
+
+
+def _plain(node: yaml.Node, loader: Any, seen: set[int]) -> Any:
+    """The value of a tree of plain mappings, lists and scalars, built directly: PyYAML's
+    generic constructor costs more than libyaml's parse. Aliases, merge keys and explicit
+    collection tags raise :class:`_Unusual`, and the caller lets PyYAML build the document."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == _STR else loader.construct_object(node)
+    if id(node) in seen:
+        raise _Unusual
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+        return [_plain(item, loader, seen) for item in node.value]
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+        mapping = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                raise _Unusual
+            mapping[key_node.value] = _plain(value_node, loader, seen)
+        return mapping
+    raise _Unusual
 
 
 def _item_lines(root: yaml.Node | None, key: str) -> list[int]:
@@ -99,7 +136,7 @@ def _item_lines(root: yaml.Node | None, key: str) -> list[int]:
 
 
 def read_sources(path: Path) -> dict[str, Source]:
-    document, root = _load_yaml(path)
+    document, root = load_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
         raise DatasetError(path, "expected a top-level 'sources:' list")
     lines = _item_lines(root, "sources")
@@ -128,20 +165,19 @@ def stream_files(root: Path) -> Iterator[Path]:
 
 
 def read_stream_file(path: Path, sources: dict[str, Source]) -> StreamFile:
-    document, root = _load_yaml(path)
+    """A stream file's events, their fields checked; their data is checked by the append."""
+    document, root = load_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get("stream"), str):
         raise DatasetError(path, "expected 'stream: <stream id>' at the top")
     events_raw = document.get("events")
     if not isinstance(events_raw, list) or not events_raw:
         raise DatasetError(path, "expected a non-empty 'events:' list")
     stream_id = document["stream"]
-    lines = _item_lines(root, "events")
+    found = _item_lines(root, "events")
+    lines = [found[index] if index < len(found) else None for index in range(len(events_raw))]
     events: list[NewEvent] = []
-    for index, raw in enumerate(events_raw):
-        line = lines[index] if index < len(lines) else None
-        label = f"event #{index + 1}"
-        if isinstance(raw, dict) and raw.get("id"):
-            label += f" ({raw['id']})"
+    for index, (raw, line) in enumerate(zip(events_raw, lines, strict=True)):
+        label = _label(index, raw)
         try:
             if not isinstance(raw, dict):
                 raise DatasetError(path, f"{label}: must be a mapping", line)
@@ -151,12 +187,17 @@ def read_stream_file(path: Path, sources: dict[str, Source]) -> StreamFile:
             if "occurredOn" in resolved and resolved["occurredOn"] is not None:
                 resolved["occurredOn"] = str(resolved["occurredOn"])
             resolved["sources"] = _resolve_sources(raw.get("sources"), sources, path, label, line)
-            event = parse_new_event(resolved)
-            validate_event(event, stream_id)
+            events.append(parse_new_event(resolved))
         except LedgerError as exc:
             raise DatasetError(path, f"{label}: {exc}", line) from None
-        events.append(event)
-    return StreamFile(path=path, stream_id=stream_id, events=tuple(events))
+    return StreamFile(path=path, stream_id=stream_id, events=tuple(events), lines=tuple(lines))
+
+
+def _label(index: int, raw: Any) -> str:
+    label = f"event #{index + 1}"
+    if isinstance(raw, dict) and raw.get("id"):
+        label += f" ({raw['id']})"
+    return label
 
 
 def _resolve_sources(
@@ -191,5 +232,16 @@ def read_dataset(root: Path) -> Dataset:
     return Dataset(sources=sources, streams=tuple(streams))
 
 
-def validated(stream: StreamFile) -> list[ValidEvent]:
-    return [validate_event(event, stream.stream_id) for event in stream.events]
+def locate_invalid(dataset: Dataset) -> None:
+    """Raise a :class:`DatasetError` naming the file, line, event and field of the first event
+    (in file order) that fails its type's schema; return if every event passes.
+
+    The append validates each event once and cannot say which file an event came from; when it
+    refuses one, the loader asks here where it is."""
+    for stream in dataset.streams:
+        for index, (event, line) in enumerate(zip(stream.events, stream.lines, strict=True)):
+            try:
+                validate_event(event, stream.stream_id)
+            except LedgerError as exc:
+                label = _label(index, {"id": event.id})
+                raise DatasetError(stream.path, f"{label}: {exc}", line) from None

@@ -1,4 +1,4 @@
-"""Appending a validated data set: idempotent (stable ids), all-or-nothing per chunk of streams."""
+"""Appending a data set: idempotent (stable ids), all or nothing, in one append call."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-from ledger.dataset.files import Dataset, DatasetError, StreamFile, read_dataset
+from ledger.dataset.files import Dataset, DatasetError, StreamFile, locate_invalid, read_dataset
+from ledger.domain.errors import LedgerError
 from ledger.service.commands import AppendEvents, StreamAppend
 from ledger.service.handlers import LedgerService
 from ledger.store.engine import analyze
 
-CHUNK = 50
 PERSON_PREFIX = "person-"
 
 
@@ -31,7 +31,9 @@ def load_dataset(
     progress: Callable[[int], None] | None = None,
     dataset: Dataset | None = None,
 ) -> LoadReport:
-    """Validate every file first (nothing is stored if one is bad), then append stream by stream.
+    """Read every file, then append the whole data set in one call: one transaction, each
+    stream projected once, and nothing stored if any event is refused (a bad event's error
+    names its file and line).
 
     Events already stored with the same id and content are skipped, so loading twice stores
     nothing new; an event whose stored content differs from the file is refused (ID_CONFLICT).
@@ -41,12 +43,14 @@ def load_dataset(
     # Persons first: a recommendation may only name persons already stored (or stored by the
     # same call), whatever order the files come in.
     streams = sorted(dataset.streams, key=lambda s: not s.stream_id.startswith(PERSON_PREFIX))
-    batches = dispute_order(streams)
-    for start in range(0, len(batches), CHUNK):
-        chunk = tuple(batches[start : start + CHUNK])
-        service.append_events(AppendEvents(chunk, recorded_by))
-        if progress is not None:
-            progress(len(chunk))
+    command = AppendEvents(tuple(dispute_order(streams)), recorded_by)
+    try:
+        service.append_events(command)
+    except LedgerError:
+        locate_invalid(dataset)
+        raise
+    if progress is not None:
+        progress(len(dataset.streams))
     analyze(service.store.engine)
     return LoadReport(
         streams=len(dataset.streams),
