@@ -34,6 +34,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,22 @@ def _raw(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, dict | list) else value
 
 
+SYNCHRONOUS = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+
+
+@cache
+def sqlite_durability(folder: Path) -> tuple[str, str]:
+    """The journal mode and ``synchronous`` level the ledger's engine runs SQLite with (asked of
+    a scratch database in ``folder``): the peer is run at the same level (the library leaves
+    SQLite's default, FULL)."""
+    ledger = build_ledger(Settings(database_url=f"sqlite:///{folder / 'durability.db'}"))
+    with ledger.engine.connect() as connection:
+        journal = str(connection.exec_driver_sql("PRAGMA journal_mode").scalar())
+        level = SYNCHRONOUS[int(connection.exec_driver_sql("PRAGMA synchronous").scalar() or 0)]
+    ledger.close()
+    return journal.upper(), level
+
+
 def peer_python(venv: Path) -> Path:
     python = venv / "bin" / "python"
     if not python.exists():
@@ -178,6 +195,7 @@ def run_peer(python: Path, url: str, args: argparse.Namespace, *extra: str) -> f
     command += ["--events", str(args.events), "--streams", str(args.streams), *extra]
     if url.startswith("sqlite"):
         command += ["--sqlite", make_url(url).database or ""]
+        command += ["--synchronous", sqlite_durability(Path(url.split("///")[1]).parent)[1]]
     else:
         parsed = make_url(url)
         command += ["--postgres", parsed.host or "127.0.0.1", str(parsed.port or 5432)]
@@ -221,6 +239,11 @@ def side_by_side(target: Target, args: argparse.Namespace, peer: Path) -> dict[s
             rates[name].append(total / seconds)
             print(f"  {target.name} round {round_ + 1}: {name:13s} {total / seconds:9,.0f} ev/s")
     print(f"\n{target.name}: {total:,} events, {args.streams:,} streams, median of {args.rounds}")
+    if target.server is None:
+        journal, level = sqlite_durability(target.folder)
+        print(f"  durability, both sides: journal_mode={journal}, synchronous={level}")
+    else:
+        print("  durability, both sides: the server's settings (one server, one database)")
     for name in CONTENDERS:
         found = rates[name]
         print(

@@ -2,8 +2,9 @@
 
 For each database (SQLite file; PostgreSQL with ``--postgres``) it loads the report data set,
 starts ``ledger serve --workers N`` and the floor app (bench/floor_app.py: strawberry + FastAPI
-answering a constant, same uvicorn settings) on their own ports, and drives each with ``wrk``
-(Debian: ``apt-get install wrk``), POSTing GraphQL over keep-alive connections. Runs alternate
+answering a constant, served by uvicorn with the ledger's HTTP protocol class and keep-alive) on
+their own ports, and drives each with ``wrk`` (Debian: ``apt-get install wrk``), POSTing GraphQL
+over keep-alive connections. Runs alternate
 between the floor and the ledger, repetition by repetition, so drift on a shared machine hits
 both alike; each figure is the best repetition. ``--baseline-src DIR`` also serves another
 checkout's ``src`` (say, the commit before this work) as "before" in the same alternation.
@@ -116,6 +117,12 @@ def uvicorn_command(factory: str, port: int, workers: int) -> list[str]:
         "--no-access-log",
         "--timeout-worker-healthcheck",
         "30",
+        # the HTTP protocol `ledger serve` runs (TCP_NODELAY, header timeout): same per-request
+        # cost, and without it a multi-worker floor waits 40 ms for every delayed ACK
+        "--http",
+        "ledger.http.server:BoundedH11Protocol",
+        "--timeout-keep-alive",
+        "5",
     ]
 
 

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -97,26 +98,35 @@ class QuickHeaders(BoundedH11Protocol):
     header_timeout = 0.5
 
 
-@pytest.fixture
-def server_port() -> Iterator[int]:
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
+async def answer_ok(scope: Any, receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
 
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, http=QuickHeaders, log_level="warning", lifespan="off")
-    )
+
+@contextmanager
+def serving(config: uvicorn.Config, listener: socket.socket) -> Iterator[None]:
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve([listener])), daemon=True)
     thread.start()
+    deadline = time.monotonic() + 10
     while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.01)
-    yield port
-    server.should_exit = True
-    thread.join(5)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+@pytest.fixture
+def server_port() -> Iterator[int]:
+    listener = socket.create_server(("127.0.0.1", 0))
+    config = uvicorn.Config(answer_ok, http=QuickHeaders, log_level="warning", lifespan="off")
+    with serving(config, listener):
+        yield listener.getsockname()[1]
 
 
 def test_a_client_sending_headers_too_slowly_is_disconnected(server_port: int) -> None:
@@ -127,3 +137,29 @@ def test_a_client_sending_headers_too_slowly_is_disconnected(server_port: int) -
     with socket.create_connection(("127.0.0.1", server_port), timeout=5) as prompt:
         prompt.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert prompt.recv(100).startswith(b"HTTP/1.1 200")
+
+
+class NoDelaySeen(BoundedH11Protocol):
+    """Records, per accepted connection, whether the server's socket has TCP_NODELAY."""
+
+    seen: list[int] = []
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        self.seen.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+
+def test_connections_accepted_on_the_socket_uvicorn_binds_for_several_workers_send_at_once() -> (
+    None
+):
+    config = uvicorn.Config(
+        answer_ok, http=NoDelaySeen, host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+    )
+    listener = config.bind_socket()  # what `--workers N` serves on: bound with proto 0
+    assert listener.proto == 0
+    NoDelaySeen.seen.clear()
+    with serving(config, listener), socket.create_connection(listener.getsockname(), 5) as client:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert client.recv(100).startswith(b"HTTP/1.1 200")
+    assert NoDelaySeen.seen == [1]
