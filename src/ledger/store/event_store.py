@@ -20,6 +20,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Select,
@@ -109,10 +110,11 @@ def _row(sealed: Sealed) -> dict[str, Any]:
     }
 
 
-def counting(known_at: datetime, visibility: Visibility) -> Select[Any]:
+def counting(known_at: datetime | ColumnElement[Any], visibility: Visibility) -> Select[Any]:
     """The contract's counting rule (``ledger.domain.counting``) in SQL, written once: events
-    recorded by ``known_at``, no retraction, not retracted by then, restricted ones only in the
-    full view. Callers narrow it by stream and valid time."""
+    recorded by ``known_at`` (an instant, or a bound parameter of a statement kept for reuse),
+    no retraction, not retracted by then, restricted ones only in the full view. Callers narrow
+    it by stream and valid time."""
     retraction = aliased(EVENTS)
     query = select(EVENTS).where(
         EVENTS.c.recorded_at <= known_at,
