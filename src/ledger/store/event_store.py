@@ -126,6 +126,12 @@ def counting(known_at: datetime | ColumnElement[Any], visibility: Visibility) ->
     return query
 
 
+_STORED_IN = select(EVENTS).where(EVENTS.c.id.in_(bindparam("ids", expanding=True)))
+_STORED_ANY = select(EVENTS).where(
+    EVENTS.c.id == any_(bindparam("ids", type_=ARRAY(EVENTS.c.id.type)))
+)
+
+
 def _by_fold_order(events: list[RecordedEvent]) -> list[RecordedEvent]:
     return sorted(events, key=RecordedEvent.fold_key)
 
@@ -170,9 +176,14 @@ class EventLog:
         return {stream_id: int(version) for stream_id, version in rows}
 
     def stored(self, ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
+        """Built once per dialect, bound per call: every page of events a reader sees comes
+        through here, and building the statement cost more than running it."""
         if not ids:
             return {}
-        events = self.fetch(select(EVENTS).where(self._one_of(EVENTS.c.id, ids)))
+        postgres = self.connection.dialect.name == "postgresql"
+        query = _STORED_ANY if postgres else _STORED_IN
+        rows = self.connection.execute(query, {"ids": list(ids)})
+        events = [row_to_event(row) for row in rows]
         return {event.id: event for event in events}
 
     def get(self, event_id: UUID) -> RecordedEvent | None:
