@@ -131,6 +131,11 @@ _STORED_ANY = select(EVENTS).where(
     EVENTS.c.id == any_(bindparam("ids", type_=ARRAY(EVENTS.c.id.type)))
 )
 
+_LATEST = select(
+    select(func.max(EVENTS.c.position)).scalar_subquery(),
+    select(func.max(EVENTS.c.recorded_at)).scalar_subquery(),
+)
+
 
 def _by_fold_order(events: list[RecordedEvent]) -> list[RecordedEvent]:
     return sorted(events, key=RecordedEvent.fold_key)
@@ -406,6 +411,13 @@ class EventStore:
     def head(self) -> Head:
         with self.reading() as log:
             return log.head()
+
+    def latest(self) -> tuple[int, datetime | None]:
+        """The head position and the latest record time of any event (imports keep the record
+        times they carry): what a cached answer is keyed on. Two index seeks."""
+        with reading(self.engine) as connection:
+            row = connection.execute(_LATEST).one()
+        return int(row[0] or 0), row[1]
 
     def get(self, event_id: UUID) -> RecordedEvent | None:
         with self.reading() as log:
