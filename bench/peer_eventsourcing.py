@@ -19,6 +19,7 @@ STARTED = time.perf_counter()
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import sqlite3  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -26,6 +27,19 @@ from typing import Any  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 
 from workload import calls  # noqa: E402
+
+
+def durable(level: str) -> None:
+    """Every SQLite connection the library opens runs at ``level`` (the library itself leaves
+    SQLite's default, FULL): the bench compares both sides at the ledger's durability."""
+    connect = sqlite3.connect
+
+    def connect_at_level(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection = connect(*args, **kwargs)
+        connection.execute(f"PRAGMA synchronous={level}")
+        return connection
+
+    sqlite3.connect = connect_at_level  # type: ignore[assignment]
 
 
 def main() -> None:
@@ -37,9 +51,14 @@ def main() -> None:
     parser.add_argument("--sqlite")
     parser.add_argument("--postgres", nargs=5, metavar=("HOST", "PORT", "USER", "DB", "SCHEMA"))
     parser.add_argument("--whole", action="store_true")
+    parser.add_argument(
+        "--synchronous", help="SQLite: the PRAGMA synchronous level (default: the library's)"
+    )
     args = parser.parse_args()
     if args.sqlite:
         os.environ.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=args.sqlite)
+        if args.synchronous:
+            durable(args.synchronous)
     else:
         host, port, user, db, schema = args.postgres
         os.environ.update(

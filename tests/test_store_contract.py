@@ -13,13 +13,16 @@ from typer.testing import CliRunner
 from ledger.cli.main import app
 from ledger.container import Ledger
 from ledger.domain.errors import IdConflict, UnknownEventType, ValidationError, VersionConflict
-from ledger.domain.hash_chain import GENESIS
+from ledger.domain.hash_chain import GENESIS, Sealed
 from ledger.domain.new_event import NewEvent, parse_new_event
 from ledger.service.commands import AppendEvents, StreamAppend
 from ledger.service.handlers import LedgerService
-from ledger.store.event_store import EventFilter
+from ledger.store.event_store import EVENTS, EventFilter, _sqlite_values, _values
 from ledger.store.migrate import drift
+from ledger.store.types import JsonText
 from ledger.store.verification import verify_chain
+
+_JSON = {"data", "sources", "disputes"}
 
 
 def detained(on: str = "2019-12-27", event_id: uuid.UUID | None = None) -> NewEvent:
@@ -251,3 +254,42 @@ def test_ledger_verify_exits_non_zero_naming_the_first_bad_position(
     verified = runner.invoke(app, ["verify"])
     assert verified.exit_code != 0
     assert "hash chain broken at position 3" in verified.output
+
+
+@pytest.mark.backends("sqlite")
+def test_the_bulk_insert_binds_every_column_on_sqlite_as_the_column_types_do(
+    ledger: Ledger,
+) -> None:
+    first = ledger.service.append("person-a", [detained()], recorded_by="t").events[0]
+    varied = [
+        parse_new_event(
+            {
+                "type": "PersonDetained",
+                "occurredOn": "../2019-05",
+                "data": {"kind": "PRE_TRIAL_DETENTION"},
+                "sources": [{"title": "Report", "url": "https://example.org/r"}],
+                "restricted": True,
+                "note": "Ünïcode note",
+                "disputes": [str(first.id)],
+            }
+        ),
+        parse_new_event(
+            {
+                "type": "EventRetracted",
+                "data": {"eventId": str(first.id), "reason": "wrong person"},
+                "sources": [{"title": "Report"}],
+            }
+        ),
+    ]
+    stored = ledger.service.append("person-a", varied, recorded_by="t").events
+    dialect = ledger.engine.dialect
+    binders = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in EVENTS.c]
+    for event in [first, *stored]:
+        values = _values(Sealed.of(event))
+        expected = tuple(
+            value
+            if bind is None
+            else bind(JsonText(value) if name in _JSON and value is not None else value)
+            for bind, name, value in zip(binders, EVENTS.c.keys(), values, strict=True)
+        )
+        assert _sqlite_values(values, {}) == expected

@@ -176,7 +176,8 @@ def check_retractions(
             earlier[event.id] = event.type
         if event.type != RETRACTION:
             continue
-        field = ["events", str(events.index(event)), "data", "eventId"]
+        index = next(number for number, item in enumerate(events) if item is event)
+        field = ["events", str(index), "data", "eventId"]
         target_id = UUID(event.data["eventId"])
         if target_id in targeted:
             raise ValidationError(f"event {target_id} is retracted twice in one call", field)
@@ -210,10 +211,13 @@ def check_disputes(
 
     ``stored``: the disputed events the store holds, each with its type and whether it is
     retracted; ``earlier``: the events this call recorded before these."""
+    if not any(event.disputes for event in fresh):
+        return  # the common case: nothing to look up, whatever this call recorded before
     known = {event.id: (event.type, False) for event in earlier}
     retracted = {UUID(e.data["eventId"]) for e in earlier if e.type == RETRACTION}
+    indexes = {id(event): index for index, event in enumerate(events)}
     for event in fresh:
-        index = events.index(event)
+        index = indexes[id(event)]
         for number, target_id in enumerate(event.disputes):
             field = ["events", str(index), "disputes", str(number)]
             target = stored.get(target_id) or known.get(target_id)

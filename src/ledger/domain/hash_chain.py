@@ -24,7 +24,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as _string  # = dumps(str, ensure_ascii=False)
 from typing import Any
@@ -211,11 +211,35 @@ class Recording:
         added = []
         for offset, event in enumerate(events, start=1):
             sources = tuple(source.to_json() for source in event.sources)
-            unsealed = RecordedEvent(
-                id=event.id or uuid4(),
-                position=self.position + 1,
+            data_json, sources_json = canonical_value(event.data), canonical_value(list(sources))
+            event_id = event.id or uuid4()
+            position, version_ = self.position + 1, version + offset
+            salt = secrets.token_hex(16) if event.restricted else None
+            hash_ = chain(
+                self.hash,
+                canonical_json(
+                    event_id=event_id,
+                    position=position,
+                    stream_id=stream_id,
+                    version=version_,
+                    type_name=event.type,
+                    schema_version=event.schema_version,
+                    occurred_on=event.occurred_on,
+                    recorded_at=self.recorded_at,
+                    recorded_by=self.recorded_by,
+                    data_json=data_json,
+                    sources_json=sources_json,
+                    restricted=event.restricted,
+                    salt=salt,
+                    note=event.note,
+                    disputes=event.disputes,
+                ),
+            )
+            recorded = RecordedEvent(
+                id=event_id,
+                position=position,
                 stream_id=stream_id,
-                version=version + offset,
+                version=version_,
                 type=event.type,
                 schema_version=event.schema_version,
                 occurred_on=event.occurred_on,
@@ -223,20 +247,16 @@ class Recording:
                 recorded_by=self.recorded_by,
                 data=event.data,
                 sources=sources,
-                hash="",
+                hash=hash_,
                 previous_hash=self.hash,
                 restricted=event.restricted,
-                salt=secrets.token_hex(16) if event.restricted else None,
+                salt=salt,
                 note=event.note,
                 disputes=event.disputes,
             )
-            data_json, sources_json = canonical_value(event.data), canonical_value(list(sources))
-            recorded = replace(
-                unsealed, hash=event_hash(unsealed, self.hash, data_json, sources_json)
-            )
             self.sealed.append(Sealed(recorded, data_json, sources_json))
             added.append(recorded)
-            self.position, self.hash = recorded.position, recorded.hash
+            self.position, self.hash = position, hash_
         return added
 
     @property

@@ -188,7 +188,10 @@ MAX_DATA_DEPTH = 16
 def check_plain_json(value: Any, field: list[str | int]) -> None:
     """Refuses what JSON cannot carry faithfully: NaN and infinite numbers (which JSON has no
     words for, so they would be dropped or turned into text), and nesting past
-    :data:`MAX_DATA_DEPTH`. Walked with an explicit stack, so any depth is refused cleanly."""
+    :data:`MAX_DATA_DEPTH`. Walked with an explicit stack, so any depth is refused cleanly;
+    the field is named by a second walk, only once a first one found something to refuse."""
+    if _plain(value, 0):
+        return
     pending: list[tuple[Any, list[str | int]]] = [(value, field)]
     while pending:
         item, path = pending.pop()
@@ -200,6 +203,22 @@ def check_plain_json(value: Any, field: list[str | int]) -> None:
             pending.extend((child, [*path, str(key)]) for key, child in item.items())
         elif isinstance(item, list | tuple):
             pending.extend((child, [*path, index]) for index, child in enumerate(item))
+
+
+def _plain(item: Any, depth: int) -> bool:
+    """Whether ``item`` at ``depth`` holds nothing :func:`check_plain_json` refuses (recursing
+    at most :data:`MAX_DATA_DEPTH` + 1 levels: it stops below)."""
+    if depth > MAX_DATA_DEPTH:
+        return False
+    if isinstance(item, dict):
+        children: Any = item.values()
+    elif isinstance(item, list | tuple):
+        children = item
+    elif isinstance(item, float):
+        return math.isfinite(item)
+    else:
+        return True
+    return all(_plain(child, depth + 1) for child in children)
 
 
 def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache, total_ordering
@@ -121,8 +121,22 @@ class PartialDate:
     interval: bool = False
     approximate: bool = False
     uncertain: bool = False
+    #: the sort bounds and the text, computed once: folds and projections ask for them again
+    #: and again (a parsed date is shared, ``_parse`` is cached)
+    first_day: date = field(init=False, repr=False, compare=False)
+    last_day: date = field(init=False, repr=False, compare=False)
+    text: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self._check()
+        # ``earliest``/``latest`` as sort bounds: an open start is the first day there is, an
+        # open end the last
+        first = self.start.earliest if self.start is not None else date.min
+        object.__setattr__(self, "first_day", first)
+        object.__setattr__(self, "last_day", self.end.latest if self.end is not None else date.max)
+        object.__setattr__(self, "text", self._text())
+
+    def _check(self) -> None:
         if self.start is None and self.end is None:
             raise ValidationError("an interval needs at least one end: '../..' says nothing")
         if not self.interval and self.start != self.end:
@@ -173,18 +187,7 @@ class PartialDate:
         """The last day it can mean; ``None`` when the end is open."""
         return self.end.latest if self.end is not None else None
 
-    @property
-    def first_day(self) -> date:
-        """``earliest`` as a sort bound: an open start is the first day there is."""
-        return self.start.earliest if self.start is not None else date.min
-
-    @property
-    def last_day(self) -> date:
-        """``latest`` as a sort bound: an open end is the last day there is."""
-        return self.end.latest if self.end is not None else date.max
-
-    @property
-    def text(self) -> str:
+    def _text(self) -> str:
         if self.interval:
             first = self.start.text if self.start is not None else _OPEN
             last = self.end.text if self.end is not None else _OPEN

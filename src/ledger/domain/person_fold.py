@@ -181,9 +181,10 @@ def _convicted(
 def bound_person(certain: PersonState, possible: PersonState) -> PersonState:
     """The certain state, carrying the custody status the possible fold answers if it differs."""
     status = possible.custody_status
-    return replace(
-        certain, possible_custody_status=status if status != certain.custody_status else None
-    )
+    carried = status if status != certain.custody_status else None
+    if carried == certain.possible_custody_status:
+        return certain  # the common case, and no copy: nothing the possible fold adds
+    return replace(certain, possible_custody_status=carried)
 
 
 def _appeal(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:

@@ -72,4 +72,7 @@ def bound_recommendation(
 ) -> RecommendationState:
     """The certain state, carrying the status the possible fold answers if it differs."""
     status = possible.status
-    return replace(certain, possible_status=status if status != certain.status else None)
+    carried = status if status != certain.status else None
+    if carried == certain.possible_status:
+        return certain  # the common case, and no copy: nothing the possible fold adds
+    return replace(certain, possible_status=carried)

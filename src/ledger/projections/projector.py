@@ -12,15 +12,31 @@ fold the same events from the same state (no restricted event involved) the fold
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Table, and_, delete, insert, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Table,
+    Text,
+    and_,
+    cast,
+    delete,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from ledger.domain.counting import RETRACTION
 from ledger.domain.recorded_event import RecordedEvent
@@ -33,7 +49,6 @@ from ledger.projections.timeline import (
     Span,
     Version,
     day_of,
-    document,
     encode,
     refold,
     revise,
@@ -41,7 +56,7 @@ from ledger.projections.timeline import (
 )
 from ledger.store.event_store import EventLog
 from ledger.store.tables import RecommendationPersonRow
-from ledger.store.types import JsonText
+from ledger.store.types import JsonText, UTCDateTime
 
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 #: a row of ``_stored_rows``: id, stream_id, visibility, both intervals, event_count, state
@@ -138,16 +153,26 @@ def _stored_rows(
     connection: Connection, table: Table, at: datetime, days: Mapping[str, date]
 ) -> dict[str, list[StoredRow]]:
     """Each stream's rows a re-fold from ``days[stream]`` may change: the open ones reaching that
-    day or later, and those an earlier append of this very instant closed. One statement."""
-    query = select(table.c.id, table.c.stream_id, *version_columns(table)).where(
+    day or later, and those an earlier append of this very instant closed. One statement. As
+    record time never runs backwards, a row ends at ``at`` or is open (``OPEN_END``) exactly when
+    ``recorded_to >= at``, written as a truth test that no index on ``recorded_to`` can serve:
+    on a database without statistics yet (a fresh one, filled faster than autovacuum looks) the
+    planner took the listing index for selective and walked every open row, milliseconds per
+    call; this way it can only read the per-stream index. The
+    state comes back as the text it was stored as: ``state_row`` stores the canonical document
+    (``timeline.document``), which is what tells an unchanged version from a changed one, so it
+    is neither parsed nor encoded again (only the state a re-fold starts from is parsed)."""
+    columns = [
+        cast(column, Text).label("state") if column.name == "state" else column
+        for column in version_columns(table)
+    ]
+    query = select(table.c.id, table.c.stream_id, *columns).where(
         or_(
             *(
                 and_(
                     table.c.stream_id == stream_id,
-                    or_(
-                        table.c.recorded_to == at,
-                        and_(table.c.recorded_to == OPEN_END, table.c.valid_to >= day),
-                    ),
+                    (table.c.recorded_to >= at).is_(true()),
+                    or_(table.c.recorded_to == at, table.c.valid_to >= day),
                 )
                 for stream_id, day in days.items()
             )
@@ -195,12 +220,12 @@ def _refold(
         versions = [_version(row) for row in rows if row.valid_from >= start]
         state, count, start_text = kind.empty(stream_id), 0, None
         if before is not None:
-            count, start_text = before.event_count, document(before.state)
+            count, start_text = before.event_count, before.state
         # Public = full when no restricted event is involved: the same inputs fold once.
         key = (start, count, start_text, tuple(event.id for event in events))
         if key not in folded:
             if before is not None:
-                state = kind.decode(before.state)
+                state = kind.decode(json.loads(before.state))
             spans = refold(start, state, count, events, kind.apply, kind.bound)
             folded[key] = encode(spans, kind.encode)
         new = folded[key]
@@ -228,7 +253,7 @@ def _version(row: StoredRow) -> Version:
         row.recorded_from,
         row.recorded_to,
         row.event_count,
-        document(row.state),
+        row.state,
     )
 
 
@@ -246,10 +271,14 @@ def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Chang
     for ids in _chunks(changes.deleted):
         connection.execute(delete(LINKS).where(LINKS.c.state_id.in_(ids)))
         connection.execute(delete(table).where(table.c.id.in_(ids)))
-    rows = [
-        state_row(kind, stream_id, visibility, item, at, OPEN_END)
-        for stream_id, visibility, item in changes.inserted
-    ]
+    # A span folded once for both visibilities is one Encoded: its columns are computed once.
+    columns: dict[int, dict[str, Any]] = {}
+    rows = []
+    for stream_id, visibility, item in changes.inserted:
+        found = columns.get(id(item))
+        if found is None:
+            found = columns[id(item)] = kind.columns(item.span.state)
+        rows.append(state_row(kind, stream_id, visibility, item, at, OPEN_END, found))
     insert_rows(connection, kind, rows, [item.span for _, _, item in changes.inserted])
 
 
@@ -260,7 +289,9 @@ def state_row(
     encoded: Encoded[Any],
     recorded_from: datetime,
     recorded_to: datetime,
+    columns: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A state version's row; ``columns``: the kind's columns of its state, if already known."""
     span = encoded.span
     return {
         "stream_id": stream_id,
@@ -271,7 +302,7 @@ def state_row(
         "recorded_to": recorded_to,
         "event_count": span.count,
         "state": JsonText(encoded.text),
-        **kind.columns(span.state),
+        **(kind.columns(span.state) if columns is None else columns),
     }
 
 
@@ -279,12 +310,14 @@ def insert_rows(
     connection: Connection, kind: Kind[Any], rows: list[dict[str, Any]], spans: list[Span[Any]]
 ) -> None:
     """Insert state rows, all in one statement; a recommendation's rows also get their person
-    links (in a second)."""
+    links (in a second). Rows without links go through the bare driver, without SQLAlchemy's
+    per-row bookkeeping: COPY on PostgreSQL, on SQLite ``executemany`` of the values the column
+    types' own bind processors give."""
     if not rows:
         return
     links = [kind.links(span.state) for span in spans]
     if not any(links):
-        connection.execute(insert(kind.table), rows)
+        _insert_plain(connection, kind.table, rows)
         return
     ids = connection.execute(
         insert(kind.table).returning(kind.table.c.id, sort_by_parameter_order=True), rows
@@ -295,3 +328,35 @@ def insert_rows(
         for person_id in persons
     ]
     connection.execute(insert(LINKS), pairs)
+
+
+def _insert_plain(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    names = [table.c[name].name for name in rows[0]]  # a key that is no column fails here
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in names])
+        return
+    dialect = connection.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    order = list(compiled.positiontup or ())
+    binders = []
+    for index, name in enumerate(order):
+        column_type = table.c[name].type
+        bind = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if isinstance(column_type, JSON):
+            continue  # the state comes encoded (``JsonText``): the driver takes it as it is
+        if bind is not None:
+            # the record instants repeat on every row (one or two per append): converted once
+            binders.append((index, cache(bind) if isinstance(column_type, UTCDateTime) else bind))
+    picked = itemgetter(*order)
+    values = []
+    for row in rows:
+        value = list(picked(row))
+        for index, bind in binders:
+            value[index] = bind(value[index])
+        values.append(tuple(value))
+    connection.exec_driver_sql(str(compiled), values)

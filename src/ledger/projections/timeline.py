@@ -55,9 +55,13 @@ def clamp_day(as_of: date) -> date:
     return min(as_of, date.fromordinal(MAX_DAY.toordinal() - 1))
 
 
+_DOCUMENT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def document(state_json: object) -> str:
-    """A canonical text of a stored state, to tell an unchanged version from a changed one."""
-    return json.dumps(state_json, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """A canonical text of a stored state, to tell an unchanged version from a changed one.
+    (One encoder for every call: ``json.dumps`` with options builds a new one each time.)"""
+    return _DOCUMENT.encode(state_json)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -45,7 +45,6 @@ from ledger.domain.recorded_event import RecordedEvent, fold_order
 from ledger.domain.visibility import Visibility
 from ledger.store.engine import reading, write_transaction
 from ledger.store.tables import EventDisputeRow, EventRow
-from ledger.store.types import JsonText
 
 EVENTS = cast(Table, EventRow.__table__)
 DISPUTES = cast(Table, EventDisputeRow.__table__)
@@ -80,34 +79,68 @@ def row_to_event(row: Any) -> RecordedEvent:
     )
 
 
-def _row(sealed: Sealed) -> dict[str, Any]:
+def _values(sealed: Sealed) -> tuple[Any, ...]:
+    """The row of one event, in the table's column order (``_COLUMNS``), as Python values."""
     event = sealed.event
-    return {
-        "position": event.position,
-        "id": event.id,
-        "stream_id": event.stream_id,
-        "version": event.version,
-        "type": event.type,
-        "schema_version": event.schema_version,
-        "occurred_on": event.occurred_on.text if event.occurred_on else None,
-        "occurred_earliest": event.earliest,
-        "occurred_latest": event.latest,
-        "recorded_at": event.recorded_at,
-        "recorded_by": event.recorded_by,
-        "data": JsonText(sealed.data_json),
-        "sources": JsonText(sealed.sources_json),
-        "restricted": event.restricted,
-        "salt": event.salt,
-        "retracts": UUID(event.data["eventId"]) if event.type == RETRACTION else None,
-        "hash": event.hash,
-        "previous_hash": event.previous_hash,
-        "note": event.note,
-        "disputes": (
-            JsonText(canonical_value([str(item) for item in event.disputes]))
-            if event.disputes
-            else None
-        ),
-    }
+    occurred = event.occurred_on
+    return (
+        event.position,
+        event.id,
+        event.stream_id,
+        event.version,
+        event.type,
+        event.schema_version,
+        occurred.text if occurred else None,
+        occurred.first_day if occurred else None,
+        occurred.last_day if occurred else None,
+        event.recorded_at,
+        event.recorded_by,
+        sealed.data_json,
+        sealed.sources_json,
+        event.restricted,
+        event.salt,
+        UUID(event.data["eventId"]) if event.type == RETRACTION else None,
+        event.hash,
+        event.previous_hash,
+        event.note,
+        canonical_value([str(item) for item in event.disputes]) if event.disputes else None,
+    )
+
+
+def _sqlite_values(values: tuple[Any, ...], instants: dict[datetime, str]) -> tuple[Any, ...]:
+    """A row as SQLAlchemy's column types bind it on SQLite (a test holds the two together):
+    UUIDs as 32 hex digits, days as ISO text, the record instant as naive UTC text with
+    microseconds (converted once per instant: an append call has one), booleans as 0/1, and a
+    missing ``disputes`` as the JSON ``null`` the JSON type writes for None."""
+    (position, id_, stream, version, type_, schema, on, earliest, latest, at, *rest) = values
+    by, data, sources, restricted, salt, retracts, hash_, previous, note, disputes = rest
+    instant = instants.get(at)
+    if instant is None:
+        instant = instants[at] = (
+            at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        )
+    return (
+        position,
+        id_.hex,
+        stream,
+        version,
+        type_,
+        schema,
+        on,
+        earliest.isoformat() if earliest is not None else None,
+        latest.isoformat() if latest is not None else None,
+        instant,
+        by,
+        data,
+        sources,
+        int(restricted),
+        salt,
+        retracts.hex if retracts is not None else None,
+        hash_,
+        previous,
+        note,
+        "null" if disputes is None else disputes,
+    )
 
 
 def counting(known_at: datetime | ColumnElement[Any], visibility: Visibility) -> Select[Any]:
@@ -228,11 +261,10 @@ class EventLog:
         return cast(UUID | None, found)
 
     def insert(self, events: Sequence[Sealed]) -> None:
-        """Many rows go to PostgreSQL with COPY, one round trip for the whole batch; to SQLite
-        with the driver's ``executemany``, the values converted by the columns' own types (as
-        SQLAlchemy would, without its per-row bookkeeping); a single row with an INSERT. All
-        run in the caller's transaction."""
-        rows = [_row(event) for event in events]
+        """The rows go through the bare driver, without SQLAlchemy's per-row bookkeeping: to
+        SQLite by ``executemany`` (values bound as the column types bind them), to PostgreSQL by
+        COPY, one round trip for the whole batch (a single row: one INSERT). All run in the
+        caller's transaction."""
         disputes = [
             {"disputed_id": disputed, "disputing_id": item.event.id}
             for item in events
@@ -240,27 +272,19 @@ class EventLog:
         ]
         if disputes:  # the index of which event disputes which, in the same transaction
             self.connection.execute(insert(DISPUTES), disputes)
-        if len(rows) < 2:
-            self.connection.execute(insert(EVENTS), rows)
-            return
-        dialect = self.connection.dialect
-        if dialect.name == "sqlite":
-            convert = [
-                (name, EVENTS.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-                for name in _COLUMNS
-            ]
-            values = [
-                tuple(row[name] if to is None else to(row[name]) for name, to in convert)
-                for row in rows
-            ]
-            statement = str(insert(EVENTS).compile(dialect=dialect))  # columns in table order
-            self.connection.exec_driver_sql(statement, values)
-            return
-        driver = self.connection.connection.driver_connection
-        assert driver is not None
-        with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in _COLUMNS])
+        values = [_values(event) for event in events]
+        if self.connection.dialect.name == "sqlite":
+            instants: dict[datetime, str] = {}
+            rows = [_sqlite_values(row, instants) for row in values]
+            self.connection.exec_driver_sql(_INSERT_SQLITE, rows)
+        elif len(values) == 1:
+            self.connection.exec_driver_sql(_INSERT_POSTGRES, values[0])
+        else:
+            driver = self.connection.connection.driver_connection
+            assert driver is not None
+            with driver.cursor() as cursor, cursor.copy(_COPY) as copy:
+                for row in values:
+                    copy.write_row(row)
 
     # --- what projections and readers need -------------------------------------------------
 
@@ -388,6 +412,10 @@ def _starting(prefixes: Sequence[str]) -> Any:
 
 _COLUMNS = tuple(column.name for column in EVENTS.columns)
 _COPY = f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN"
+_INSERT_SQLITE = (
+    f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"  # noqa: S608
+)
+_INSERT_POSTGRES = _INSERT_SQLITE.replace("?", "%s")
 
 
 class EventStore:
