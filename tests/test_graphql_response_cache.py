@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from strawberry.types import ExecutionResult
 
 from conftest import bearer, make_ledger
 from ledger.app import create_app
@@ -17,7 +18,12 @@ from ledger.container import Ledger
 from ledger.domain.new_event import NewEvent
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.source import Source
-from ledger.graphql.response_cache import at_head, cacheable_document, document_key
+from ledger.graphql.response_cache import (
+    ResponseCache,
+    at_head,
+    cacheable_document,
+    document_key,
+)
 from ledger.security.roles import Caller, Role
 from ledger.service.handlers import LedgerService
 
@@ -192,3 +198,21 @@ def test_an_answer_is_keyed_on_the_day_and_not_kept_while_an_event_is_recorded_a
     tomorrow = at_head(key, 7, now - timedelta(hours=1), now + timedelta(seconds=2))
     assert tonight is not None and tomorrow is not None and tonight != tomorrow
     assert at_head(key, 7, now + timedelta(seconds=1), now) is None  # a clock running ahead
+
+
+def test_the_cache_holds_at_most_its_budget_dropping_the_least_recently_used() -> None:
+    cache = ResponseCache(max_bytes=1000)
+    base = document_key("{ head { position } }", None, None, Caller(name=None, role=None))
+    assert base is not None
+    now = datetime.now(UTC)
+    keys = [at_head(base, head, None, now) for head in range(20)]
+    answer = ExecutionResult(data={"head": {"position": "x" * 60}}, errors=None)
+    for key in keys:
+        assert key is not None
+        cache.put(key, answer)
+    kept = [key for key in keys if key is not None and cache.get(key) is not None]
+    assert 0 < len(kept) < len(keys)
+    assert kept == keys[-len(kept) :]  # the newest
+    assert cache.get(kept[0]) == answer
+    cache.put(base, ExecutionResult(data={"big": "x" * 200}, errors=None))  # over budget / 8
+    assert cache.get(base) is None

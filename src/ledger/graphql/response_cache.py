@@ -131,11 +131,12 @@ def at_head(key: Key, head: int, latest_record: datetime | None, now: datetime) 
 
 
 class ResponseCache:
-    """Least recently used answers, bounded by the size of their JSON encoding."""
+    """Least recently used answers, bounded by the size of their JSON encoding. An answer is
+    kept encoded (its exact size, and nothing shared between requests) and decoded per hit."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Key, tuple[ExecutionResult, int]] = OrderedDict()
+        self._entries: OrderedDict[Key, tuple[str, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # operations run on several threads
 
@@ -149,20 +150,21 @@ class ResponseCache:
             if found is None:
                 return None
             self._entries.move_to_end(key)
-            return found[0]
+        return ExecutionResult(data=json.loads(found[0]), errors=None)
 
     def put(self, key: Key, result: ExecutionResult) -> None:
         """Keeps ``result`` if it is a clean answer (data, no errors) small enough."""
         if result.errors or result.data is None or result.extensions:
             return
-        size = len(json.dumps(result.data)) + len(key.query) + len(key.variables)
+        encoded = json.dumps(result.data)
+        size = len(encoded) + len(key.query) + len(key.variables)
         if size > self.max_bytes // 8:
             return
         with self._lock:
             previous = self._entries.pop(key, None)
             if previous is not None:
                 self._bytes -= previous[1]
-            self._entries[key] = (result, size)
+            self._entries[key] = (encoded, size)
             self._bytes += size
             while self._bytes > self.max_bytes:
                 _, (_, evicted) = self._entries.popitem(last=False)
