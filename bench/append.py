@@ -17,7 +17,8 @@ per call) are written, on a fresh database each time, by
 Contenders alternate round by round; the table gives each one's median events/s (min-max) and
 the ratios of the issue. Then: statements per append call for 1, 5 and 25 streams; ``ledger
 load`` of a generated 200 x 50 data set beside the peer as a whole process; and an append dated
-inside a 100-event history against one dated after it.
+inside a 100-event history against one dated after it. ``--only load`` (repeatable: table,
+statements, load, mid) runs just those parts.
 
     .venv/bin/python bench/append.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
@@ -355,26 +356,38 @@ def write_dataset(folder: Path, persons: int, per_person: int) -> None:
         (folder / "persons" / f"{stream}.yaml").write_text("\n".join(lines) + "\n")
 
 
-def load_whole_process(target: Target, peer: Path, args: argparse.Namespace) -> tuple[float, float]:
-    """Seconds of `ledger load` (a fresh process, migrated before) and of the peer's process."""
+def load_whole_process(target: Target, peer: Path, rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds of `ledger load` (a fresh process on a freshly migrated database) and of the
+    peer's whole process saving the same events, alternating, ``rounds`` of each."""
     ledger_bin = Path(sys.executable).parent / "ledger"
+    ours: list[float] = []
+    theirs: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
         write_dataset(Path(folder) / "events", 200, 50)
-        with target.fresh() as url:
-            env = {**os.environ, "LEDGER_DATABASE_URL": url}
-            subprocess.run([str(ledger_bin), "migrate"], env=env, check=True, capture_output=True)
-            started = time.perf_counter()
-            subprocess.run(
-                [str(ledger_bin), "load", str(Path(folder) / "events")],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-            ours = time.perf_counter() - started
-        with target.fresh() as url:
-            peer_args = argparse.Namespace(events=10_000, streams=200)
-            theirs = run_peer(peer, url, peer_args, "--whole", "--streams-per-call", "50")
+        for round_ in range(rounds):
+            for name in ("ledger", "peer") if round_ % 2 == 0 else ("peer", "ledger"):
+                with target.fresh() as url:
+                    if name == "peer":
+                        peer_args = argparse.Namespace(events=10_000, streams=200)
+                        extra = ("--whole", "--streams-per-call", "50")
+                        theirs.append(run_peer(peer, url, peer_args, *extra))
+                        continue
+                    env = {**os.environ, "LEDGER_DATABASE_URL": url}
+                    migrate = [str(ledger_bin), "migrate"]
+                    subprocess.run(migrate, env=env, check=True, capture_output=True)
+                    load = [str(ledger_bin), "load", str(Path(folder) / "events")]
+                    started = time.perf_counter()
+                    subprocess.run(load, env=env, check=True, capture_output=True)
+                    ours.append(time.perf_counter() - started)
     return ours, theirs
+
+
+def _seconds(found: list[float]) -> str:
+    median = statistics.median(found)
+    return (
+        f"{median:.2f} s ({10_000 / median:,.0f} events/s;"
+        f" {10_000 / max(found):,.0f}-{10_000 / min(found):,.0f})"
+    )
 
 
 def mid_versus_after(target: Target, repeat: int = 15) -> tuple[float, float]:
@@ -404,6 +417,9 @@ def mid_versus_after(target: Target, repeat: int = 15) -> tuple[float, float]:
     return statistics.median(timings["mid"]), statistics.median(timings["after"])
 
 
+PARTS = ("table", "statements", "load", "mid")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
@@ -411,48 +427,60 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", help="PostgreSQL server URL; omitted: SQLite only")
     parser.add_argument("--peer-venv", type=Path, default=HERE / ".peer-venv")
+    parser.add_argument(
+        "--only", action="append", choices=PARTS, help="run only this part (repeatable)"
+    )
     parser.add_argument("--contender-url", help=argparse.SUPPRESS)
     parser.add_argument("--with-projections", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.contender_url:
         contender(args.contender_url, args.events, args.streams, args.with_projections)
         return
+    parts = set(args.only or PARTS)
     peer = peer_python(args.peer_venv)
     summary: list[tuple[str, dict[str, list[float]]]] = []
     with tempfile.TemporaryDirectory() as folder:
         targets = [Target(Path(folder), None)]
         if args.postgres:
             targets.append(Target(Path(folder), args.postgres))
-        for target in targets:
-            summary.append((target.name, side_by_side(target, args, peer)))
-        print("\n| ratio, median | " + " | ".join(name for name, _ in summary) + " |")
-        print("|---|" + "---:|" * len(summary))
-        for top, bottom, label in (
-            ("store", "eventsourcing", "ledger store alone / eventsourcing"),
-            ("projections", "eventsourcing", "ledger with projections / eventsourcing"),
-            ("store", "raw", "ledger store / raw driver"),
-            ("projections", "raw", "ledger with projections / raw driver"),
-        ):
-            cells = " | ".join(ratio(rates, top, bottom) for _, rates in summary)
-            print(f"| {label} | {cells} |")
+        if "table" in parts:
+            for target in targets:
+                summary.append((target.name, side_by_side(target, args, peer)))
+            print("\n| ratio, median | " + " | ".join(name for name, _ in summary) + " |")
+            print("|---|" + "---:|" * len(summary))
+            for top, bottom, label in (
+                ("store", "eventsourcing", "ledger store alone / eventsourcing"),
+                ("projections", "eventsourcing", "ledger with projections / eventsourcing"),
+                ("store", "raw", "ledger store / raw driver"),
+                ("projections", "raw", "ledger with projections / raw driver"),
+            ):
+                cells = " | ".join(ratio(rates, top, bottom) for _, rates in summary)
+                print(f"| {label} | {cells} |")
         for target in targets:
             print(f"\n{target.name}")
-            counts = statements_per_call(target)
-            print(
-                "  statements per append call (25 events, with projections): "
-                + ", ".join(f"{n} streams: {c}" for n, c in counts.items())
-            )
-            ours, theirs = load_whole_process(target, peer, args)
-            print(
-                f"  ledger load, 200 x 50 = 10,000 events: {ours:.1f} s ({10_000 / ours:,.0f}"
-                f" events/s); eventsourcing whole process: {theirs:.1f} s"
-                f" ({10_000 / theirs:,.0f} events/s)"
-            )
-            mid, after = mid_versus_after(target)
-            print(
-                f"  one append with projections into a 100-event stream: dated inside the history"
-                f" {mid:.1f} ms, after it {after:.1f} ms (x{mid / after:.2f})"
-            )
+            if "statements" in parts:
+                counts = statements_per_call(target)
+                print(
+                    "  statements per append call (25 events, with projections): "
+                    + ", ".join(f"{n} streams: {c}" for n, c in counts.items())
+                )
+            if "load" in parts:
+                load = os.getloadavg()[0]
+                ours, theirs = load_whole_process(target, peer, args.rounds)
+                print(
+                    f"  whole process, 200 x 50 = 10,000 events, median of {args.rounds}"
+                    f" (load average {load:.1f} at the start):\n"
+                    f"    ledger load {_seconds(ours)}\n"
+                    f"    eventsourcing {_seconds(theirs)}\n"
+                    f"    ledger / eventsourcing:"
+                    f" {statistics.median(theirs) / statistics.median(ours):.2f}"
+                )
+            if "mid" in parts:
+                mid, after = mid_versus_after(target)
+                print(
+                    "  one append with projections into a 100-event stream: dated inside the"
+                    f" history {mid:.1f} ms, after it {after:.1f} ms (x{mid / after:.2f})"
+                )
 
 
 if __name__ == "__main__":

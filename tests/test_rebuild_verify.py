@@ -10,7 +10,11 @@ from conftest import EVENTS
 from ledger.cli.main import app
 from ledger.container import Ledger
 from ledger.dataset.loader import load_dataset
+from ledger.domain.new_event import NewEvent
+from ledger.domain.partial_date import PartialDate
+from ledger.domain.source import Source
 from ledger.domain.time_point import TimePoint
+from ledger.domain.visibility import Visibility
 from ledger.projections.rebuild import rebuild, verify_projections
 from ledger.store.tables import PersonStateRow
 
@@ -60,3 +64,34 @@ def test_the_cli_rebuilds_and_verifies(ledger: Ledger, monkeypatch) -> None:  # 
     verified = runner.invoke(app, ["verify"])
     assert verified.exit_code != 0
     assert "person-maks-bokayev" in verified.output + str(verified.stderr_bytes or b"")
+
+
+def test_a_rebuild_keeps_a_restricted_event_out_of_the_public_rows_only(ledger: Ledger) -> None:
+    sources = [Source(title="report")]
+    ledger.service.append(
+        "person-a",
+        [
+            NewEvent("PersonProfiled", {"name": "A"}, tuple(sources)),
+            NewEvent(
+                "PersonDetained",
+                {"kind": "PRE_TRIAL_DETENTION"},
+                tuple(sources),
+                PartialDate.of(2018),
+                restricted=True,
+            ),
+        ],
+        recorded_by="test",
+    )
+    ledger.service.append(
+        "person-b", [NewEvent("PersonProfiled", {"name": "B"}, tuple(sources))], recorded_by="test"
+    )
+    public, full = (
+        ledger.read_model.person("person-a", TimePoint(), visibility=visibility)
+        for visibility in (Visibility.PUBLIC, Visibility.FULL)
+    )
+    rebuild(ledger.engine)
+    assert verify_projections(ledger.engine).ok
+    for visibility, before in ((Visibility.PUBLIC, public), (Visibility.FULL, full)):
+        assert ledger.read_model.person("person-a", TimePoint(), visibility=visibility) == before
+    assert public is not None and full is not None
+    assert public.custody_status != full.custody_status

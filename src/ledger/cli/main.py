@@ -9,6 +9,7 @@ import typer
 
 from ledger import __version__
 from ledger.cli import export, import_, openapi, schema, tokens
+from ledger.cli.batch import batch_collection
 from ledger.cli.console import err, fail, out, progress
 from ledger.cli.context import cli_recorder, open_ledger
 from ledger.cli.errors import LedgerGroup
@@ -84,20 +85,25 @@ def load(
     path: Annotated[Path, typer.Argument(help="the data set folder")] = Path("events"),
 ) -> None:
     """Validate every file of the data set, then append it; loading twice stores nothing new."""
-    try:
-        dataset = read_dataset(path)
-    except DatasetError as exc:
-        fail(str(exc))
-    ledger = open_ledger()
-    try:
-        with progress("loading", len(dataset.streams)) as advance:
-            report = load_dataset(
-                ledger.service, path, recorded_by=cli_recorder(), progress=advance, dataset=dataset
-            )
-    except DatasetError as exc:
-        fail(str(exc))
-    except LedgerError as exc:
-        fail(f"{path}: {exc}")
+    with batch_collection():
+        try:
+            dataset = read_dataset(path)
+        except DatasetError as exc:
+            fail(str(exc))
+        ledger = open_ledger()
+        try:
+            with progress("loading", len(dataset.streams)) as advance:
+                report = load_dataset(
+                    ledger.service,
+                    path,
+                    recorded_by=cli_recorder(),
+                    progress=advance,
+                    dataset=dataset,
+                )
+        except DatasetError as exc:
+            fail(str(exc))
+        except LedgerError as exc:
+            fail(f"{path}: {exc}")
     out.print(
         f"{report.streams} streams, {report.events_read} events read;"
         f" {report.events_stored} new events stored"
@@ -229,7 +235,8 @@ def verify(
 def rebuild_command() -> None:
     """Drop every projection and rebuild it from the events (streaming, one stream at a time)."""
     ledger = open_ledger()
-    with progress("rebuilding projections", projected_event_count(ledger.engine)) as advance:
+    total = projected_event_count(ledger.engine)
+    with batch_collection(), progress("rebuilding projections", total) as advance:
         report = rebuild(ledger.engine, advance)
     out.print(
         f"rebuilt {report.streams} streams from {report.events} events:"

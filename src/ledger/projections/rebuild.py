@@ -2,7 +2,8 @@
 
 Both stream the log one stream at a time (memory bounded by the longest stream's history, not
 by the log) inside one transaction: a rebuild holds the writer lock so no append can slip in
-between the delete and the last insert, and a verify reads one consistent snapshot.
+between the delete and the last insert, and a verify reads one consistent snapshot. A stream
+without restricted events has the same history in both views: it is replayed once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
+from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import KINDS, Kind, kind_of
 from ledger.projections.projector import LINKS, insert_rows, state_row
@@ -70,6 +72,22 @@ def _flush(
     pending.clear()
 
 
+def histories(
+    kind: Kind[Any], stream_id: str, stream: Sequence[RecordedEvent]
+) -> Iterator[tuple[Visibility, Row]]:
+    """Every row of the stream's history in each view, each with its view. The public view
+    differs from the full one only by the restricted events it leaves out: without any, one
+    replay gives the rows of both."""
+    if any(event.restricted for event in stream):
+        for visibility in Visibility:
+            for row in history(kind, stream_id, stream, visibility):
+                yield visibility, row
+        return
+    for row in history(kind, stream_id, stream, Visibility.FULL):
+        for visibility in Visibility:
+            yield visibility, row
+
+
 def rebuild(engine: Engine, progress: Progress | None = None) -> ProjectionReport:
     """Drop every projection row and store each stream's history again, from its events."""
     streams = events = rows = 0
@@ -83,12 +101,11 @@ def rebuild(engine: Engine, progress: Progress | None = None) -> ProjectionRepor
             assert kind is not None
             stream = log.stream(stream_id)
             pending: list[tuple[str, Visibility, Row]] = []
-            for visibility in Visibility:
-                for row in history(kind, stream_id, stream, visibility):
-                    pending.append((stream_id, visibility, row))
-                    if len(pending) >= _FLUSH:
-                        rows += len(pending)
-                        _flush(connection, kind, pending)
+            for visibility, row in histories(kind, stream_id, stream):
+                pending.append((stream_id, visibility, row))
+                if len(pending) >= _FLUSH:
+                    rows += len(pending)
+                    _flush(connection, kind, pending)
             rows += len(pending)
             _flush(connection, kind, pending)
             streams += 1
@@ -123,19 +140,18 @@ def verify_projections(
             assert kind is not None
             stream = log.stream(stream_id)
             fresh: Counter[RowKey] = Counter()
-            for visibility in Visibility:
-                for row in history(kind, stream_id, stream, visibility):
-                    fresh[
-                        (
-                            visibility,
-                            row.span.valid_from,
-                            row.span.valid_to,
-                            row.recorded_from,
-                            row.recorded_to,
-                            row.span.count,
-                            row.document,
-                        )
-                    ] += 1
+            for visibility, row in histories(kind, stream_id, stream):
+                fresh[
+                    (
+                        visibility,
+                        row.span.valid_from,
+                        row.span.valid_to,
+                        row.recorded_from,
+                        row.recorded_to,
+                        row.span.count,
+                        row.document,
+                    )
+                ] += 1
             if _stored(log.connection, kind, stream_id) != fresh:
                 position = stream[0].position if stream else None
                 return ProjectionReport(checked, events, rows, stream_id, position)
