@@ -206,6 +206,9 @@ class Recording:
     recorded_at: datetime
     recorded_by: str
     sealed: list[Sealed] = field(default_factory=list)
+    #: the events of ``sealed``, kept beside them: the rules ask for them at every stream of a
+    #: call, and a list built at each ask made a bulk append quadratic
+    events: list[RecordedEvent] = field(default_factory=list)
 
     def add(
         self, stream_id: str, version: int, events: Sequence[ValidEvent]
@@ -259,13 +262,10 @@ class Recording:
                 disputes=event.disputes,
             )
             self.sealed.append(Sealed(recorded, data_json, sources_json))
+            self.events.append(recorded)
             added.append(recorded)
             self.position, self.hash = position, hash_
         return added
-
-    @property
-    def events(self) -> list[RecordedEvent]:
-        return [sealed.event for sealed in self.sealed]
 
     def find(self, event_id: UUID) -> RecordedEvent | None:
         return next((s.event for s in self.sealed if s.event.id == event_id), None)
