@@ -136,6 +136,17 @@ def build(
     return streams
 
 
+def reused(url: str, persons: int, total: int) -> list[str]:
+    """The streams ``build`` made, once the database is found to hold as many events."""
+    engine = make_engine(url)
+    held = EventStore(engine).head().position
+    engine.dispose()
+    if held != total:
+        raise SystemExit(f"--reuse: the database holds {held:,} events, these arguments {total:,}")
+    print(f"reusing {held:,} events")
+    return [f"person-p{index:06d}" for index in range(persons - 1)] + ["person-long"]
+
+
 def rebuild_in_child(url: str) -> tuple[float, float]:
     """Seconds and peak RSS (MB) of ``ledger rebuild`` in its own process."""
     env = {**os.environ, "LEDGER_DATABASE_URL": url}
@@ -167,13 +178,21 @@ def main() -> None:
     parser.add_argument(
         "--uncertain", type=float, default=0.1, help="share of events dated by an interval"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="--url already holds the events of these arguments (an earlier run): skip building",
+    )
     args = parser.parse_args()
     url = args.url or f"sqlite:///{tempfile.mkdtemp(prefix='ledger-bench-')}/ledger.db"
     print(f"database: {url}")
-    streams = build(
-        url, args.persons, args.events_per_person, args.long_stream, args.seed, args.uncertain
-    )
     total = (args.persons - 1) * args.events_per_person + args.long_stream
+    if args.reuse:
+        streams = reused(url, args.persons, total)
+    else:
+        streams = build(
+            url, args.persons, args.events_per_person, args.long_stream, args.seed, args.uncertain
+        )
 
     seconds, peak_mb = rebuild_in_child(url)
     print(f"rebuild: {seconds:.1f}s, {total / seconds:,.0f} events/s, peak RSS {peak_mb:.0f} MB")

@@ -16,7 +16,7 @@ from conftest import make_ledger
 from ledger.cli import main as cli_main
 from ledger.cli.main import app
 from ledger.store.engine import UnsupportedDatabase, make_engine
-from ledger.store.migrate import upgrade
+from ledger.store.migrate import MIGRATIONS, newest_migration, upgrade
 
 runner = CliRunner()
 MIGRATE_FIRST = "run 'ledger migrate' first"
@@ -99,6 +99,35 @@ def test_serve_refuses_a_database_migrated_by_a_newer_ledger(database_url: str) 
     assert code == 1
     assert "0099_future, which this ledger does not know" in output
     assert "upgrade the ledger" in output
+
+
+def test_the_newest_migration_file_is_named_after_the_one_head_alembic_knows() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    assert script.get_heads() == [newest_migration()]
+    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
+        assert script.get_revision(path.stem) is not None, path
+
+
+def test_a_current_database_is_checked_without_importing_alembic(
+    fresh_database_url: Callable[[str], str],
+) -> None:
+    url = fresh_database_url("sqlite")
+    make_ledger(url).close()
+    checked = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ledger.store.engine import make_engine;"
+            " from ledger.store.migrate import check_schema;"
+            f" check_schema(make_engine({url!r})); print('alembic' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert checked.stdout.strip() == "False"
 
 
 def test_an_unsupported_database_url_names_the_ones_that_work(tmp_path: Path) -> None:
