@@ -6,6 +6,9 @@ per call) are written, on a fresh database each time, by
 * the ledger store alone (``LedgerService`` without projections: validation, idempotency,
   writer lock, hash chain, one insert);
 * the ledger with projections, as the app wires it (``build_ledger``);
+
+  each in a process of its own, as the peer runs, timed over its ``append_events`` calls only
+  (the typed commands are built before, as the peer builds its aggregates before ``save()``);
 * the ``eventsourcing`` library (pinned below; ``Application.save()`` time only), run in its own
   virtual environment (``--peer-venv``, created on first use) so the ledger never depends on it;
 * the raw driver: the very rows the ledger stored, by ``sqlite3`` ``executemany`` or psycopg
@@ -114,20 +117,37 @@ def commands(work: list[Call]) -> list[AppendEvents]:
     ]
 
 
-def run_ledger(url: str, work: list[AppendEvents], projections: bool) -> tuple[float, list[Any]]:
-    """Seconds to append every call; and the stored rows (for the raw driver)."""
+def run_ledger(url: str, args: argparse.Namespace, projections: bool) -> float:
+    """Seconds to append every call, in a process of its own as the peer runs: each side builds
+    its workload in a fresh interpreter and is timed over its writes only, so neither carries
+    the other's objects (or the raw driver's rows) through its garbage collections."""
+    command = [sys.executable, __file__, "--events", str(args.events)]
+    command += ["--streams", str(args.streams), "--contender-url", url]
+    command += ["--with-projections"] if projections else []
+    found = subprocess.run(command, check=True, capture_output=True, text=True)
+    return float(json.loads(found.stdout)["seconds"])
+
+
+def contender(url: str, events: int, streams: int, projections: bool) -> None:
+    """The child side of ``run_ledger``: prints ``{"seconds": …}`` as the peer does."""
+    typed = commands(calls(events, streams, STREAMS_PER_CALL, PER_CALL))
     ledger = migrated(url)
     service = ledger.service if projections else LedgerService(ledger.store)
     started = time.perf_counter()
-    for command in work:
+    for command in typed:
         service.append_events(command)
     elapsed = time.perf_counter() - started
-    rows: list[Any] = []
-    if not projections:
-        with ledger.engine.connect() as connection:
-            rows = list(connection.exec_driver_sql("SELECT * FROM events ORDER BY position"))
     ledger.close()
-    return elapsed, rows
+    print(json.dumps({"seconds": elapsed}))
+
+
+def stored_rows(url: str) -> list[Any]:
+    """The events the ledger stored, for the raw driver to write again."""
+    ledger = build_ledger(Settings(database_url=url))
+    with ledger.engine.connect() as connection:
+        rows = list(connection.exec_driver_sql("SELECT * FROM events ORDER BY position"))
+    ledger.close()
+    return rows
 
 
 def run_raw(url: str, rows: list[Any], per_call: int) -> float:
@@ -218,7 +238,6 @@ LABELS = {
 def side_by_side(target: Target, args: argparse.Namespace, peer: Path) -> dict[str, list[float]]:
     work = calls(args.events, args.streams, STREAMS_PER_CALL, PER_CALL)
     total = sum(len(events) for call in work for _, events in call)
-    typed = commands(work)
     rates: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     rows: list[Any] = []
     for round_ in range(args.rounds):
@@ -228,10 +247,10 @@ def side_by_side(target: Target, args: argparse.Namespace, peer: Path) -> dict[s
         for name in order:
             with target.fresh() as url:
                 if name == "store":
-                    seconds, stored = run_ledger(url, typed, projections=False)
-                    rows = rows or stored
+                    seconds = run_ledger(url, args, projections=False)
+                    rows = rows or stored_rows(url)
                 elif name == "projections":
-                    seconds, _ = run_ledger(url, typed, projections=True)
+                    seconds = run_ledger(url, args, projections=True)
                 elif name == "eventsourcing":
                     seconds = run_peer(peer, url, args)
                 else:
@@ -411,7 +430,12 @@ def main() -> None:
     parser.add_argument(
         "--only", action="append", choices=PARTS, help="run only this part (repeatable)"
     )
+    parser.add_argument("--contender-url", help=argparse.SUPPRESS)
+    parser.add_argument("--with-projections", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.contender_url:
+        contender(args.contender_url, args.events, args.streams, args.with_projections)
+        return
     parts = set(args.only or PARTS)
     peer = peer_python(args.peer_venv)
     summary: list[tuple[str, dict[str, list[float]]]] = []

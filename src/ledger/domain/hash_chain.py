@@ -26,6 +26,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from json.encoder import encode_basestring as _string  # = dumps(str, ensure_ascii=False)
 from typing import Any
 from uuid import UUID, uuid4
@@ -37,8 +38,10 @@ from ledger.domain.recorded_event import RecordedEvent
 GENESIS = "0" * 64
 
 
+@lru_cache(maxsize=1024)
 def format_instant(value: datetime) -> str:
-    """Instants are hashed in UTC with microseconds, whatever offset they arrived with."""
+    """Instants are hashed in UTC with microseconds, whatever offset they arrived with. Cached:
+    every event of an append call carries the same one."""
     if value.tzinfo is None:
         raise ValueError("recordedAt must carry a time zone")
     return value.astimezone(UTC).isoformat(timespec="microseconds")
@@ -213,8 +216,9 @@ class Recording:
         """Record ``events`` as versions ``version + 1 …`` of ``stream_id``."""
         added = []
         for offset, event in enumerate(events, start=1):
-            sources = tuple(source.to_json() for source in event.sources)
-            data_json, sources_json = canonical_value(event.data), canonical_value(list(sources))
+            listed = [source.to_json() for source in event.sources]
+            sources = tuple(listed)
+            data_json, sources_json = canonical_value(event.data), canonical_value(listed)
             event_id = event.id or uuid4()
             position, version_ = self.position + 1, version + offset
             salt = secrets.token_hex(16) if event.restricted else None

@@ -190,7 +190,7 @@ def check_plain_json(value: Any, field: list[str | int]) -> None:
     words for, so they would be dropped or turned into text), and nesting past
     :data:`MAX_DATA_DEPTH`. Walked with an explicit stack, so any depth is refused cleanly;
     the field is named by a second walk, only once a first one found something to refuse."""
-    if _plain(value, 0):
+    if _plain(value):
         return
     pending: list[tuple[Any, list[str | int]]] = [(value, field)]
     while pending:
@@ -205,20 +205,27 @@ def check_plain_json(value: Any, field: list[str | int]) -> None:
             pending.extend((child, [*path, index]) for index, child in enumerate(item))
 
 
-def _plain(item: Any, depth: int) -> bool:
-    """Whether ``item`` at ``depth`` holds nothing :func:`check_plain_json` refuses (recursing
-    at most :data:`MAX_DATA_DEPTH` + 1 levels: it stops below)."""
-    if depth > MAX_DATA_DEPTH:
-        return False
-    if isinstance(item, dict):
-        children: Any = item.values()
-    elif isinstance(item, list | tuple):
-        children = item
-    elif isinstance(item, float):
-        return math.isfinite(item)
-    else:
-        return True
-    return all(_plain(child, depth + 1) for child in children)
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds nothing :func:`check_plain_json` refuses. Text, the common leaf,
+    is not pushed on the stack (unless it sits deeper than allowed)."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_DATA_DEPTH:
+            return False
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        elif isinstance(item, float) and not math.isfinite(item):
+            return False
+        else:
+            continue
+        for child in children:
+            if depth < MAX_DATA_DEPTH and isinstance(child, str):
+                continue
+            pending.append((child, depth + 1))
+    return True
 
 
 def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:

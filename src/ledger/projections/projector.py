@@ -271,13 +271,14 @@ def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Chang
     for ids in _chunks(changes.deleted):
         connection.execute(delete(LINKS).where(LINKS.c.state_id.in_(ids)))
         connection.execute(delete(table).where(table.c.id.in_(ids)))
-    # A span folded once for both visibilities is one Encoded: its columns are computed once.
+    # The columns of one state are computed once: a span folded once for both visibilities,
+    # and the spans whose state an event left as it was, share the very same state object.
     columns: dict[int, dict[str, Any]] = {}
     rows = []
     for stream_id, visibility, item in changes.inserted:
-        found = columns.get(id(item))
+        found = columns.get(id(item.span.state))
         if found is None:
-            found = columns[id(item)] = kind.columns(item.span.state)
+            found = columns[id(item.span.state)] = kind.columns(item.span.state)
         rows.append(state_row(kind, stream_id, visibility, item, at, OPEN_END, found))
     insert_rows(connection, kind, rows, [item.span for _, _, item in changes.inserted])
 

@@ -133,10 +133,16 @@ class Encoded(Generic[S]):
 
 
 def encode(spans: Iterable[Span[S]], encoder: Callable[[S], dict[str, Any]]) -> list[Encoded[S]]:
-    encoded = []
+    """Each span's state encoded; a state the fold left as it was (the very same immutable
+    object as the span before: most events change only the count) is not encoded again."""
+    encoded: list[Encoded[S]] = []
     for span in spans:
-        value = encoder(span.state)
-        encoded.append(Encoded(span, value, document(value)))
+        if encoded and span.state is encoded[-1].span.state:
+            value, text = encoded[-1].value, encoded[-1].text
+        else:
+            value = encoder(span.state)
+            text = document(value)
+        encoded.append(Encoded(span, value, text))
     return encoded
 
 
