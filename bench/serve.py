@@ -13,6 +13,11 @@ checkout's ``src`` (say, the commit before this work) as "before" in the same al
     python bench/serve.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/serve.py --duration 3 --reps 2 --baseline-src /tmp/before/src
 
+The ledger is served twice: "now" with its answer cache (``LEDGER_GRAPHQL_CACHE_BYTES``, on by
+default) and "uncached" with it off. wrk repeats one document against an unchanging ledger, so
+every "now" request after the first is a cache hit: those rows are the cache's speed (what a
+front-end asking the same views between appends gets), the "uncached" rows the resolvers'.
+
 Prints, per database, concurrency and worker count: req/s, p50 and p99, the ratio to the floor
 (the ledger's ``/healthz`` against a plain FastAPI route), then the 2-worker/1-worker ratio at the
 highest concurrency and p99/p50.
@@ -205,6 +210,7 @@ def main() -> None:
     kinds = ["sqlite"] + (["postgres"] if args.postgres else [])
     targets = ["floor {hello}", "floor /healthz"] + [f"now: {q}" for q in QUERIES]
     targets.append("now: /healthz")
+    targets += [f"uncached: {q}" for q in QUERIES]
     if args.baseline_src:
         targets += [f"before: {q}" for q in QUERIES] + ["before: /healthz"]
     results: dict[tuple[str, int, int, str], Run] = {}
@@ -233,16 +239,21 @@ def bench_servers(
     results: dict[tuple[str, int, int, str], Run],
 ) -> None:
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    ports = {"floor": free_port(), "now": free_port(), "before": free_port()}
+    ports = {"floor": free_port(), "now": free_port(), "uncached": free_port()}
+    ports["before"] = free_port()
     floor_cmd = uvicorn_command("bench.floor_app:create_floor_app", ports["floor"], workers)
     now_cmd = [str(BIN / "ledger"), "serve", "--port", str(ports["now"])]
     now_cmd += ["--workers", str(workers), "--no-access-log"]
+    uncached_cmd = [*now_cmd[:3], str(ports["uncached"]), *now_cmd[4:]]
+    uncached_env = {**env, "LEDGER_GRAPHQL_CACHE_BYTES": "0"}
     with (
         served(floor_cmd, env, ports["floor"], workers),
         served(now_cmd, env, ports["now"], workers),
+        served(uncached_cmd, uncached_env, ports["uncached"], workers),
         baseline(args.baseline_src, env, ports["before"], workers),
     ):
         check_answers(ports["now"])
+        check_answers(ports["uncached"])
         for _ in range(args.reps):
             for connections in levels:
                 for target in targets:

@@ -8,15 +8,18 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
 from ledger.app import create_app
 from ledger.container import Ledger
+from ledger.graphql.worker import off_the_loop
 
 #: API layer: no dialect code here, so SQLite only (see tests/conftest.py).
 pytestmark = pytest.mark.backends("sqlite")
@@ -56,6 +59,35 @@ def test_a_slow_query_does_not_hold_up_other_requests(
 
     slow_done, quick_done = asyncio.run(race())
     assert quick_done < slow_done, (quick_done, slow_done)
+
+
+def test_work_left_behind_by_an_operation_never_runs_during_the_next_one_on_its_thread() -> None:
+    """Worker threads keep their event loop from one operation to the next: a task the first
+    left scheduled (a DataLoader batch, when the operation was cancelled) must not run later
+    inside another request."""
+    ran: list[str] = []
+    threads: list[int] = []
+    one_at_a_time = anyio.CapacityLimiter(1)
+
+    async def leaves_a_task() -> None:
+        async def later() -> None:
+            await asyncio.sleep(0.1)
+            ran.append("left behind")
+
+        threads.append(threading.get_ident())
+        asyncio.get_running_loop().create_task(later())
+
+    async def takes_a_while() -> None:
+        threads.append(threading.get_ident())
+        await asyncio.sleep(0.3)
+
+    async def both() -> None:
+        await off_the_loop(leaves_a_task, limiter=one_at_a_time)
+        await off_the_loop(takes_a_while, limiter=one_at_a_time)
+
+    asyncio.run(both())
+    assert threads[0] == threads[1]  # the same thread, so the same loop
+    assert ran == []
 
 
 def _free_port() -> int:

@@ -174,6 +174,14 @@ def test_query_by_type_occurred_range_and_record_time(ledger: Ledger) -> None:
     assert ledger.store.count(EventFilter(stream_id="person-a")) == 3
 
 
+def test_latest_names_the_head_position_and_the_latest_record_time(ledger: Ledger) -> None:
+    assert ledger.store.latest() == (0, None)
+    ledger.service.append("person-a", [detained()], recorded_by="t")
+    ledger.service.append("person-b", [detained()], recorded_by="t")
+    head = ledger.store.head()
+    assert ledger.store.latest() == (head.position, head.recorded_at)
+
+
 def test_record_time_never_runs_backwards_along_positions(ledger: Ledger) -> None:
     times = iter([datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)])
     service = LedgerService(ledger.store, clock=lambda: next(times))

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
         description="GraphQL operations executing at once in each server process (each holds"
         " one database connection); more requests wait their turn",
     )
+    graphql_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="bytes of read-only GraphQL answers each process keeps, keyed on the"
+        " document, variables, caller's role and the ledger's head (see"
+        " ledger.graphql.response_cache); 0: no cache",
+    )
     db_pool_size: int = Field(
         default=10,
         ge=1,

@@ -21,6 +21,8 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from ledger.domain.errors import LedgerError
+from ledger.graphql.context import LedgerContext
+from ledger.graphql.response_cache import ResponseCache, at_head, document_key
 from ledger.graphql.worker import off_the_loop
 from ledger.store.engine import request_connection
 from ledger.store.failures import UNAVAILABLE_CODE, is_unavailable
@@ -65,11 +67,13 @@ class LedgerSchema(Schema):
     """Logs each error once, before masking, with the request id the client was given; executes
     off the server's event loop (:mod:`ledger.graphql.worker`), at most ``threads`` operations at
     once, each holding one pooled connection for all its reads (so the pool is sized to match:
-    ``LEDGER_GRAPHQL_THREADS``, ``LEDGER_DB_POOL_SIZE``)."""
+    ``LEDGER_GRAPHQL_THREADS``, ``LEDGER_DB_POOL_SIZE``); answers read-only operations from
+    :mod:`ledger.graphql.response_cache` while the ledger's head has not moved."""
 
-    def __init__(self, *args: Any, threads: int = 8, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, threads: int = 8, cache_bytes: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.threads = anyio.CapacityLimiter(threads)
+        self.answers = ResponseCache(cache_bytes)
 
     async def execute(
         self,
@@ -82,11 +86,22 @@ class LedgerSchema(Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         run = super().execute
-        ledger = getattr(context_value, "ledger", None)
+        context = context_value if isinstance(context_value, LedgerContext) else None
+        ledger = context.ledger if context is not None else None
+        key = None
+        if context is not None and self.answers.enabled and not operation_extensions:
+            key = document_key(query, variable_values, operation_name, context.caller)
 
         async def work() -> ExecutionResult:
             with request_connection(ledger.engine) if ledger is not None else nullcontext():
-                return await run(
+                known = None
+                if key is not None and context is not None:
+                    head, latest_record = context.ledger.store.latest()
+                    known = at_head(key, head, latest_record, context.now)
+                    kept = self.answers.get(known) if known is not None else None
+                    if kept is not None:
+                        return kept
+                result = await run(
                     query,
                     variable_values,
                     context_value,
@@ -95,6 +110,9 @@ class LedgerSchema(Schema):
                     allowed_operation_types,
                     operation_extensions,
                 )
+                if known is not None:
+                    self.answers.put(known, result)
+                return result
 
         return await off_the_loop(work, limiter=self.threads)
 

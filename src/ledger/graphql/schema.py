@@ -35,6 +35,7 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
         types=[PersonType, RecommendationType, EventType],
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         threads=settings.graphql_threads,
+        cache_bytes=settings.graphql_cache_bytes,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=ENTRIES),

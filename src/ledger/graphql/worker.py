@@ -6,6 +6,10 @@ In a worker the server's loop stays free: when the request is cancelled (deadlin
 gone), the wait for the worker is abandoned at once and the worker's own task is cancelled,
 which stops the execution at its next await (DataLoader batches); a statement already running
 is stopped by the database's statement timeout.
+
+Each worker thread keeps its event loop for the operations it runs, one after the other: a new
+loop per operation (a selector and a socket pair, opened and closed) cost more than a small
+query's reads. The loop is closed when its thread ends.
 """
 
 from __future__ import annotations
@@ -21,6 +25,36 @@ import anyio.to_thread
 T = TypeVar("T")
 
 
+class _ThreadLoop:
+    """A worker thread's own event loop, closed when the thread ends and this is collected."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        self.loop.close()
+
+
+_THREAD = threading.local()
+
+
+def _thread_loop() -> asyncio.AbstractEventLoop:
+    held: _ThreadLoop | None = getattr(_THREAD, "held", None)
+    if held is None or held.loop.is_closed():
+        held = _THREAD.held = _ThreadLoop()
+    return held.loop
+
+
+def _finish_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancels what an operation left behind (a batch scheduled when it was cancelled), so that
+    nothing of it runs during the next operation on this loop."""
+    leftovers = asyncio.all_tasks(loop)
+    if leftovers:
+        for task in leftovers:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+
+
 class _Worker:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -29,7 +63,7 @@ class _Worker:
         self.cancelled = False
 
     def run(self, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        loop = asyncio.new_event_loop()
+        loop = _thread_loop()
         try:
             asyncio.set_event_loop(loop)
             with self.lock:
@@ -42,8 +76,8 @@ class _Worker:
         finally:
             with self.lock:
                 self.loop = None
+            _finish_leftovers(loop)
             asyncio.set_event_loop(None)
-            loop.close()
 
     def cancel(self) -> None:
         with self.lock:

@@ -9,21 +9,33 @@ Lists filter the rows alive at the point on their denormalised columns.
 Projected states carry no ``event_ids`` (a list of every counting event in every version would
 grow with the square of history); the reader adds them with one query over the events, unless
 asked not to (``events=False``), which is what a caller paging ``stream_events`` should do.
+
+The statements a served request runs are built once per shape (table, visibility, how many
+streams, which filters) with bound parameters for the point and the ids, and kept
+(:class:`_Prepared`): building a SQLAlchemy statement and its cache key anew on every call cost
+more than running it on an indexed table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Date,
     Engine,
+    Executable,
     Select,
+    String,
     Table,
+    bindparam,
     case,
     func,
     or_,
@@ -45,27 +57,74 @@ from ledger.readmodel.api import FoldKey, Page, StreamDiff
 from ledger.store.engine import reading
 from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
 from ledger.store.tables import RecommendationPersonRow
+from ledger.store.types import UTCDateTime
 
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 S = TypeVar("S", PersonState, RecommendationState)
 
 
-def _alive(table: Table, at: TimePoint) -> ColumnElement[bool]:
+#: The point of a prepared statement: the clamped valid day of the state rows, the event's own
+#: day (events are not clamped), the instant, the visibility.
+AS_OF: BindParameter[Any] = bindparam("as_of", type_=Date())
+DAY: BindParameter[Any] = bindparam("day", type_=Date())
+KNOWN_AT: BindParameter[Any] = bindparam("known_at", type_=UTCDateTime())
+VISIBILITY: BindParameter[Any] = bindparam("visibility", type_=String())
+#: Bound as lists, rendered as ``IN (…)`` with as many parameters as values.
+IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+OFFSET: BindParameter[Any] = bindparam("offset")
+LIMIT: BindParameter[Any] = bindparam("limit")
+
+
+def _params(at: TimePoint, visibility: Visibility, **more: Any) -> dict[str, Any]:
+    """The values of a prepared statement's point parameters at ``at`` (a resolved point)."""
     assert at.as_of is not None and at.known_at is not None
-    as_of = clamp_day(at.as_of)
+    return {
+        "as_of": clamp_day(at.as_of),
+        "day": at.as_of,
+        "known_at": at.known_at,
+        "visibility": visibility.value,
+        **more,
+    }
+
+
+class _Prepared:
+    """Statements by shape, built on first use; bounded (least recently used go first), since a
+    shape counts the streams of a batch. Shared by the server's threads."""
+
+    ENTRIES = 256
+
+    def __init__(self) -> None:
+        self._statements: OrderedDict[Hashable, Executable] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, shape: Hashable, build: Callable[[], Executable]) -> Executable:
+        with self._lock:
+            found = self._statements.get(shape)
+            if found is not None:
+                self._statements.move_to_end(shape)
+                return found
+        built = build()
+        with self._lock:
+            self._statements[shape] = built
+            while len(self._statements) > self.ENTRIES:
+                self._statements.popitem(last=False)
+        return built
+
+
+def _alive(table: Table) -> ColumnElement[bool]:
     return (
-        (table.c.valid_from <= as_of)
-        & (table.c.valid_to > as_of)
-        & (table.c.recorded_from <= at.known_at)
-        & (table.c.recorded_to > at.known_at)
+        (table.c.valid_from <= AS_OF)
+        & (table.c.valid_to > AS_OF)
+        & (table.c.recorded_from <= KNOWN_AT)
+        & (table.c.recorded_to > KNOWN_AT)
     )
 
 
-def _counting(at: TimePoint, *, visibility: Visibility) -> Select[Any]:
-    """Events counting at ``at``: the store's counting rule, certain by ``as_of``."""
-    assert at.as_of is not None and at.known_at is not None
-    return counting(at.known_at, visibility).where(
-        or_(EVENTS.c.occurred_latest.is_(None), EVENTS.c.occurred_latest <= at.as_of)
+def _counting(visibility: Visibility) -> Select[Any]:
+    """Events counting at the point (``KNOWN_AT``, ``DAY``): the store's counting rule, certain
+    by the day."""
+    return counting(KNOWN_AT, visibility).where(
+        or_(EVENTS.c.occurred_latest.is_(None), EVENTS.c.occurred_latest <= DAY)
     )
 
 
@@ -75,6 +134,7 @@ class ProjectedReadModel:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.events = EventStore(engine)
+        self._prepared = _Prepared()
 
     @staticmethod
     def _resolve(at: TimePoint) -> TimePoint:
@@ -82,16 +142,14 @@ class ProjectedReadModel:
 
     # --- single states ---------------------------------------------------------------------
 
-    def _alive_row(
-        self, table: Table, stream_id: str, at: TimePoint, visibility: Visibility
-    ) -> Select[Any]:
-        """The one state row of a stream alive at ``at`` (a resolved point), found by two seeks:
-        the stream's last version as known at ``knownAt``, then back in valid time from
-        ``min(asOf, its start)``."""
-        assert at.as_of is not None and at.known_at is not None
-        as_of = clamp_day(at.as_of)
-        mine = (table.c.stream_id == stream_id) & (table.c.visibility == visibility)
-        known = (table.c.recorded_from <= at.known_at) & (table.c.recorded_to > at.known_at)
+    @staticmethod
+    def _alive_row(table: Table, stream_id: BindParameter[Any]) -> Select[Any]:
+        """The one state row of a stream alive at the point, found by two seeks: the stream's
+        last version as known at ``knownAt``, then back in valid time from ``min(asOf, its
+        start)``."""
+        as_of = AS_OF
+        mine = (table.c.stream_id == stream_id) & (table.c.visibility == VISIBILITY)
+        known = (table.c.recorded_from <= KNOWN_AT) & (table.c.recorded_to > KNOWN_AT)
         last_start = (
             select(table.c.valid_from)
             .where(mine, known, table.c.valid_to == MAX_DAY)
@@ -110,9 +168,14 @@ class ProjectedReadModel:
     def _lookup(
         self, kind: Kind[S], stream_id: str, at: TimePoint, visibility: Visibility
     ) -> S | None:
-        query = self._alive_row(kind.table, stream_id, self._resolve(at), visibility)
+        table = kind.table
+        query = self._prepared.get(
+            ("lookup", table.name),
+            lambda: self._alive_row(table, bindparam("stream_id", type_=String())),
+        )
+        params = _params(self._resolve(at), visibility, stream_id=stream_id)
         with reading(self.engine) as connection:
-            row = connection.execute(query).first()
+            row = connection.execute(query, params).first()
         if row is None or row.event_count == 0:
             return None
         return kind.decode(row.state)
@@ -155,14 +218,20 @@ class ProjectedReadModel:
             return {}
         at = self._resolve(at)
         table = kind.table
-        query = select(table.c.stream_id, table.c.state).where(
-            table.c.stream_id.in_(list(stream_ids)),
-            table.c.visibility == visibility,
-            table.c.event_count > 0,
-            _alive(table, at),
+        query = self._prepared.get(
+            ("by_ids", table.name),
+            lambda: select(table.c.stream_id, table.c.state).where(
+                table.c.stream_id.in_(IDS),
+                table.c.visibility == VISIBILITY,
+                table.c.event_count > 0,
+                _alive(table),
+            ),
         )
+        params = _params(at, visibility, ids=list(stream_ids))
         with reading(self.engine) as connection:
-            found = {row.stream_id: kind.decode(row.state) for row in connection.execute(query)}
+            found = {
+                row.stream_id: kind.decode(row.state) for row in connection.execute(query, params)
+            }
         return self._with_event_ids(found, at, visibility) if events else found
 
     def persons_by_ids(
@@ -216,34 +285,55 @@ class ProjectedReadModel:
         if not pages or limit <= 0:
             return pages
         at = self._resolve(at)
+        cursor = None if after is None else "dated" if after.dated else "undated"
+        query = self._prepared.get(
+            ("pages", len(pages), cursor, visibility),
+            lambda: self._event_pages(len(pages), cursor, visibility),
+        )
+        params = _params(at, visibility, limit=limit)
+        params.update({f"stream_{index}": stream_id for index, stream_id in enumerate(pages)})
+        if after is not None:
+            params.update(
+                after_latest=after.latest,
+                after_earliest=after.earliest,
+                after_position=after.position,
+            )
+        with reading(self.engine) as connection:
+            rows = connection.execute(query, params).all()
+        for row in rows:
+            key = FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position)
+            pages[row.stream_id].append((key, str(row.id)))
+        return {stream_id: sorted(page)[:limit] for stream_id, page in pages.items()}
+
+    @staticmethod
+    def _event_pages(streams: int, cursor: str | None, visibility: Visibility) -> Executable:
         e = EVENTS.c
-        counting = _counting(at, visibility=visibility).with_only_columns(
+        counting = _counting(visibility).with_only_columns(
             e.stream_id, e.id, e.occurred_latest, e.occurred_earliest, e.position
         )
         # An event has both days or neither (a PartialDate has both): testing the latest day
         # alone lets both branches seek on the (stream_id, occurred_latest) index.
         undated = e.occurred_latest.is_(None)
         dated_order = (e.occurred_latest, e.occurred_earliest, e.position)
+        after_position = bindparam("after_position", type_=e.position.type)
         branches = []
-        for stream_id in pages:
-            mine = counting.where(e.stream_id == stream_id)
-            if after is None or not after.dated:
-                first = mine.where(undated).order_by(e.position).limit(limit)
-                if after is not None:
-                    first = first.where(e.position > after.position)
+        for index in range(streams):
+            mine = counting.where(e.stream_id == bindparam(f"stream_{index}", type_=String()))
+            if cursor != "dated":
+                first = mine.where(undated).order_by(e.position).limit(LIMIT)
+                if cursor == "undated":
+                    first = first.where(e.position > after_position)
                 branches.append(first.subquery().select())
-            second = mine.where(~undated).order_by(*dated_order).limit(limit)
-            if after is not None and after.dated:
-                cursor = (after.latest, after.earliest, after.position)
-                second = second.where(tuple_(*dated_order) > tuple_(*cursor))
+            second = mine.where(~undated).order_by(*dated_order).limit(LIMIT)
+            if cursor == "dated":
+                after_day = (
+                    bindparam("after_latest", type_=Date()),
+                    bindparam("after_earliest", type_=Date()),
+                    after_position,
+                )
+                second = second.where(tuple_(*dated_order) > tuple_(*after_day))
             branches.append(second.subquery().select())
-        query = union_all(*branches) if len(branches) > 1 else branches[0]
-        with reading(self.engine) as connection:
-            rows = connection.execute(query).all()
-        for row in rows:
-            key = FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position)
-            pages[row.stream_id].append((key, str(row.id)))
-        return {stream_id: sorted(page)[:limit] for stream_id, page in pages.items()}
+        return union_all(*branches) if len(branches) > 1 else branches[0]
 
     def event_counts(
         self,
@@ -256,23 +346,31 @@ class ProjectedReadModel:
         Each stream's row is found by the seek :meth:`_lookup` makes; one UNION ALL for all."""
         counts = dict.fromkeys(stream_ids, 0)
         at = self._resolve(at)
-        branches = []
+        tables: list[Table] = []
+        params = _params(at, visibility)
         for stream_id in counts:
             kind = kind_of(stream_id)
             if kind is not None:
-                found = self._alive_row(kind.table, stream_id, at, visibility)
-                branches.append(
-                    found.with_only_columns(kind.table.c.stream_id, kind.table.c.event_count)
-                    .subquery()
-                    .select()
-                )
-        if not branches:
+                params[f"stream_{len(tables)}"] = stream_id
+                tables.append(kind.table)
+        if not tables:
             return counts
-        query = union_all(*branches) if len(branches) > 1 else branches[0]
+        shape = tuple(table.name for table in tables)
+        query = self._prepared.get(("counts", shape), lambda: self._event_counts(tables))
         with reading(self.engine) as connection:
-            for row in connection.execute(query):
+            for row in connection.execute(query, params):
                 counts[row.stream_id] = int(row.event_count)
         return counts
+
+    def _event_counts(self, tables: list[Table]) -> Executable:
+        branches = [
+            self._alive_row(table, bindparam(f"stream_{index}", type_=String()))
+            .with_only_columns(table.c.stream_id, table.c.event_count)
+            .subquery()
+            .select()
+            for index, table in enumerate(tables)
+        ]
+        return union_all(*branches) if len(branches) > 1 else branches[0]
 
     def _with_event_ids(
         self, states: dict[str, S], at: TimePoint, visibility: Visibility
@@ -292,21 +390,23 @@ class ProjectedReadModel:
         if not found:
             return found
         at = self._resolve(at)
-        assert at.as_of is not None and at.known_at is not None
         table = kind.table
-        query = (
-            select(table.c.stream_id, table.c.valid_from, table.c.state)
-            .where(
-                table.c.stream_id.in_(list(found)),
-                table.c.visibility == visibility,
-                table.c.recorded_from <= at.known_at,
-                table.c.recorded_to > at.known_at,
-                table.c.valid_from <= clamp_day(at.as_of),
-            )
-            .order_by(table.c.stream_id, table.c.valid_from)
+        query = self._prepared.get(
+            ("versions", table.name),
+            lambda: (
+                select(table.c.stream_id, table.c.valid_from, table.c.state)
+                .where(
+                    table.c.stream_id.in_(IDS),
+                    table.c.visibility == VISIBILITY,
+                    table.c.recorded_from <= KNOWN_AT,
+                    table.c.recorded_to > KNOWN_AT,
+                    table.c.valid_from <= AS_OF,
+                )
+                .order_by(table.c.stream_id, table.c.valid_from)
+            ),
         )
         with self.engine.connect() as connection:
-            for row in connection.execute(query):
+            for row in connection.execute(query, _params(at, visibility, ids=list(found))):
                 found[row.stream_id].append((row.valid_from, kind.decode(row.state)))
         return found
 
@@ -343,12 +443,12 @@ class ProjectedReadModel:
         on_days: ColumnElement[bool] = EVENTS.c.occurred_latest.in_(dated)
         if any(day == MIN_DAY for _, day in found):
             on_days = or_(on_days, EVENTS.c.occurred_latest.is_(None))
-        query = _counting(at, visibility=visibility).where(
+        query = _counting(visibility).where(
             EVENTS.c.stream_id.in_(sorted({stream_id for stream_id, _ in found})), on_days
         )
         with self.engine.connect() as connection:
             events = sorted(
-                (row_to_event(row) for row in connection.execute(query)),
+                (row_to_event(row) for row in connection.execute(query, _params(at, visibility))),
                 key=RecordedEvent.fold_key,
             )
         for event in events:
@@ -362,23 +462,35 @@ class ProjectedReadModel:
     def _page(
         self,
         kind: Kind[S],
-        query: Select[Any],
+        shape: Hashable | None,
+        query: Callable[[], Select[Any]],
         order: Sequence[Any],
+        params: dict[str, Any],
         at: TimePoint,
-        offset: int,
-        limit: int,
         visibility: Visibility,
         events: bool,
     ) -> Page[S]:
+        """One page of ``query`` (by ``order``) and how many rows it has in all; both statements
+        kept by ``shape`` (None: built for this call only, as a search is)."""
+
+        def count() -> Executable:
+            return select(func.count()).select_from(query().subquery())
+
+        def page() -> Executable:
+            return query().order_by(*order).offset(OFFSET).limit(LIMIT)
+
+        if shape is None:
+            counting, paging = count(), page()
+        else:
+            counting = self._prepared.get(("count", shape), count)
+            paging = self._prepared.get(("page", shape), page)
         with reading(self.engine) as connection:
-            total = connection.execute(
-                select(func.count()).select_from(query.subquery())
-            ).scalar_one()
-            rows = connection.execute(query.order_by(*order).offset(offset).limit(limit))
+            total = connection.execute(counting, params).scalar_one()
+            rows = connection.execute(paging, params)
             states = {row.stream_id: kind.decode(row.state) for row in rows}
         if events:
             states = self._with_event_ids(states, at, visibility)
-        return Page(items=list(states.values()), offset=offset, total_count=int(total))
+        return Page(items=list(states.values()), offset=params["offset"], total_count=int(total))
 
     def persons(
         self,
@@ -394,28 +506,44 @@ class ProjectedReadModel:
     ) -> Page[PersonState]:
         at = self._resolve(at)
         table = PERSONS.table
-        query = select(table.c.stream_id, table.c.state).where(
-            table.c.visibility == visibility, table.c.event_count > 0, _alive(table, at)
-        )
+        searched = bool(search and fold_text(search))
+        params = _params(at, visibility, offset=offset, limit=limit)
         if custody_statuses:
-            query = query.where(table.c.custody_status.in_([s.value for s in custody_statuses]))
-        if search and fold_text(search):
-            query = query.where(table.c.search_text.contains(fold_text(search), autoescape=True))
-        if article is not None:
-            query = query.where(table.c.articles.contains(f" {article.strip()} ", autoescape=True))
-        order = (table.c.sort_name, table.c.stream_id)
-        return self._page(PERSONS, query, order, at, offset, limit, visibility, events)
+            params["statuses"] = [s.value for s in custody_statuses]
 
-    def _recommendations_at(
-        self, at: TimePoint, visibility: Visibility, addressee: str | None
-    ) -> Select[Any]:
+        def query() -> Select[Any]:
+            found = select(table.c.stream_id, table.c.state).where(
+                table.c.visibility == VISIBILITY, table.c.event_count > 0, _alive(table)
+            )
+            if custody_statuses:
+                found = found.where(
+                    table.c.custody_status.in_(bindparam("statuses", expanding=True))
+                )
+            if search and searched:
+                found = found.where(
+                    table.c.search_text.contains(fold_text(search), autoescape=True)
+                )
+            if article is not None:
+                found = found.where(
+                    table.c.articles.contains(f" {article.strip()} ", autoescape=True)
+                )
+            return found
+
+        # a search's text is in its statement: those are built per call
+        shape = None if searched or article is not None else ("persons", bool(custody_statuses))
+        order = (table.c.sort_name, table.c.stream_id)
+        return self._page(PERSONS, shape, query, order, params, at, visibility, events)
+
+    @staticmethod
+    def _recommendations_at(addressed: bool) -> Select[Any]:
+        """Recommendations alive at the point; ``addressed``: to one of ``addressees``."""
         table = RECOMMENDATIONS.table
         query = select(table.c.stream_id, table.c.state).where(
-            table.c.visibility == visibility, table.c.event_count > 0, _alive(table, at)
+            table.c.visibility == VISIBILITY, table.c.event_count > 0, _alive(table)
         )
-        if addressee is None:
+        if not addressed:
             return query
-        return query.where(table.c.addressee.in_(self._addressees_like(addressee, visibility)))
+        return query.where(table.c.addressee.in_(bindparam("addressees", expanding=True)))
 
     def _addressees_like(self, addressee: str, visibility: Visibility) -> list[str]:
         """The stored spellings of ``addressee``, ignoring case and accents ("kazakhstan").
@@ -425,13 +553,17 @@ class ProjectedReadModel:
         that a misspelling is not answered with a silent zero.
         """
         table = RECOMMENDATIONS.table
-        query = (
-            select(table.c.addressee)
-            .where(table.c.visibility == visibility, table.c.event_count > 0)
-            .distinct()
+        query = self._prepared.get(
+            "addressees",
+            lambda: (
+                select(table.c.addressee)
+                .where(table.c.visibility == VISIBILITY, table.c.event_count > 0)
+                .distinct()
+            ),
         )
-        with self.engine.connect() as connection:
-            known = sorted(str(name) for name in connection.scalars(query))
+        with reading(self.engine) as connection:
+            names = connection.scalars(query, {"visibility": visibility.value})
+            known = sorted(str(name) for name in names)
         wanted = sort_key(addressee)
         matching = [name for name in known if sort_key(name) == wanted]
         if not matching:
@@ -456,13 +588,26 @@ class ProjectedReadModel:
     ) -> Page[RecommendationState]:
         at = self._resolve(at)
         table = RECOMMENDATIONS.table
-        query = self._recommendations_at(at, visibility, addressee)
+        searched = bool(search and fold_text(search))
+        params = _params(at, visibility, offset=offset, limit=limit)
+        if addressee is not None:
+            params["addressees"] = self._addressees_like(addressee, visibility)
         if statuses:
-            query = query.where(table.c.status.in_([s.value for s in statuses]))
-        if search and fold_text(search):
-            query = query.where(table.c.search_text.contains(fold_text(search), autoescape=True))
+            params["statuses"] = [s.value for s in statuses]
+
+        def query() -> Select[Any]:
+            found = self._recommendations_at(addressee is not None)
+            if statuses:
+                found = found.where(table.c.status.in_(bindparam("statuses", expanding=True)))
+            if search and searched:
+                found = found.where(
+                    table.c.search_text.contains(fold_text(search), autoescape=True)
+                )
+            return found
+
+        shape = None if searched else ("recommendations", addressee is not None, bool(statuses))
         order = (table.c.code, table.c.stream_id)
-        return self._page(RECOMMENDATIONS, query, order, at, offset, limit, visibility, events)
+        return self._page(RECOMMENDATIONS, shape, query, order, params, at, visibility, events)
 
     def recommendations_naming(
         self,
@@ -477,19 +622,23 @@ class ProjectedReadModel:
         naming: dict[str, list[RecommendationState]] = {p: [] for p in person_ids}
         if not person_ids:
             return naming
-        query = (
-            select(LINKS.c.person_id, table.c.state)
-            .join(table, table.c.id == LINKS.c.state_id)
-            .where(
-                LINKS.c.person_id.in_(list(person_ids)),
-                table.c.visibility == visibility,
-                table.c.event_count > 0,
-                _alive(table, at),
-            )
-            .order_by(table.c.code, table.c.stream_id)
+        query = self._prepared.get(
+            "naming",
+            lambda: (
+                select(LINKS.c.person_id, table.c.state)
+                .join(table, table.c.id == LINKS.c.state_id)
+                .where(
+                    LINKS.c.person_id.in_(IDS),
+                    table.c.visibility == VISIBILITY,
+                    table.c.event_count > 0,
+                    _alive(table),
+                )
+                .order_by(table.c.code, table.c.stream_id)
+            ),
         )
+        params = _params(at, visibility, ids=list(person_ids))
         with reading(self.engine) as connection:
-            for row in connection.execute(query):
+            for row in connection.execute(query, params):
                 naming[row.person_id].append(RECOMMENDATIONS.decode(row.state))
         return naming
 
@@ -502,15 +651,22 @@ class ProjectedReadModel:
     ) -> dict[ImplementationStatus, int]:
         at = self._resolve(at)
         table = RECOMMENDATIONS.table
-        subquery = (
-            self._recommendations_at(at, visibility, addressee)
-            .add_columns(table.c.status)
-            .subquery()
-        )
+        params = _params(at, visibility)
+        if addressee is not None:
+            params["addressees"] = self._addressees_like(addressee, visibility)
+
+        def build() -> Executable:
+            subquery = (
+                self._recommendations_at(addressee is not None)
+                .add_columns(table.c.status)
+                .subquery()
+            )
+            return select(subquery.c.status, func.count()).group_by(subquery.c.status)
+
+        query = self._prepared.get(("implementation", addressee is not None), build)
         counts = dict.fromkeys(ImplementationStatus, 0)
-        query = select(subquery.c.status, func.count()).group_by(subquery.c.status)
         with reading(self.engine) as connection:
-            for status, count in connection.execute(query):
+            for status, count in connection.execute(query, params):
                 counts[ImplementationStatus(status)] = int(count)
         return counts
 
@@ -519,14 +675,17 @@ class ProjectedReadModel:
     ) -> dict[CustodyStatus, int]:
         at = self._resolve(at)
         table = PERSONS.table
-        query = (
-            select(table.c.custody_status, func.count())
-            .where(table.c.visibility == visibility, table.c.event_count > 0, _alive(table, at))
-            .group_by(table.c.custody_status)
+        query = self._prepared.get(
+            "custody",
+            lambda: (
+                select(table.c.custody_status, func.count())
+                .where(table.c.visibility == VISIBILITY, table.c.event_count > 0, _alive(table))
+                .group_by(table.c.custody_status)
+            ),
         )
         counts = dict.fromkeys(CustodyStatus, 0)
         with reading(self.engine) as connection:
-            for status, count in connection.execute(query):
+            for status, count in connection.execute(query, _params(at, visibility)):
                 counts[CustodyStatus(status)] = int(count)
         return counts
 

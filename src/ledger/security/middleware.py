@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -190,15 +191,32 @@ def _mutation_fields(body: bytes, content_type: str, max_tokens: int) -> int:
         query = item.get("query") if isinstance(item, dict) else None
         if not isinstance(query, str):
             continue
-        try:
-            document = parse(query, no_location=True, max_tokens=max_tokens)
-        except (GraphQLError, RecursionError):
-            cost += int("mutation" in query.lower())
-            continue
-        for node in document.definitions:
-            if isinstance(node, OperationDefinitionNode) and node.operation is MUTATION:
-                cost += max(1, len(node.selection_set.selections))
+        if len(query) <= REMEMBERED_DOCUMENT_CHARS:
+            cost += _remembered_document_cost(query, max_tokens)
+        else:
+            cost += _document_cost(query, max_tokens)
     return cost
+
+
+#: Documents up to this size have their write cost remembered (512 of them at most, so a few
+#: megabytes): clients send the same few queries again and again, and parsing each again cost a
+#: few per cent of a read's time.
+REMEMBERED_DOCUMENT_CHARS = 8192
+
+
+def _document_cost(query: str, max_tokens: int) -> int:
+    try:
+        document = parse(query, no_location=True, max_tokens=max_tokens)
+    except (GraphQLError, RecursionError):
+        return int("mutation" in query.lower())
+    return sum(
+        max(1, len(node.selection_set.selections))
+        for node in document.definitions
+        if isinstance(node, OperationDefinitionNode) and node.operation is MUTATION
+    )
+
+
+_remembered_document_cost = lru_cache(maxsize=512)(_document_cost)
 
 
 #: JSON escapes that may decode to text no database can store: NUL, and UTF-16 surrogates

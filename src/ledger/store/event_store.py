@@ -20,6 +20,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Select,
@@ -147,10 +148,11 @@ def _sqlite_values(values: tuple[Any, ...], instants: dict[datetime, str]) -> tu
 _RETRACTIONS = aliased(EVENTS, name="retraction")
 
 
-def counting(known_at: datetime, visibility: Visibility) -> Select[Any]:
+def counting(known_at: datetime | ColumnElement[Any], visibility: Visibility) -> Select[Any]:
     """The contract's counting rule (``ledger.domain.counting``) in SQL, written once: events
-    recorded by ``known_at``, no retraction, not retracted by then, restricted ones only in the
-    full view. Callers narrow it by stream and valid time."""
+    recorded by ``known_at`` (an instant, or a bound parameter of a statement kept for reuse),
+    no retraction, not retracted by then, restricted ones only in the full view. Callers narrow
+    it by stream and valid time."""
     retraction = _RETRACTIONS
     query = select(EVENTS).where(
         EVENTS.c.recorded_at <= known_at,
@@ -160,6 +162,17 @@ def counting(known_at: datetime, visibility: Visibility) -> Select[Any]:
     if visibility is Visibility.PUBLIC:
         query = query.where(EVENTS.c.restricted.is_(False))
     return query
+
+
+_STORED_IN = select(EVENTS).where(EVENTS.c.id.in_(bindparam("ids", expanding=True)))
+_STORED_ANY = select(EVENTS).where(
+    EVENTS.c.id == any_(bindparam("ids", type_=ARRAY(EVENTS.c.id.type)))
+)
+
+_LATEST = select(
+    select(func.max(EVENTS.c.position)).scalar_subquery(),
+    select(func.max(EVENTS.c.recorded_at)).scalar_subquery(),
+)
 
 
 def _by_fold_order(events: list[RecordedEvent]) -> list[RecordedEvent]:
@@ -206,9 +219,14 @@ class EventLog:
         return {stream_id: int(version) for stream_id, version in rows}
 
     def stored(self, ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
+        """Built once per dialect, bound per call: every page of events a reader sees comes
+        through here, and building the statement cost more than running it."""
         if not ids:
             return {}
-        events = self.fetch(select(EVENTS).where(self._one_of(EVENTS.c.id, ids)))
+        postgres = self.connection.dialect.name == "postgresql"
+        query = _STORED_ANY if postgres else _STORED_IN
+        rows = self.connection.execute(query, {"ids": list(ids)})
+        events = [row_to_event(row) for row in rows]
         return {event.id: event for event in events}
 
     def get(self, event_id: UUID) -> RecordedEvent | None:
@@ -426,6 +444,13 @@ class EventStore:
     def head(self) -> Head:
         with self.reading() as log:
             return log.head()
+
+    def latest(self) -> tuple[int, datetime | None]:
+        """The head position and the latest record time of any event (imports keep the record
+        times they carry): what a cached answer is keyed on. Two index seeks."""
+        with reading(self.engine) as connection:
+            row = connection.execute(_LATEST).one()
+        return int(row[0] or 0), row[1]
 
     def get(self, event_id: UUID) -> RecordedEvent | None:
         with self.reading() as log:
