@@ -308,23 +308,26 @@ class ProjectedReadModel:
     @staticmethod
     def _event_pages(streams: int, cursor: str | None, visibility: Visibility) -> Executable:
         e = EVENTS.c
-        counting = _counting(visibility).with_only_columns(
+        recorded = counting(KNOWN_AT, visibility).with_only_columns(
             e.stream_id, e.id, e.occurred_latest, e.occurred_earliest, e.position
         )
         # An event has both days or neither (a PartialDate has both): testing the latest day
-        # alone lets both branches seek on the (stream_id, occurred_latest) index.
+        # alone lets both branches seek on the (stream_id, occurred_latest) index. Each branch
+        # states its own half of _counting's "undated, or certain by the day" (no OR): then
+        # PostgreSQL walks the index in order and stops at the page, even before ANALYZE has
+        # seen how long the stream is, instead of fetching and sorting the whole stream.
         undated = e.occurred_latest.is_(None)
         dated_order = (e.occurred_latest, e.occurred_earliest, e.position)
         after_position = bindparam("after_position", type_=e.position.type)
         branches = []
         for index in range(streams):
-            mine = counting.where(e.stream_id == bindparam(f"stream_{index}", type_=String()))
+            mine = recorded.where(e.stream_id == bindparam(f"stream_{index}", type_=String()))
             if cursor != "dated":
                 first = mine.where(undated).order_by(e.position).limit(LIMIT)
                 if cursor == "undated":
                     first = first.where(e.position > after_position)
                 branches.append(first.subquery().select())
-            second = mine.where(~undated).order_by(*dated_order).limit(LIMIT)
+            second = mine.where(e.occurred_latest <= DAY).order_by(*dated_order).limit(LIMIT)
             if cursor == "dated":
                 after_day = (
                     bindparam("after_latest", type_=Date()),
