@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from conftest import make_ledger
+from ledger.cli.main import app
 from ledger.container import Ledger
 from ledger.dataset.files import DatasetError, load_yaml, read_dataset
 from ledger.dataset.loader import load_dataset
@@ -180,3 +182,15 @@ events:
     assert sentence.occurred_on is not None and sentence.occurred_on.text == "2019-12-02"
     assert sentence.sources == profile.sources
     assert stream.lines == (3, 7)
+
+
+def test_the_load_command_names_the_file_and_line_of_a_refused_event(
+    ledger: Ledger, dataset: Path
+) -> None:
+    bad = write_stream(dataset, "gamma", person("gamma", term='"five years"'))
+    url = ledger.engine.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(app, ["load", str(dataset)], env={"LEDGER_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert f"{bad}:7" in result.output and "data.termMonths" in result.output
+    assert "unexpected" not in result.output
+    assert ledger.store.head().position == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -12,6 +13,7 @@ import pytest
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.person_fold import fold_person
 from ledger.domain.recorded_event import RecordedEvent
+from ledger.domain.states import PersonState, evolve
 from ledger.domain.statuses import CustodyStatus
 
 _positions = itertools.count(1)
@@ -205,3 +207,13 @@ def test_the_fold_lists_every_counting_event_in_order() -> None:
         str(DETAINED.id),
         str(IMPRISONED.id),
     )
+
+
+def test_evolve_copies_a_state_as_dataclasses_replace_does_and_refuses_unknown_fields() -> None:
+    state = PersonState(stream_id="person-a", name="A", aliases=("a",))
+    assert evolve(state, custody_status=CustodyStatus.FREE) == replace(
+        state, custody_status=CustodyStatus.FREE
+    )
+    assert evolve(state, name="B").aliases == ("a",) and state.name == "A"
+    with pytest.raises(TypeError, match="no field nmae"):
+        evolve(state, nmae="B")

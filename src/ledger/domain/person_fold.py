@@ -34,7 +34,6 @@ name the person, and the read model joins them at the queried point.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from ledger.domain.recorded_event import RecordedEvent
@@ -45,6 +44,7 @@ from ledger.domain.states import (
     Restriction,
     Sentence,
     UnDecision,
+    evolve,
     fold_states,
 )
 from ledger.domain.statuses import CustodyStatus
@@ -94,7 +94,7 @@ def apply_person(state: PersonState, event: RecordedEvent) -> PersonState:
 def _custody(state: PersonState, event: RecordedEvent, status: CustodyStatus | None) -> PersonState:
     if status is None or status == state.custody_status:
         return state
-    return replace(state, custody_status=status, custody_since=event.occurred_on)
+    return evolve(state, custody_status=status, custody_since=event.occurred_on)
 
 
 def _sentence(terms: Mapping[str, Any], event: RecordedEvent) -> Sentence:
@@ -109,7 +109,7 @@ def _sentence(terms: Mapping[str, Any], event: RecordedEvent) -> Sentence:
 
 
 def _profiled(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:
-    return replace(
+    return evolve(
         state,
         name=str(data["name"]),
         aliases=tuple(data.get("aliases", ())),
@@ -129,7 +129,7 @@ def _charged(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> 
         charged_on=event.occurred_on,
         event_id=str(event.id),
     )
-    return replace(state, charges=(*state.charges, charge))
+    return evolve(state, charges=(*state.charges, charge))
 
 
 def _charge_dropped(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:
@@ -138,12 +138,12 @@ def _charge_dropped(state: PersonState, event: RecordedEvent, data: dict[str, An
     for index in range(len(charges) - 1, -1, -1):
         if charges[index].article == article and charges[index].code == code:
             del charges[index]
-            return replace(state, charges=tuple(charges))
+            return evolve(state, charges=tuple(charges))
     return state
 
 
 def _sentenced(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:
-    sentenced = replace(
+    sentenced = evolve(
         state,
         sentences=(*state.sentences, _sentence(data, event)),
         charges=_convicted(state.charges, event, data),
@@ -174,7 +174,7 @@ def _convicted(
                 )
             )
         elif result[index].convicted_on is None:
-            result[index] = replace(result[index], convicted_on=event.occurred_on)
+            result[index] = evolve(result[index], convicted_on=event.occurred_on)
     return tuple(result)
 
 
@@ -184,7 +184,7 @@ def bound_person(certain: PersonState, possible: PersonState) -> PersonState:
     carried = status if status != certain.custody_status else None
     if carried == certain.possible_custody_status:
         return certain  # the common case, and no copy: nothing the possible fold adds
-    return replace(certain, possible_custody_status=carried)
+    return evolve(certain, possible_custody_status=carried)
 
 
 def _appeal(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:
@@ -194,7 +194,7 @@ def _appeal(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> P
     if terms is None:
         return state
     sentences = (*state.sentences[:-1], _sentence(terms, event))
-    return _custody(replace(state, sentences=sentences), event, SENTENCE_CUSTODY[terms["kind"]])
+    return _custody(evolve(state, sentences=sentences), event, SENTENCE_CUSTODY[terms["kind"]])
 
 
 def _parole(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:
@@ -220,7 +220,7 @@ def _restricted(state: PersonState, event: RecordedEvent, data: dict[str, Any]) 
         active=True,
         event_id=str(event.id),
     )
-    added = replace(state, restrictions=(*state.restrictions, restriction))
+    added = evolve(state, restrictions=(*state.restrictions, restriction))
     if state.custody_status in (CustodyStatus.UNKNOWN, CustodyStatus.FREE):
         return _custody(added, event, CustodyStatus.RESTRICTED)
     return added
@@ -230,8 +230,8 @@ def _lifted(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> P
     restrictions = list(state.restrictions)
     for index in range(len(restrictions) - 1, -1, -1):
         if restrictions[index].kind == data["kind"] and restrictions[index].active:
-            restrictions[index] = replace(restrictions[index], active=False)
-            return replace(state, restrictions=tuple(restrictions))
+            restrictions[index] = evolve(restrictions[index], active=False)
+            return evolve(state, restrictions=tuple(restrictions))
     return state
 
 
@@ -243,7 +243,7 @@ def _un_decision(state: PersonState, event: RecordedEvent, data: dict[str, Any])
         demands=tuple(data.get("demands", ())),
         event_id=str(event.id),
     )
-    return replace(state, un_decisions=(*state.un_decisions, decision))
+    return evolve(state, un_decisions=(*state.un_decisions, decision))
 
 
 def _observed(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:
@@ -251,7 +251,7 @@ def _observed(state: PersonState, event: RecordedEvent, data: dict[str, Any]) ->
 
 
 def _designated(state: PersonState, event: RecordedEvent, data: dict[str, Any]) -> PersonState:
-    return replace(
+    return evolve(
         state, designations=(*state.designations, _designation(str(data["label"]), data, event))
     )
 
@@ -262,11 +262,11 @@ def _reassessed(state: PersonState, event: RecordedEvent, data: dict[str, Any]) 
         found = designations[index]
         same = found.assessor == data["assessor"] and found.label == data["label"]
         if same and not found.withdrawn:
-            designations[index] = replace(found, withdrawn=True)
+            designations[index] = evolve(found, withdrawn=True)
             break
     if data.get("newLabel"):
         designations.append(_designation(str(data["newLabel"]), data, event))
-    return replace(state, designations=tuple(designations))
+    return evolve(state, designations=tuple(designations))
 
 
 def _designation(label: str, data: Mapping[str, Any], event: RecordedEvent) -> Designation:

@@ -8,10 +8,9 @@ status and its wording. Before any assessment the status is NOT_ASSESSED.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from ledger.domain.recorded_event import RecordedEvent
-from ledger.domain.states import Assessment, RecommendationState, fold_states
+from ledger.domain.states import Assessment, RecommendationState, evolve, fold_states
 from ledger.domain.statuses import ImplementationStatus
 
 
@@ -37,7 +36,7 @@ def apply_recommendation(state: RecommendationState, event: RecordedEvent) -> Re
     """One step of the fold; like ``apply_person`` it leaves ``event_ids`` to the whole fold."""
     data = event.current_data
     if event.type == "RecommendationIssued":
-        return replace(
+        return evolve(
             state,
             code=str(data["code"]),
             text=str(data["text"]),
@@ -58,7 +57,7 @@ def apply_recommendation(state: RecommendationState, event: RecordedEvent) -> Re
             event_id=str(event.id),
             mentioned_person_ids=tuple(data.get("mentionedPersonIds", ())),
         )
-        return replace(
+        return evolve(
             state,
             status=assessment.status,
             status_wording=assessment.wording,
@@ -75,4 +74,4 @@ def bound_recommendation(
     carried = status if status != certain.status else None
     if carried == certain.possible_status:
         return certain  # the common case, and no copy: nothing the possible fold adds
-    return replace(certain, possible_status=carried)
+    return evolve(certain, possible_status=carried)

@@ -64,10 +64,15 @@ def _streams(log: EventLog) -> Iterator[str]:
 def _flush(
     connection: Connection, kind: Kind[Any], pending: list[tuple[str, Visibility, Row]]
 ) -> None:
-    rows = [
-        state_row(kind, stream_id, visibility, row.encoded, row.recorded_from, row.recorded_to)
-        for stream_id, visibility, row in pending
-    ]
+    # A row replayed once for both views (see ``histories``): its columns are computed once.
+    columns: dict[int, dict[str, Any]] = {}
+    rows = []
+    for stream_id, visibility, row in pending:
+        found = columns.get(id(row))
+        if found is None:
+            found = columns[id(row)] = kind.columns(row.span.state)
+        encoded, since, until = row.encoded, row.recorded_from, row.recorded_to
+        rows.append(state_row(kind, stream_id, visibility, encoded, since, until, found))
     insert_rows(connection, kind, rows, [row.span for _, _, row in pending])
     pending.clear()
 

@@ -143,12 +143,17 @@ def _sqlite_values(values: tuple[Any, ...], instants: dict[datetime, str]) -> tu
     )
 
 
+#: the events table again, as the retractions a counting event must not have: one alias for
+#: every statement (each new alias builds its twenty proxy columns again)
+_RETRACTIONS = aliased(EVENTS, name="retraction")
+
+
 def counting(known_at: datetime | ColumnElement[Any], visibility: Visibility) -> Select[Any]:
     """The contract's counting rule (``ledger.domain.counting``) in SQL, written once: events
     recorded by ``known_at`` (an instant, or a bound parameter of a statement kept for reuse),
     no retraction, not retracted by then, restricted ones only in the full view. Callers narrow
     it by stream and valid time."""
-    retraction = aliased(EVENTS)
+    retraction = _RETRACTIONS
     query = select(EVENTS).where(
         EVENTS.c.recorded_at <= known_at,
         EVENTS.c.type != RETRACTION,
