@@ -104,6 +104,8 @@ def load(
             fail(str(exc))
         except LedgerError as exc:
             fail(f"{path}: {exc}")
+        finally:
+            ledger.close()
     out.print(
         f"{report.streams} streams, {report.events_read} events read;"
         f" {report.events_stored} new events stored"
@@ -238,6 +240,7 @@ def rebuild_command() -> None:
     total = projected_event_count(ledger.engine)
     with batch_collection(), progress("rebuilding projections", total) as advance:
         report = rebuild(ledger.engine, advance)
+    ledger.close()
     out.print(
         f"rebuilt {report.streams} streams from {report.events} events:"
         f" {report.rows} state versions"
