@@ -1,6 +1,7 @@
 """The projector's statements on PostgreSQL: a fixed number per append call whatever the number
-of streams, and planned on the per-stream indexes, never as a walk of a listing index (which is
-what a freshly filled database without statistics got: milliseconds per statement)."""
+of streams, and planned on the per-stream indexes, never as a walk of a listing index or of the
+events' primary key (which is what a freshly filled database without statistics got:
+milliseconds per statement), with statistics or without."""
 
 from __future__ import annotations
 
@@ -105,3 +106,26 @@ def test_projector_statements_never_scan_a_listing_index(postgres: Ledger, analy
                 row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
             )
             assert "_listing" not in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("analysed", [True, False], ids=["analysed", "without-statistics"])
+def test_the_projectors_read_of_earlier_events_never_walks_the_primary_key(
+    postgres: Ledger, analysed: bool
+) -> None:
+    fill(postgres, 400, analysed)
+    seen = append_to(postgres, 25, "2012-06-15")
+    reads = [
+        (statement, parameters)
+        for statement, parameters in seen
+        if statement.lstrip().upper().startswith("SELECT")
+        and "FROM events" in statement
+        and "EXISTS" in statement  # the counting rule: what a re-fold reads back
+    ]
+    assert reads
+    with postgres.engine.connect() as connection:
+        for statement, parameters in reads:
+            plan = "\n".join(
+                row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+            )
+            assert "events_pkey" not in plan, plan

@@ -34,7 +34,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    true,
     update,
 )
 
@@ -54,7 +53,7 @@ from ledger.projections.timeline import (
     revise,
     version_columns,
 )
-from ledger.store.event_store import EventLog
+from ledger.store.event_store import EventLog, filter_only
 from ledger.store.tables import RecommendationPersonRow
 from ledger.store.types import JsonText, UTCDateTime
 
@@ -155,10 +154,8 @@ def _stored_rows(
     """Each stream's rows a re-fold from ``days[stream]`` may change: the open ones reaching that
     day or later, and those an earlier append of this very instant closed. One statement. As
     record time never runs backwards, a row ends at ``at`` or is open (``OPEN_END``) exactly when
-    ``recorded_to >= at``, written as a truth test that no index on ``recorded_to`` can serve:
-    on a database without statistics yet (a fresh one, filled faster than autovacuum looks) the
-    planner took the listing index for selective and walked every open row, milliseconds per
-    call; this way it can only read the per-stream index. The
+    ``recorded_to >= at``, a condition for the per-stream index's rows only (``filter_only``:
+    without statistics the planner walked the listing index's every open row for it). The
     state comes back as the text it was stored as: ``state_row`` stores the canonical document
     (``timeline.document``), which is what tells an unchanged version from a changed one, so it
     is neither parsed nor encoded again (only the state a re-fold starts from is parsed)."""
@@ -171,7 +168,7 @@ def _stored_rows(
             *(
                 and_(
                     table.c.stream_id == stream_id,
-                    (table.c.recorded_to >= at).is_(true()),
+                    filter_only(table.c.recorded_to >= at),
                     or_(table.c.recorded_to == at, table.c.valid_to >= day),
                 )
                 for stream_id, day in days.items()

@@ -143,6 +143,16 @@ def _sqlite_values(values: tuple[Any, ...], instants: dict[datetime, str]) -> tu
     )
 
 
+def filter_only(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``condition`` as a truth test, which no index can serve: the planner applies it to the
+    rows the other conditions found. For a bound that keeps (nearly) every row, such as
+    "below this append's first position" or "ends at or after this instant", on a database
+    without statistics yet (a fresh one filled faster than autovacuum looks): the planner took
+    such a range for selective and walked the whole primary key, or a listing index, for it
+    (7 ms per call at 100,000 events, 13 ms at 20,000 state rows)."""
+    return condition.is_(true())
+
+
 #: the events table again, as the retractions a counting event must not have: one alias for
 #: every statement (each new alias builds its twenty proxy columns again)
 _RETRACTIONS = aliased(EVENTS, name="retraction")
@@ -302,7 +312,7 @@ class EventLog:
         if not days:
             return {}
         query = counting(known_at, Visibility.FULL).where(
-            EVENTS.c.position < before_position,
+            filter_only(EVENTS.c.position < before_position),
             or_(
                 *(
                     EVENTS.c.stream_id == stream_id
