@@ -20,6 +20,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
     Engine,
@@ -35,7 +36,6 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from ledger.domain.counting import RETRACTION
