@@ -222,26 +222,6 @@ class Recording:
             event_id = event.id or uuid4()
             position, version_ = self.position + 1, version + offset
             salt = secrets.token_hex(16) if event.restricted else None
-            hash_ = chain(
-                self.hash,
-                canonical_json(
-                    event_id=event_id,
-                    position=position,
-                    stream_id=stream_id,
-                    version=version_,
-                    type_name=event.type,
-                    schema_version=event.schema_version,
-                    occurred_on=event.occurred_on,
-                    recorded_at=self.recorded_at,
-                    recorded_by=self.recorded_by,
-                    data_json=data_json,
-                    sources_json=sources_json,
-                    restricted=event.restricted,
-                    salt=salt,
-                    note=event.note,
-                    disputes=event.disputes,
-                ),
-            )
             recorded = RecordedEvent(
                 id=event_id,
                 position=position,
@@ -254,13 +234,18 @@ class Recording:
                 recorded_by=self.recorded_by,
                 data=event.data,
                 sources=sources,
-                hash=hash_,
+                hash="",  # sealed below, before anything else sees the event
                 previous_hash=self.hash,
                 restricted=event.restricted,
                 salt=salt,
                 note=event.note,
                 disputes=event.disputes,
             )
+            # The hash covers every other field, so it is computed from the event itself, by the
+            # function every walk of the chain recomputes it with; set in place rather than
+            # building a second, sealed copy of every appended event.
+            hash_ = event_hash(recorded, self.hash, data_json, sources_json)
+            object.__setattr__(recorded, "hash", hash_)
             self.sealed.append(Sealed(recorded, data_json, sources_json))
             self.events.append(recorded)
             added.append(recorded)
