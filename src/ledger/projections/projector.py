@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -156,7 +156,7 @@ def _stored_rows(
     record time never runs backwards, a row ends at ``at`` or is open (``OPEN_END``) exactly when
     ``recorded_to >= at``, a condition for the per-stream index's rows only (``filter_only``:
     without statistics the planner walked the listing index's every open row for it). The
-    state comes back as the text it was stored as: ``state_row`` stores the canonical document
+    state comes back as the text it was stored as: ``state_rows`` stores the canonical document
     (``timeline.document``), which is what tells an unchanged version from a changed one, so it
     is neither parsed nor encoded again (only the state a re-fold starts from is parsed)."""
     columns = [
@@ -268,28 +268,38 @@ def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Chang
     for ids in _chunks(changes.deleted):
         connection.execute(delete(LINKS).where(LINKS.c.state_id.in_(ids)))
         connection.execute(delete(table).where(table.c.id.in_(ids)))
-    # The columns of one state are computed once: a span folded once for both visibilities,
-    # and the spans whose state an event left as it was, share the very same state object.
+    inserted = changes.inserted
+    rows = state_rows(kind, ((s, v, item, at, OPEN_END) for s, v, item in inserted))
+    insert_rows(connection, kind, rows, [item.span for _, _, item in inserted])
+
+
+#: a state version to store: stream, view, encoded span, recorded from, recorded to
+Stored = tuple[str, Visibility, Encoded[Any], datetime, datetime]
+
+
+def state_rows(kind: Kind[Any], versions: Iterable[Stored]) -> list[dict[str, Any]]:
+    """The rows of state versions (for appends and rebuilds alike), the kind's columns of each
+    state computed once: a span folded once for both visibilities, and the spans whose state an
+    event left as it was, share the very same state object."""
     columns: dict[int, dict[str, Any]] = {}
     rows = []
-    for stream_id, visibility, item in changes.inserted:
-        found = columns.get(id(item.span.state))
+    for stream_id, visibility, encoded, recorded_from, recorded_to in versions:
+        state = encoded.span.state
+        found = columns.get(id(state))
         if found is None:
-            found = columns[id(item.span.state)] = kind.columns(item.span.state)
-        rows.append(state_row(kind, stream_id, visibility, item, at, OPEN_END, found))
-    insert_rows(connection, kind, rows, [item.span for _, _, item in changes.inserted])
+            found = columns[id(state)] = kind.columns(state)
+        rows.append(_state_row(stream_id, visibility, encoded, recorded_from, recorded_to, found))
+    return rows
 
 
-def state_row(
-    kind: Kind[Any],
+def _state_row(
     stream_id: str,
     visibility: Visibility,
     encoded: Encoded[Any],
     recorded_from: datetime,
     recorded_to: datetime,
-    columns: dict[str, Any] | None = None,
+    columns: dict[str, Any],
 ) -> dict[str, Any]:
-    """A state version's row; ``columns``: the kind's columns of its state, if already known."""
     span = encoded.span
     return {
         "stream_id": stream_id,
@@ -300,7 +310,7 @@ def state_row(
         "recorded_to": recorded_to,
         "event_count": span.count,
         "state": JsonText(encoded.text),
-        **(kind.columns(span.state) if columns is None else columns),
+        **columns,
     }
 
 

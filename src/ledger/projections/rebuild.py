@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, delete, func, select
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import KINDS, Kind, kind_of
-from ledger.projections.projector import LINKS, insert_rows, state_row
+from ledger.projections.projector import LINKS, insert_rows, state_rows
 from ledger.projections.replay import Row, history
 from ledger.projections.timeline import document, version_columns
 from ledger.store.engine import analyze
@@ -64,15 +64,10 @@ def _streams(log: EventLog) -> Iterator[str]:
 def _flush(
     connection: Connection, kind: Kind[Any], pending: list[tuple[str, Visibility, Row]]
 ) -> None:
-    # A row replayed once for both views (see ``histories``): its columns are computed once.
-    columns: dict[int, dict[str, Any]] = {}
-    rows = []
-    for stream_id, visibility, row in pending:
-        found = columns.get(id(row))
-        if found is None:
-            found = columns[id(row)] = kind.columns(row.span.state)
-        encoded, since, until = row.encoded, row.recorded_from, row.recorded_to
-        rows.append(state_row(kind, stream_id, visibility, encoded, since, until, found))
+    # A row replayed once for both views (see ``histories``) is one state: its columns are
+    # computed once.
+    versions = ((s, v, row.encoded, row.recorded_from, row.recorded_to) for s, v, row in pending)
+    rows = state_rows(kind, versions)
     insert_rows(connection, kind, rows, [row.span for _, _, row in pending])
     pending.clear()
 

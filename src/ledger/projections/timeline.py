@@ -22,7 +22,6 @@ only, and the result does not depend on how events of one instant were split int
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -30,6 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Column, Table
 
+from ledger.domain.hash_chain import canonical_value
 from ledger.domain.recorded_event import RecordedEvent
 
 MIN_DAY = date(1, 1, 1)
@@ -55,13 +55,10 @@ def clamp_day(as_of: date) -> date:
     return min(as_of, date.fromordinal(MAX_DAY.toordinal() - 1))
 
 
-_DOCUMENT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def document(state_json: object) -> str:
-    """A canonical text of a stored state, to tell an unchanged version from a changed one.
-    (One encoder for every call: ``json.dumps`` with options builds a new one each time.)"""
-    return _DOCUMENT.encode(state_json)
+    """A canonical text of a stored state, to tell an unchanged version from a changed one: the
+    canonical JSON the hash chain writes (one encoder for both)."""
+    return canonical_value(state_json)
 
 
 @dataclass(frozen=True)
