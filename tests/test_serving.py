@@ -1,16 +1,11 @@
-"""Serving: operations run off the event loop, and `ledger serve --workers N` starts N workers
-that each build the app from the environment."""
+"""Serving: operations run off the event loop (`ledger serve --workers N`:
+test_serve_workers.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -88,39 +83,3 @@ def test_work_left_behind_by_an_operation_never_runs_during_the_next_one_on_its_
     asyncio.run(both())
     assert threads[0] == threads[1]  # the same thread, so the same loop
     assert ran == []
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.mark.slow
-def test_serve_starts_the_workers_asked_for(tmp_path: Path) -> None:
-    ledger_cli = Path(sys.executable).with_name("ledger")
-    env = {**os.environ, "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}"}
-    subprocess.run([ledger_cli, "migrate"], env=env, check=True, capture_output=True)
-    port = _free_port()
-    server = subprocess.Popen(
-        [ledger_cli, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        answered = None
-        while time.monotonic() < deadline and answered is None:
-            try:
-                answered = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            except httpx.TransportError:
-                time.sleep(0.5)
-        assert answered is not None and answered.status_code == 200
-        assert answered.json()["headPosition"] == 0
-    finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=60)
-    assert "2 worker(s)" in output
-    assert output.count("Started server process") == 2, output
