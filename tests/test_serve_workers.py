@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -44,6 +44,9 @@ PATIENCE_SECONDS = 90
 class Served:
     arbiter: subprocess.Popen[bytes]
     port: int
+    #: every worker seen, so that teardown can kill those a killed arbiter left (psutil checks
+    #: that a pid was not reused before it signals it)
+    seen: dict[int, psutil.Process] = field(default_factory=dict)
 
 
 @contextmanager
@@ -63,16 +66,12 @@ def ledger_serve(tmp_path: Path, workers: int) -> Iterator[Served]:
         wait_for(lambda: len(listening_workers(served)) == workers)
         yield served
     finally:
-        for pid in worker_pids(served):  # SIGKILLed arbiters leave them to us
-            _kill(pid)
         if arbiter.poll() is None:
             arbiter.kill()
         arbiter.wait()
-
-
-def _kill(pid: int) -> None:
-    with suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+        for worker in served.seen.values():
+            with suppress(psutil.NoSuchProcess):
+                worker.kill()
 
 
 def wait_for(condition: Callable[[], object], what: str = "condition") -> None:
@@ -83,17 +82,22 @@ def wait_for(condition: Callable[[], object], what: str = "condition") -> None:
 
 
 def alive(process: psutil.Process) -> bool:
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
+    try:  # is_running also says whether the pid now names another process
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
 
 
 def worker_pids(served: Served) -> list[int]:
+    if served.arbiter.poll() is not None:  # reaped: its pid may be another process's by now
+        return []
     try:
-        return [child.pid for child in psutil.Process(served.arbiter.pid).children()]
+        children = psutil.Process(served.arbiter.pid).children()
     except psutil.NoSuchProcess:
         return []
+    for child in children:
+        served.seen.setdefault(child.pid, child)
+    return [child.pid for child in children]
 
 
 def listening_workers(served: Served) -> dict[int, str]:
@@ -167,7 +171,7 @@ def test_a_killed_worker_is_replaced_by_one_that_answers(two_workers: Served) ->
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_a_stop_signal_ends_the_server_and_every_worker(tmp_path: Path, stop: int) -> None:
     with ledger_serve(tmp_path, workers=2) as served:
-        workers = [psutil.Process(pid) for pid in worker_pids(served)]
+        workers = [served.seen[pid] for pid in worker_pids(served)]
         served.arbiter.send_signal(stop)
         assert served.arbiter.wait(timeout=PATIENCE_SECONDS) == 0
         assert not [worker for worker in workers if alive(worker)]
@@ -176,7 +180,7 @@ def test_a_stop_signal_ends_the_server_and_every_worker(tmp_path: Path, stop: in
 def test_workers_stop_by_themselves_when_their_arbiter_is_killed(tmp_path: Path) -> None:
     """No orphan keeps serving (and holding the port) after ``kill -9`` of ``ledger serve``."""
     with ledger_serve(tmp_path, workers=2) as served:
-        workers = [psutil.Process(pid) for pid in worker_pids(served)]
+        workers = [served.seen[pid] for pid in worker_pids(served)]
         served.arbiter.kill()
         served.arbiter.wait()
         wait_for(lambda: not [w for w in workers if alive(w)], "the workers' exit")
