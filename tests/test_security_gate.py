@@ -268,11 +268,19 @@ def rest_append_events(client: TestClient, headers: dict[str, str], events: list
 
 
 def test_tokens_never_reach_logs(
-    ledger: Ledger, client: TestClient, caplog: pytest.LogCaptureFixture
+    ledger: Ledger,
+    client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     token = create_token(ledger.engine, "logged", Role.EDITOR)
     log_redaction.install()
     caplog.set_level(logging.DEBUG)
+    # uvicorn's logging config (applied by any earlier test in this process that built a
+    # uvicorn.Config) stops uvicorn.access records short of caplog's handler on the root logger:
+    # its level (warning in those tests) and propagate=False
+    caplog.set_level(logging.DEBUG, logger="uvicorn.access")
+    monkeypatch.setattr(logging.getLogger("uvicorn.access"), "propagate", True)
     client.get("/v1/events", headers={"Authorization": f"Bearer {token}"})
     client.get(f"/v1/events?access_token={token}")
     logging.getLogger("uvicorn.access").info(
