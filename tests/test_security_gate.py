@@ -276,9 +276,8 @@ def test_tokens_never_reach_logs(
     token = create_token(ledger.engine, "logged", Role.EDITOR)
     log_redaction.install()
     caplog.set_level(logging.DEBUG)
-    # uvicorn's logging config (applied by any earlier test in this process that built a
-    # uvicorn.Config) stops uvicorn.access records short of caplog's handler on the root logger:
-    # its level (warning in those tests) and propagate=False
+    # uvicorn's own logging configuration, left by any earlier test of this process that built
+    # a uvicorn.Config (level, no propagation), keeps the access log from caplog's handler
     caplog.set_level(logging.DEBUG, logger="uvicorn.access")
     monkeypatch.setattr(logging.getLogger("uvicorn.access"), "propagate", True)
     client.get("/v1/events", headers={"Authorization": f"Bearer {token}"})
