@@ -18,6 +18,12 @@ boundary preceding d, re-folds from that boundary using the kept state before it
 rows whose interval and state are unchanged stay open, the others are closed at T and the new
 ones inserted from T. Back-dating an event thus re-folds its own stream from its day onwards
 only, and the result does not depend on how events of one instant were split into appends.
+
+Each view (``Visibility``) has its own history, but the public one differs from the full one
+only by the restricted events it leaves out: until a stream records its first restricted event
+the two are the same rows, stored once as ``SHARED`` rows. At that event's instant every shared
+row still alive ends, and each view's whole partition starts again in rows of its own; a
+``knownAt`` before that instant keeps finding the shared rows it found before.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from ledger.domain.recorded_event import RecordedEvent
 MIN_DAY = date(1, 1, 1)
 MAX_DAY = date(9999, 12, 31)
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)
+#: The ``visibility`` of a row serving both views (the views' own rows hold the view's value).
+SHARED = "both"
 
 S = TypeVar("S")
 

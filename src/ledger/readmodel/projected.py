@@ -38,6 +38,7 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    literal,
     or_,
     select,
     tuple_,
@@ -52,7 +53,7 @@ from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
-from ledger.projections.timeline import MAX_DAY, MIN_DAY, clamp_day
+from ledger.projections.timeline import MAX_DAY, MIN_DAY, SHARED, clamp_day
 from ledger.readmodel.api import FoldKey, Page, StreamDiff
 from ledger.store.engine import reading
 from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
@@ -111,6 +112,12 @@ class _Prepared:
         return built
 
 
+def _shown(table: Table) -> ColumnElement[bool]:
+    """The rows of the reader's view: its own, and those serving both views (a stream's versions
+    from before its first restricted event, ``timeline.SHARED``)."""
+    return table.c.visibility.in_([VISIBILITY, literal(SHARED)])
+
+
 def _alive(table: Table) -> ColumnElement[bool]:
     return (
         (table.c.valid_from <= AS_OF)
@@ -148,7 +155,7 @@ class ProjectedReadModel:
         last version as known at ``knownAt``, then back in valid time from ``min(asOf, its
         start)``."""
         as_of = AS_OF
-        mine = (table.c.stream_id == stream_id) & (table.c.visibility == VISIBILITY)
+        mine = (table.c.stream_id == stream_id) & _shown(table)
         known = (table.c.recorded_from <= KNOWN_AT) & (table.c.recorded_to > KNOWN_AT)
         last_start = (
             select(table.c.valid_from)
@@ -222,7 +229,7 @@ class ProjectedReadModel:
             ("by_ids", table.name),
             lambda: select(table.c.stream_id, table.c.state).where(
                 table.c.stream_id.in_(IDS),
-                table.c.visibility == VISIBILITY,
+                _shown(table),
                 table.c.event_count > 0,
                 _alive(table),
             ),
@@ -400,7 +407,7 @@ class ProjectedReadModel:
                 select(table.c.stream_id, table.c.valid_from, table.c.state)
                 .where(
                     table.c.stream_id.in_(IDS),
-                    table.c.visibility == VISIBILITY,
+                    _shown(table),
                     table.c.recorded_from <= KNOWN_AT,
                     table.c.recorded_to > KNOWN_AT,
                     table.c.valid_from <= AS_OF,
@@ -516,7 +523,7 @@ class ProjectedReadModel:
 
         def query() -> Select[Any]:
             found = select(table.c.stream_id, table.c.state).where(
-                table.c.visibility == VISIBILITY, table.c.event_count > 0, _alive(table)
+                _shown(table), table.c.event_count > 0, _alive(table)
             )
             if custody_statuses:
                 found = found.where(
@@ -542,7 +549,7 @@ class ProjectedReadModel:
         """Recommendations alive at the point; ``addressed``: to one of ``addressees``."""
         table = RECOMMENDATIONS.table
         query = select(table.c.stream_id, table.c.state).where(
-            table.c.visibility == VISIBILITY, table.c.event_count > 0, _alive(table)
+            _shown(table), table.c.event_count > 0, _alive(table)
         )
         if not addressed:
             return query
@@ -560,7 +567,7 @@ class ProjectedReadModel:
             "addressees",
             lambda: (
                 select(table.c.addressee)
-                .where(table.c.visibility == VISIBILITY, table.c.event_count > 0)
+                .where(_shown(table), table.c.event_count > 0)
                 .distinct()
             ),
         )
@@ -632,7 +639,7 @@ class ProjectedReadModel:
                 .join(table, table.c.id == LINKS.c.state_id)
                 .where(
                     LINKS.c.person_id.in_(IDS),
-                    table.c.visibility == VISIBILITY,
+                    _shown(table),
                     table.c.event_count > 0,
                     _alive(table),
                 )
@@ -682,7 +689,7 @@ class ProjectedReadModel:
             "custody",
             lambda: (
                 select(table.c.custody_status, func.count())
-                .where(table.c.visibility == VISIBILITY, table.c.event_count > 0, _alive(table))
+                .where(_shown(table), table.c.event_count > 0, _alive(table))
                 .group_by(table.c.custody_status)
             ),
         )
