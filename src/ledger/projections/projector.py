@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -27,10 +27,16 @@ from uuid import UUID
 
 from sqlalchemy import (
     JSON,
+    BindParameter,
     Connection,
+    Date,
+    Executable,
+    Select,
+    String,
     Table,
     Text,
     and_,
+    bindparam,
     cast,
     delete,
     insert,
@@ -158,6 +164,35 @@ def _affected_days(
     return days
 
 
+#: the instant of an append, in the statements kept below
+AT: BindParameter[Any] = bindparam("at", type_=UTCDateTime())
+
+
+@lru_cache(maxsize=64)
+def _stored_query(table: Table, streams: int) -> Select[Any]:
+    """The read of ``_stored_rows`` for ``streams`` streams, built once per shape: building a
+    statement and its cache key anew costs more than running it."""
+    columns = [
+        cast(column, Text).label("state") if column.name == "state" else column
+        for column in version_columns(table)
+    ]
+    return select(table.c.id, table.c.stream_id, *columns).where(
+        or_(
+            *(
+                and_(
+                    table.c.stream_id == bindparam(f"stream_{index}", type_=String()),
+                    filter_only(table.c.recorded_to >= AT),
+                    or_(
+                        table.c.recorded_to == AT,
+                        table.c.valid_to >= bindparam(f"day_{index}", type_=Date()),
+                    ),
+                )
+                for index in range(streams)
+            )
+        )
+    )
+
+
 def _stored_rows(
     connection: Connection, table: Table, at: datetime, days: Mapping[str, date]
 ) -> dict[str, list[StoredRow]]:
@@ -169,24 +204,12 @@ def _stored_rows(
     state comes back as the text it was stored as: ``state_rows`` stores the canonical document
     (``timeline.document``), which is what tells an unchanged version from a changed one, so it
     is neither parsed nor encoded again (only the state a re-fold starts from is parsed)."""
-    columns = [
-        cast(column, Text).label("state") if column.name == "state" else column
-        for column in version_columns(table)
-    ]
-    query = select(table.c.id, table.c.stream_id, *columns).where(
-        or_(
-            *(
-                and_(
-                    table.c.stream_id == stream_id,
-                    filter_only(table.c.recorded_to >= at),
-                    or_(table.c.recorded_to == at, table.c.valid_to >= day),
-                )
-                for stream_id, day in days.items()
-            )
-        )
-    )
+    params: dict[str, Any] = {"at": at}
+    for index, (stream_id, day) in enumerate(days.items()):
+        params[f"stream_{index}"] = stream_id
+        params[f"day_{index}"] = day
     rows: dict[str, list[StoredRow]] = defaultdict(list)
-    for row in connection.execute(query):
+    for row in connection.execute(_stored_query(table, len(days)), params):
         rows[row.stream_id].append(row)
     return rows
 
@@ -290,15 +313,27 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[index : index + _CHUNK]
 
 
+IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+
+
+@lru_cache(maxsize=8)
+def _changes(table: Table) -> tuple[Executable, Executable, Executable]:
+    """The statements that end rows (at ``at``: closed, or ``OPEN_END``: reopened) and delete
+    them with their links, built once per table."""
+    ending = update(table).where(table.c.id.in_(IDS)).values(recorded_to=AT)
+    unlinking = delete(LINKS).where(LINKS.c.state_id.in_(IDS))
+    return ending, unlinking, delete(table).where(table.c.id.in_(IDS))
+
+
 def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Changes) -> None:
-    table = kind.table
+    ending, unlinking, deleting = _changes(kind.table)
     for ids in _chunks(changes.closed):
-        connection.execute(update(table).where(table.c.id.in_(ids)).values(recorded_to=at))
+        connection.execute(ending, {"ids": ids, "at": at})
     for ids in _chunks(changes.reopened):
-        connection.execute(update(table).where(table.c.id.in_(ids)).values(recorded_to=OPEN_END))
+        connection.execute(ending, {"ids": ids, "at": OPEN_END})
     for ids in _chunks(changes.deleted):
-        connection.execute(delete(LINKS).where(LINKS.c.state_id.in_(ids)))
-        connection.execute(delete(table).where(table.c.id.in_(ids)))
+        connection.execute(unlinking, {"ids": ids})
+        connection.execute(deleting, {"ids": ids})
     inserted = changes.inserted
     rows = state_rows(kind, ((s, v, item, at, OPEN_END) for s, v, item in inserted))
     insert_rows(connection, kind, rows, [item.span for _, _, item in inserted])
