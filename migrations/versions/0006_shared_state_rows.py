@@ -47,6 +47,8 @@ NEW = {
     "valid": ("valid_from", "recorded_from", "visibility"),
     "recorded": ("recorded_from", "valid_from", "visibility"),
 }
+#: the rows the per-stream record-time index holds: each stream's last versions
+LAST_VERSIONS = "valid_to = '9999-12-31'"
 #: streams with restricted events, as a subquery
 RESTRICTED = "SELECT DISTINCT stream_id FROM events WHERE restricted"
 
@@ -115,10 +117,17 @@ def _split(table: str, stream_id: str, split: object) -> None:
     )
 
 
-def _indexes(table: str, columns: dict[str, tuple[str, ...]]) -> None:
+def _indexes(table: str, columns: dict[str, tuple[str, ...]], partial: bool) -> None:
     for name, order in columns.items():
         op.drop_index(f"ix_{table}_{name}", table_name=table)
-        op.create_index(f"ix_{table}_{name}", table, ["stream_id", *order])
+        where = sa.text(LAST_VERSIONS) if partial and name == "recorded" else None
+        op.create_index(
+            f"ix_{table}_{name}",
+            table,
+            ["stream_id", *order],
+            sqlite_where=where,
+            postgresql_where=where,
+        )
 
 
 def upgrade() -> None:
@@ -137,7 +146,7 @@ def upgrade() -> None:
             f"UPDATE {table} SET visibility = 'both'"
             f" WHERE visibility = 'full' AND stream_id NOT IN ({RESTRICTED})"
         )
-        _indexes(table, NEW)
+        _indexes(table, NEW, partial=True)
         op.create_index(f"ix_{table}_listing", table, ["visibility", "recorded_to", listed])
 
 
@@ -148,4 +157,4 @@ def downgrade() -> None:
         for state_id in list(shared.scalars()):
             _copy(table, state_id, {"visibility": "'public'"}, {})
         op.execute(f"UPDATE {table} SET visibility = 'full' WHERE visibility = 'both'")
-        _indexes(table, OLD)
+        _indexes(table, OLD, partial=False)

@@ -39,6 +39,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -53,11 +54,11 @@ from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
-from ledger.projections.timeline import MAX_DAY, MIN_DAY, SHARED, clamp_day
+from ledger.projections.timeline import MIN_DAY, SHARED, clamp_day
 from ledger.readmodel.api import FoldKey, Page, StreamDiff
 from ledger.store.engine import reading
 from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
-from ledger.store.tables import RecommendationPersonRow
+from ledger.store.tables import OPEN_VALID_END, RecommendationPersonRow
 from ledger.store.types import UTCDateTime
 
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
@@ -159,7 +160,7 @@ class ProjectedReadModel:
         known = (table.c.recorded_from <= KNOWN_AT) & (table.c.recorded_to > KNOWN_AT)
         last_start = (
             select(table.c.valid_from)
-            .where(mine, known, table.c.valid_to == MAX_DAY)
+            .where(mine, known, table.c.valid_to == literal_column(OPEN_VALID_END, Date()))
             .order_by(table.c.recorded_from.desc(), table.c.valid_from.desc())
             .limit(1)
             .scalar_subquery()
@@ -566,9 +567,7 @@ class ProjectedReadModel:
         query = self._prepared.get(
             "addressees",
             lambda: (
-                select(table.c.addressee)
-                .where(_shown(table), table.c.event_count > 0)
-                .distinct()
+                select(table.c.addressee).where(_shown(table), table.c.event_count > 0).distinct()
             ),
         )
         with reading(self.engine) as connection:

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ledger.store.types import UTCDateTime
@@ -88,6 +88,20 @@ class TokenRow(Base):
 # --- projections (see ledger.projections): bitemporal state versions, rebuilt from events ---
 
 
+#: The open end of valid time as SQL (``ledger.projections.timeline.MAX_DAY``), and the state
+#: rows reaching it: a stream's last version as each record instant left it, the only rows the
+#: ``ix_*_recorded`` indexes hold (a reader's first seek looks for one; nothing else needs them).
+#: A query names the day literally, as here: SQLite uses a partial index only for a condition
+#: it can see implies the index's.
+OPEN_VALID_END = "'9999-12-31'"
+LAST_VERSIONS = f"valid_to = {OPEN_VALID_END}"
+
+
+def _last_versions(name: str, *columns: str) -> Index:
+    where = text(LAST_VERSIONS)
+    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
+
 class StateVersion:
     """The columns every projection table shares: a state version's stream, the views it serves,
     its intervals in valid and record time, and the state itself.
@@ -124,7 +138,7 @@ class PersonStateRow(StateVersion, Base):
 
     __table_args__ = (
         Index("ix_person_states_valid", "stream_id", "valid_from", "recorded_from", "visibility"),
-        Index(
+        _last_versions(
             "ix_person_states_recorded", "stream_id", "recorded_from", "valid_from", "visibility"
         ),
         Index("ix_person_states_listing", "visibility", "recorded_to", "sort_name"),
@@ -149,7 +163,7 @@ class RecommendationStateRow(StateVersion, Base):
             "recorded_from",
             "visibility",
         ),
-        Index(
+        _last_versions(
             "ix_recommendation_states_recorded",
             "stream_id",
             "recorded_from",
