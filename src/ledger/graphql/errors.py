@@ -22,6 +22,7 @@ from strawberry.types.graphql import OperationType
 
 from ledger.domain.errors import LedgerError
 from ledger.graphql.context import LedgerContext
+from ledger.graphql.direct_fields import install_direct_resolvers
 from ledger.graphql.response_cache import ResponseCache, at_head, document_key
 from ledger.graphql.worker import off_the_loop
 from ledger.store.engine import request_connection
@@ -68,10 +69,12 @@ class LedgerSchema(Schema):
     off the server's event loop (:mod:`ledger.graphql.worker`), at most ``threads`` operations at
     once, each holding one pooled connection for all its reads (so the pool is sized to match:
     ``LEDGER_GRAPHQL_THREADS``, ``LEDGER_DB_POOL_SIZE``); answers read-only operations from
-    :mod:`ledger.graphql.response_cache` while the ledger's head has not moved."""
+    :mod:`ledger.graphql.response_cache` while the ledger's head has not moved. Fields without
+    arguments are resolved directly (:mod:`ledger.graphql.direct_fields`)."""
 
     def __init__(self, *args: Any, threads: int = 8, cache_bytes: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        install_direct_resolvers(self._schema, self.config.info_class)
         self.threads = anyio.CapacityLimiter(threads)
         self.answers = ResponseCache(cache_bytes)
 

@@ -14,9 +14,11 @@ Statement parameters are kept out of error messages and logs (``hide_parameters`
 hold restricted event data.
 
 Readers never take these locks: WAL (SQLite) and MVCC (PostgreSQL) give them a snapshot. A served
-request holds one pooled connection for all its reads (:func:`request_connection`); on PostgreSQL
-it is in autocommit, so a read costs one round trip, without the BEGIN, ROLLBACK and liveness ping
-of a connection checked out per statement.
+request holds one pooled connection for all its reads (:func:`request_connection`) in autocommit,
+so a read costs one statement: on PostgreSQL one round trip, without the BEGIN, ROLLBACK and
+liveness ping of a connection checked out per statement; on SQLite without the BEGIN and COMMIT
+each block of reads cost (the driver runs in SQLite's own autocommit mode, and the ledger issues
+BEGIN itself, so it simply does not).
 
 Every wait is bounded (:class:`Timeouts`): opening a connection, waiting for one from the pool,
 a statement, a lock (the writer lock included). A database that hangs makes a request fail
@@ -41,6 +43,8 @@ from ledger.store.types import json_serializer
 
 WRITER_LOCK_KEY = 0x1ED6E4  # arbitrary, constant: the ledger's single writer lock
 _IMMEDIATE = "ledger_immediate"
+#: A served request's reads on SQLite: no BEGIN, each statement is its own transaction.
+_AUTOCOMMIT_READS = "ledger_autocommit_reads"
 SUPPORTED = "sqlite:///ledger.db (a file) or postgresql+psycopg://user@host/db"
 #: The drivers the ledger ships with; a bare ``postgresql://`` means psycopg here, not psycopg2.
 _DRIVERS = {
@@ -147,7 +151,10 @@ def _configure_sqlite(engine: Engine, timeouts: Timeouts) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        options = connection.get_execution_options()
+        if options.get(_AUTOCOMMIT_READS, False):
+            return
+        immediate = options.get(_IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -185,9 +192,14 @@ def after_commit(connection: Connection, callback: Callable[[], None]) -> None:
 
 @contextmanager
 def request_connection(engine: Engine) -> Iterator[None]:
-    """Holds one pooled connection for the reads made in this context (one served request)."""
+    """Holds one pooled connection for the reads made in this context (one served request), in
+    autocommit: each statement reads what is committed when it runs. (SQLite's is not set through
+    SQLAlchemy's isolation level, whose reset at check-in would undo the driver setting the
+    engine's connect hook made.)"""
     with engine.connect() as connection:
-        if not is_sqlite(engine):
+        if is_sqlite(engine):
+            connection = connection.execution_options(**{_AUTOCOMMIT_READS: True})
+        else:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         token = _REQUEST_CONNECTION.set(connection)
         try:
@@ -200,8 +212,8 @@ def request_connection(engine: Engine) -> Iterator[None]:
 def reading(engine: Engine) -> Iterator[Connection]:
     """A connection to read with: the request's own if one is held, else one from the pool.
 
-    Each block on the request's connection is its own transaction (committed at the end), so a
-    read after a write of the same request sees that write, as with a fresh connection.
+    The request's connection is in autocommit, so a read after a write of the same request sees
+    that write, as with a fresh connection.
     """
     held = _REQUEST_CONNECTION.get()
     if held is None or held.engine is not engine:

@@ -1,0 +1,95 @@
+"""Fields without arguments are resolved by a direct call (ledger.graphql.direct_fields), and
+the answers are exactly those strawberry's own resolvers give: same data, same ids, same errors,
+for a reader and for an admin (who sees restricted data)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from graphql import GraphQLObjectType
+
+from conftest import EVENTS, bearer, make_ledger
+from ledger.app import create_app
+from ledger.container import Ledger
+from ledger.dataset.loader import load_dataset
+from ledger.graphql import direct_fields, errors
+from ledger.graphql.schema import build_schema
+from ledger.security.roles import Role
+
+pytestmark = pytest.mark.backends("sqlite")
+
+#: Every object type the report reaches, with every field that takes no argument.
+WIDE = """{
+  persons(asOf: "2020-02-17", first: 12) { totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { id streamId name aliases roles custodyStatus custodyCertainty
+      possibleCustodyStatuses custodySince { text precision earliest latest approximate uncertain }
+      charges { article code description chargedOn { text } convictedOn { text } }
+      sentences { kind termMonths articles court imposedOn { text } }
+      unDecisions { body reference adoptedOn { text } demands }
+      designations { label assessor designatedOn { text } withdrawn
+        sources { url title publisher published { text } } }
+      restrictions { kind description imposedOn { text } active }
+      custodyTimeline { status from { text } to { text } openedBy { id type } }
+      recommendations { id code text instrument issuedOn { text } addressee theme status
+        statusWording statusCertainty possibleStatuses
+        assessments { status wording assessedOn { text } assessor rationale
+          sources { title url } event { id position } }
+        statusTimeline { status from { text } to { text } openedBy { position } }
+        persons { id name } mentionedPersons { name } }
+      events(first: 40) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor }
+        edges { cursor node { id eventId position streamId version type schemaVersion
+          occurredOn { text } recordedAt recordedBy data currentData restricted
+          sources { title url publisher } retractedBy { id } hash previousHash note
+          disputes { id } disputedBy { id } } } } } } }
+  implementationSummary(asOf: "2020-02-17") { status count }
+  custodySummary(asOf: "2020-02-17") { status count }
+  head { position hash }
+}"""
+
+
+@pytest.fixture(scope="module")
+def ledger(fresh_database_url: Any) -> Iterator[Ledger]:
+    ledger = make_ledger(fresh_database_url("sqlite"))
+    load_dataset(ledger.service, EVENTS, recorded_by="test")
+    yield ledger
+    ledger.close()
+
+
+def _answer(app: Any, headers: dict[str, str]) -> Any:
+    with TestClient(app) as client:
+        response = client.post("/graphql", json={"query": WIDE}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_every_field_without_arguments_is_resolved_directly_and_no_field_with_arguments() -> None:
+    schema = build_schema()._schema
+    direct = with_arguments = 0
+    for graphql_type in schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        for field in graphql_type.fields.values():
+            is_direct = getattr(field.resolve, "__module__", None) == direct_fields.__name__
+            if field.args:
+                assert not is_direct
+                with_arguments += 1
+            elif graphql_type.name != "Subscription":
+                assert is_direct, (graphql_type.name, field)
+                direct += 1
+    assert direct > 100 and with_arguments > 10
+
+
+@pytest.mark.parametrize("role", [None, Role.ADMIN])
+def test_direct_resolvers_answer_exactly_what_strawberrys_resolvers_answer(
+    ledger: Ledger, role: Role | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = bearer(ledger, role) if role is not None else {}
+    direct = _answer(create_app(ledger=ledger), headers)
+    monkeypatch.setattr(errors, "install_direct_resolvers", lambda *_args: 0)
+    wrapped = _answer(create_app(ledger=ledger), headers)
+    assert "errors" not in direct, direct["errors"]
+    assert direct == wrapped
+    assert len(direct["data"]["persons"]["edges"]) > 5
