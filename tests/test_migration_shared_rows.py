@@ -1,4 +1,4 @@
-"""Migration 0006 converts the projection rows stored before it (one history per view, each
+"""Migration 0007 converts the projection rows stored before it (one history per view, each
 version stored once per view) into rows serving both views until each stream's first restricted
 event: exactly what a rebuild now stores, answering every point as before, with its person links;
 and a downgrade goes back to answers that are the same."""
@@ -27,7 +27,7 @@ from ledger.store.event_store import EventStore
 from ledger.store.migrate import alembic_config, upgrade
 
 SOURCES = (Source(title="test"),)
-BEFORE = "0005_person_articles"
+BEFORE = "0006_events_write_indexes"
 START = datetime(2026, 1, 1, tzinfo=UTC)
 STREAMS = ("person-a", "person-b", "recommendation-r")
 
@@ -93,7 +93,7 @@ def _assessed(status: str) -> dict[str, Any]:
     return {"status": name, "wording": name.lower(), "assessor": "X"}
 
 
-def store_rows_as_before_0006(ledger: Ledger) -> None:
+def store_rows_as_before_0007(ledger: Ledger) -> None:
     """Each view's whole history as its own rows: what appends and rebuilds stored before."""
     with EventStore(ledger.engine).writing() as log:
         log.connection.execute(delete(LINKS))
@@ -137,7 +137,7 @@ def test_the_migration_stores_what_a_rebuild_stores_and_answers_as_before(
     from alembic import command
 
     instants = record(old_ledger)
-    store_rows_as_before_0006(old_ledger)
+    store_rows_as_before_0007(old_ledger)
     expected = answers(old_ledger, instants)
     upgrade(old_ledger.engine)
     assert verify_projections(old_ledger.engine).ok

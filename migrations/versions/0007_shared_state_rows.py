@@ -20,8 +20,8 @@ Downgrading stores each shared row once per view again; the projections then ans
 but a stream with restricted events differs from what the old ``ledger rebuild`` stored until
 one is run.
 
-Revision ID: 0006_shared_state_rows
-Revises: 0005_person_articles
+Revision ID: 0007_shared_state_rows
+Revises: 0006_events_write_indexes
 Create Date: 2026-11-26
 """
 
@@ -32,8 +32,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_shared_state_rows"
-down_revision: str | None = "0005_person_articles"
+revision: str = "0007_shared_state_rows"
+down_revision: str | None = "0006_events_write_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
