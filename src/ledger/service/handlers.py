@@ -206,7 +206,10 @@ def _append_stream(
         targeted=targeted,
     )
     check_disputes(fresh, valid, stored=disputed, earlier=recording.events)
-    written = iter(recording.add(stream_id, version, fresh))
+    added = recording.add(stream_id, version, fresh)
     versions[stream_id] = version + len(fresh)
+    if len(added) == len(valid):  # every event of the batch is new (no retry among them)
+        return AppendResult(added, version + len(fresh))
+    written = iter(added)
     events = [stored[event.id] if event.id in stored else next(written) for event in valid]
     return AppendResult(events, version + len(fresh))
