@@ -4,6 +4,7 @@ test_serve_workers.py)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.graphql.worker import off_the_loop
+from ledger.http.serving import build
 
 #: API layer: no dialect code here, so SQLite only (see tests/conftest.py).
 pytestmark = pytest.mark.backends("sqlite")
@@ -83,3 +85,23 @@ def test_work_left_behind_by_an_operation_never_runs_during_the_next_one_on_its_
     asyncio.run(both())
     assert threads[0] == threads[1]  # the same thread, so the same loop
     assert ran == []
+
+
+def a_served_app() -> dict[str, list[str]]:
+    return {"long-lived": ["state"]}
+
+
+def test_a_served_app_is_built_with_what_it_leaves_alive_frozen_out_of_collections() -> None:
+    """Full collections must not walk the app's long-lived objects on every pass: once the app
+    is built they are frozen, so the collector no longer lists them in any generation."""
+    gc.unfreeze()  # whatever an earlier test froze in this process
+    before = [["made before the app"]]
+    assert any(o is before for o in gc.get_objects())
+    try:
+        app = build(f"{__name__}:a_served_app")
+        assert app == {"long-lived": ["state"]}
+        frozen = {id(o) for o in gc.get_objects()}
+        assert id(before) not in frozen and id(app) not in frozen
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
