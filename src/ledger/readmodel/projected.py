@@ -54,7 +54,7 @@ from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
 from ledger.projections.timeline import MAX_DAY, MIN_DAY, clamp_day
 from ledger.readmodel.api import FoldKey, Page, StreamDiff
-from ledger.store.engine import reading
+from ledger.store.engine import once_per_request, reading
 from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
 from ledger.store.tables import RecommendationPersonRow
 from ledger.store.types import UTCDateTime
@@ -555,6 +555,23 @@ class ProjectedReadModel:
         addressed at the queried point counts zero, one never addressed at all is refused, so
         that a misspelling is not answered with a silent zero.
         """
+        known = once_per_request(
+            self.engine,
+            ("addressees", visibility),
+            lambda: self._addressees(visibility),
+        )
+        wanted = sort_key(addressee)
+        matching = [name for name in known if sort_key(name) == wanted]
+        if not matching:
+            listed = ", ".join(f"'{name}'" for name in known) or "none yet"
+            # The input is not echoed: an answer never repeats what it cannot confirm.
+            raise NotFound(
+                f"no recommendation has this addressee; addressees: {listed}", ["addressee"]
+            )
+        return matching
+
+    def _addressees(self, visibility: Visibility) -> list[str]:
+        """Every addressee the caller may see, sorted; read once per served request."""
         table = RECOMMENDATIONS.table
         query = self._prepared.get(
             "addressees",
@@ -566,16 +583,7 @@ class ProjectedReadModel:
         )
         with reading(self.engine) as connection:
             names = connection.scalars(query, {"visibility": visibility.value})
-            known = sorted(str(name) for name in names)
-        wanted = sort_key(addressee)
-        matching = [name for name in known if sort_key(name) == wanted]
-        if not matching:
-            listed = ", ".join(f"'{name}'" for name in known) or "none yet"
-            # The input is not echoed: an answer never repeats what it cannot confirm.
-            raise NotFound(
-                f"no recommendation has this addressee; addressees: {listed}", ["addressee"]
-            )
-        return matching
+            return sorted(str(name) for name in names)
 
     def recommendations(
         self,
