@@ -218,7 +218,7 @@ def test_event_pages_walk_the_fold_order_and_the_projection_counts_the_events(
                 list(streams), at, after=after, limit=2, visibility=visibility
             )
             for stream, page in pages.items():
-                walked[stream] += [event_id for _, event_id in page]
+                walked[stream] += [str(event.id) for _, event in page]
             if len(pages[streams[0]]) < 2:
                 break
             after = pages[streams[0]][-1][0]

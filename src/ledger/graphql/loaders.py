@@ -72,7 +72,9 @@ class Loaders:
         return DataLoader(load_fn=self._events)
 
     @cached_property
-    def event_pages(self) -> DataLoader[tuple[PageOf, str], list[tuple[FoldKey, str]]]:
+    def event_pages(
+        self,
+    ) -> DataLoader[tuple[PageOf, str], list[tuple[FoldKey, RecordedEvent]]]:
         return DataLoader(load_fn=self._event_pages)
 
     @cached_property
@@ -133,10 +135,12 @@ class Loaders:
             empty,
         )
 
-    async def _event_pages(self, keys: list[tuple[PageOf, str]]) -> list[list[tuple[FoldKey, str]]]:
+    async def _event_pages(
+        self, keys: list[tuple[PageOf, str]]
+    ) -> list[list[tuple[FoldKey, RecordedEvent]]]:
         """Pages of streams' events: one statement per (point, cursor, size), never whole
         histories."""
-        empty: list[tuple[FoldKey, str]] = []
+        empty: list[tuple[FoldKey, RecordedEvent]] = []
         return _batched(
             keys,
             lambda page, ids: self._model.event_pages(

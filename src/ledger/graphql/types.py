@@ -273,12 +273,9 @@ async def events_page(
         context.loaders.event_pages.load(((point.at, start, limit + 1), stream_id)),
         context.loaders.event_counts.load((point.at, stream_id)),
     )
-    shown = page[:limit]
-    loaded = await context.loaders.events.load_many([event_id for _, event_id in shown])
     edges = [
         EventEdge(cursor=encode_fold_cursor(key), node=event_node(event, context, point))
-        for (key, _), event in zip(shown, loaded, strict=True)
-        if event is not None
+        for key, event in page[:limit]
     ]
     return EventConnection(
         edges=edges,

@@ -277,11 +277,14 @@ class ProjectedReadModel:
         after: FoldKey | None,
         limit: int,
         visibility: Visibility = Visibility.PUBLIC,
-    ) -> dict[str, list[tuple[FoldKey, str]]]:
+    ) -> dict[str, list[tuple[FoldKey, RecordedEvent]]]:
         """Keyset pages: per stream, one branch for the undated events (by position) and one for
         the dated (by latest, earliest, position), each walking the stream's index from the
-        cursor and stopping at ``limit``; all branches go in one UNION ALL statement."""
-        pages: dict[str, list[tuple[FoldKey, str]]] = {stream_id: [] for stream_id in stream_ids}
+        cursor and stopping at ``limit``; all branches go in one UNION ALL statement, which reads
+        the events themselves (a page is shown, so no second read by id)."""
+        pages: dict[str, list[tuple[FoldKey, RecordedEvent]]] = {
+            stream_id: [] for stream_id in stream_ids
+        }
         if not pages or limit <= 0:
             return pages
         at = self._resolve(at)
@@ -302,15 +305,13 @@ class ProjectedReadModel:
             rows = connection.execute(query, params).all()
         for row in rows:
             key = FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position)
-            pages[row.stream_id].append((key, str(row.id)))
-        return {stream_id: sorted(page)[:limit] for stream_id, page in pages.items()}
+            pages[row.stream_id].append((key, row_to_event(row)))
+        return {stream_id: sorted(page, key=_fold_key)[:limit] for stream_id, page in pages.items()}
 
     @staticmethod
     def _event_pages(streams: int, cursor: str | None, visibility: Visibility) -> Executable:
         e = EVENTS.c
-        recorded = counting(KNOWN_AT, visibility).with_only_columns(
-            e.stream_id, e.id, e.occurred_latest, e.occurred_earliest, e.position
-        )
+        recorded = counting(KNOWN_AT, visibility)
         # An event has both days or neither (a PartialDate has both): testing the latest day
         # alone lets both branches seek on the (stream_id, occurred_latest) index. Each branch
         # states its own half of _counting's "undated, or certain by the day" (no OR): then
@@ -744,6 +745,10 @@ class ProjectedReadModel:
             return {}
         with self.events.reading() as log:
             return log.disputing(targets, at.known_at, visibility)
+
+
+def _fold_key(entry: tuple[FoldKey, RecordedEvent]) -> FoldKey:
+    return entry[0]
 
 
 def _uuids(values: Sequence[str]) -> list[UUID]:
