@@ -7,6 +7,7 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -84,6 +85,42 @@ def test_the_canonical_document_is_sorted_compact_json_of_every_field(
         expected["disputes"] = [str(item) for item in disputes]
     assert written == canonical_value(expected)
     assert json.loads(written) == expected
+
+
+any_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63 - 2, max_value=2**64 + 2)
+    | st.floats()
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(any_json)
+def test_a_canonical_value_is_byte_for_byte_what_the_standard_library_writes(
+    value: object,
+) -> None:
+    """The fixed form is json's with sorted keys, compact separators and non-ASCII kept: the
+    faster writer used for most values must never differ from it (floats, integers past 64
+    bits, every code point)."""
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical_value(value) == expected
+
+
+def test_a_canonical_value_refuses_what_json_refuses() -> None:
+    with pytest.raises(TypeError):
+        canonical_value({"id": uuid.uuid4()})
+    looped: list[object] = []
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular"):
+        canonical_value(looped)
 
 
 def test_the_chain_is_sha256_of_the_previous_hash_and_the_document() -> None:

@@ -268,11 +268,18 @@ def rest_append_events(client: TestClient, headers: dict[str, str], events: list
 
 
 def test_tokens_never_reach_logs(
-    ledger: Ledger, client: TestClient, caplog: pytest.LogCaptureFixture
+    ledger: Ledger,
+    client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     token = create_token(ledger.engine, "logged", Role.EDITOR)
     log_redaction.install()
     caplog.set_level(logging.DEBUG)
+    # uvicorn's own logging configuration, left by any earlier test of this process that built
+    # a uvicorn.Config (level, no propagation), keeps the access log from caplog's handler
+    caplog.set_level(logging.DEBUG, logger="uvicorn.access")
+    monkeypatch.setattr(logging.getLogger("uvicorn.access"), "propagate", True)
     client.get("/v1/events", headers={"Authorization": f"Bearer {token}"})
     client.get(f"/v1/events?access_token={token}")
     logging.getLogger("uvicorn.access").info(

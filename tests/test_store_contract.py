@@ -17,7 +17,7 @@ from ledger.domain.hash_chain import GENESIS, Sealed
 from ledger.domain.new_event import NewEvent, parse_new_event
 from ledger.service.commands import AppendEvents, StreamAppend
 from ledger.service.handlers import LedgerService
-from ledger.store.event_store import EVENTS, EventFilter, _sqlite_values, _values
+from ledger.store.event_store import EVENTS, EventFilter, _sqlite_row, _values
 from ledger.store.migrate import drift
 from ledger.store.types import JsonText
 from ledger.store.verification import verify_chain
@@ -285,11 +285,12 @@ def test_the_bulk_insert_binds_every_column_on_sqlite_as_the_column_types_do(
     dialect = ledger.engine.dialect
     binders = [column.type.dialect_impl(dialect).bind_processor(dialect) for column in EVENTS.c]
     for event in [first, *stored]:
-        values = _values(Sealed.of(event))
+        sealed = Sealed.of(event)
+        values = _values(sealed)
         expected = tuple(
             value
             if bind is None
             else bind(JsonText(value) if name in _JSON and value is not None else value)
             for bind, name, value in zip(binders, EVENTS.c.keys(), values, strict=True)
         )
-        assert _sqlite_values(values, {}) == expected
+        assert _sqlite_row(sealed, {}) == expected

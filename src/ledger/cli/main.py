@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ledger import __version__
+import ledger
 from ledger.cli import export, import_, openapi, schema, tokens
 from ledger.cli.batch import batch_collection
 from ledger.cli.console import err, fail, out, progress
@@ -38,7 +38,7 @@ app.add_typer(tokens.app, name="token")
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"ledger {__version__}")
+        out.print(f"ledger {ledger.__version__}")
         raise typer.Exit()
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ledger.store.types import UTCDateTime
@@ -21,7 +21,11 @@ class EventRow(Base):
 
     __tablename__ = "events"
 
-    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    #: On SQLite an INTEGER primary key is the table's rowid: rows are kept in position order,
+    #: with no second tree of positions to keep up at every insert (a BIGINT key has one).
+    position: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False
+    )
     id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
     stream_id: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
@@ -41,8 +45,9 @@ class EventRow(Base):
     #: Random, hashed with a restricted event and withheld with its data, so that its public
     #: hash cannot be used to confirm guesses of the withheld content.
     salt: Mapped[str | None] = mapped_column(String(64))
-    #: The event a retraction names; unique, so an event can be retracted once only.
-    retracts: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
+    #: The event a retraction names; unique (``ix_events_retracts``), so an event can be
+    #: retracted once only.
+    retracts: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     hash: Mapped[str] = mapped_column(String(64))
     previous_hash: Mapped[str] = mapped_column(String(64))
     #: the recorder's reasoning, shown to every reader (hashed when present)
@@ -52,6 +57,16 @@ class EventRow(Base):
 
     __table_args__ = (
         Index("ix_events_stream_version", "stream_id", "version", unique=True),
+        # Only retractions have a ``retracts``: the other rows (nearly all) stay out of the
+        # index instead of each adding a NULL entry. Every look-up compares ``retracts`` with
+        # a value, which implies it is not NULL, so both databases plan it on this index.
+        Index(
+            "ix_events_retracts",
+            "retracts",
+            unique=True,
+            sqlite_where=text("retracts IS NOT NULL"),
+            postgresql_where=text("retracts IS NOT NULL"),
+        ),
         Index("ix_events_type_position", "type", "position"),
         Index("ix_events_stream_latest", "stream_id", "occurred_latest"),
         Index("ix_events_latest", "occurred_latest"),
