@@ -1,12 +1,16 @@
 """The projector's statements on PostgreSQL: a fixed number per append call whatever the number
 of streams, and planned on the per-stream indexes, never as a walk of a listing index or of the
 events' primary key (which is what a freshly filled database without statistics got:
-milliseconds per statement), with statistics or without."""
+milliseconds per statement), with statistics or without. And the reader's statements on both
+databases: seeks on the per-stream indexes for states at a point, the listing index for lists,
+never a read of a whole state table."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -17,6 +21,8 @@ from ledger.container import Ledger
 from ledger.domain.new_event import NewEvent
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.source import Source
+from ledger.domain.time_point import TimePoint
+from ledger.domain.visibility import Visibility
 from ledger.service.commands import AppendEvents, StreamAppend
 from ledger.store.engine import analyze
 
@@ -129,3 +135,91 @@ def test_the_projectors_read_of_earlier_events_never_walks_the_primary_key(
                 row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
             )
             assert "events_pkey" not in plan, plan
+
+
+def explain(ledger: Ledger, statement: str, parameters: Any, *, seqscan: bool = True) -> str:
+    """The plan of a captured statement: SQLite's query plan, or PostgreSQL's (``seqscan``
+    False: with sequential scans priced out, to show an index can serve it at all)."""
+    with ledger.engine.begin() as connection:
+        if ledger.engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(str(row[-1]) for row in rows)
+        if not seqscan:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+        return "\n".join(str(row[0]) for row in rows)
+
+
+def full_scans(plan: str) -> list[str]:
+    """Lines of a plan that read a whole state table (or a whole index of it)."""
+    return [
+        line
+        for line in plan.splitlines()
+        if line.strip().startswith("SCAN person_states") or "Seq Scan on person_states" in line
+    ]
+
+
+def reader_fill(ledger: Ledger) -> None:
+    """Persons with histories, one of them split into two views by a restricted event."""
+    fill(ledger, 200)
+    restricted = NewEvent(
+        "CustodyObserved", {"status": "FREE"}, SOURCES, PartialDate.parse("2011-02"), None, True
+    )
+    ledger.service.append_events(AppendEvents((StreamAppend("person-0001", (restricted,)),), "t"))
+    analyze(ledger.engine)
+
+
+KNOWN = (None, datetime(2000, 1, 1, tzinfo=UTC))
+
+
+def test_a_state_at_a_point_is_found_by_seeks_on_the_per_stream_indexes(ledger: Ledger) -> None:
+    """Rows serving both views are read with ``visibility IN (view, 'both')``: the per-stream
+    indexes hold the view last, so the seeks and their order stay on the stream and the days."""
+    reader_fill(ledger)
+    model = ledger.read_model
+    with statements(ledger) as seen:
+        for visibility, known_at, stream in itertools.product(
+            Visibility, KNOWN, ("person-0001", "person-0002")
+        ):
+            at = TimePoint(date(2012, 6, 1), known_at)
+            model.person(stream, at, visibility=visibility, events=False)
+            model.event_counts([stream, "person-0003"], at, visibility=visibility)
+    reads = [(s, p) for s, p in seen if "person_states" in s]
+    assert reads
+    for statement, parameters in reads:
+        plan = explain(ledger, statement, parameters)
+        assert "ix_person_states_recorded" in plan, plan
+        assert "ix_person_states_valid" in plan, plan
+        assert not full_scans(plan), plan
+
+
+def test_versions_and_batches_of_streams_are_read_on_an_index(ledger: Ledger) -> None:
+    reader_fill(ledger)
+    model = ledger.read_model
+    with statements(ledger) as seen:
+        for visibility in Visibility:
+            at = TimePoint(date(2012, 6, 1))
+            model.person_versions(["person-0001", "person-0002"], at, visibility=visibility)
+            model.persons_by_ids(["person-0001", "person-0002"], at, visibility=visibility)
+    reads = [(s, p) for s, p in seen if "person_states" in s]
+    assert len(reads) == 4
+    for statement, parameters in reads:
+        plan = explain(ledger, statement, parameters)
+        assert "ix_person_states_" in plan, plan
+        assert not full_scans(plan), plan
+
+
+def test_lists_and_counts_of_a_view_can_read_the_listing_index(ledger: Ledger) -> None:
+    """The listing index leads with the view: ``IN (view, 'both')`` is two ranges of it."""
+    reader_fill(ledger)
+    model = ledger.read_model
+    with statements(ledger) as seen:
+        for visibility in Visibility:
+            model.persons(TimePoint(date(2012, 6, 1)), visibility=visibility, events=False)
+            model.custody_summary(TimePoint(date(2012, 6, 1)), visibility=visibility)
+    reads = [(s, p) for s, p in seen if "person_states" in s]
+    assert len(reads) == 6
+    for statement, parameters in reads:
+        plan = explain(ledger, statement, parameters, seqscan=False)
+        assert "ix_person_states_listing" in plan, plan
+        assert not full_scans(plan), plan

@@ -14,12 +14,15 @@ from ledger.domain.partial_date import PartialDate
 from ledger.domain.source import Source
 from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
+from ledger.projections.rebuild import verify_projections
 from ledger.projections.timeline import OPEN_END
 from ledger.store.tables import PersonStateRow
 
 SOURCES = (Source(title="test"),)
 START = datetime(2026, 1, 1, tzinfo=UTC)
 ROWS = PersonStateRow.__table__
+#: the rows a full reader reads: its view's own, and those serving both views
+FULL_VIEW = ("full", "both")
 
 
 def dated(type_name: str, data: dict[str, object], on: str, restricted: bool = False) -> NewEvent:
@@ -75,7 +78,7 @@ def test_each_state_version_is_a_row_over_valid_and_record_time(ledger: Ledger) 
     ledger.service.append(
         "person-a", [dated("CustodyObserved", {"status": "FREE"}, "2021")], recorded_by="t"
     )
-    full = [row for row in rows_of(ledger, "person-a") if row[0] == "full"]
+    full = [row for row in rows_of(ledger, "person-a") if row[0] in FULL_VIEW]
     closed = [row for row in full if row[4] != OPEN_END]
     alive = [(row[1], row[2]) for row in full if row[4] == OPEN_END]
     assert [row[4] for row in closed] == [START + timedelta(days=1)]
@@ -118,7 +121,7 @@ def test_rows_before_the_back_dated_day_stay_as_they_were(ledger: Ledger) -> Non
     ledger.service.append(
         "person-a", [dated("PersonCharged", {"article": "174"}, "2016")], recorded_by="t"
     )
-    full = [row for row in rows_of(ledger, "person-a") if row[0] == "full"]
+    full = [row for row in rows_of(ledger, "person-a") if row[0] in FULL_VIEW]
     still_open_from_start = [row[1] for row in full if row[3] == START and row[4] == OPEN_END]
     assert still_open_from_start == [date(1, 1, 1), date(2015, 1, 1)]
 
@@ -184,3 +187,93 @@ def test_projection_rows_are_not_append_only(ledger: Ledger) -> None:
     with ledger.engine.begin() as connection:
         changed = connection.execute(update(ROWS).values(name="B")).rowcount
     assert changed > 0
+
+
+def test_a_stream_without_restricted_events_stores_each_version_once_for_both_views(
+    ledger: Ledger,
+) -> None:
+    ledger.service.clock = lambda: START
+    ledger.service.append(
+        "person-a",
+        [
+            NewEvent("PersonProfiled", {"name": "A"}, SOURCES),
+            dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019"),
+        ],
+        recorded_by="t",
+    )
+    ledger.service.clock = lambda: START + timedelta(days=1)
+    ledger.service.append(
+        "person-a", [dated("CustodyObserved", {"status": "FREE"}, "2021")], recorded_by="t"
+    )
+    rows = rows_of(ledger, "person-a")
+    assert {row[0] for row in rows} == {"both"}
+    assert len({row[1:] for row in rows}) == len(rows)
+    for visibility in Visibility:
+        state = ledger.read_model.person("person-a", TimePoint(), visibility=visibility)
+        assert state is not None and state.custody_status.value == "FREE"
+
+
+def test_a_first_restricted_event_ends_the_shared_rows_and_earlier_knowledge_keeps_them(
+    ledger: Ledger,
+) -> None:
+    ledger.service.clock = lambda: START
+    ledger.service.append(
+        "person-a",
+        [
+            NewEvent("PersonProfiled", {"name": "A"}, SOURCES),
+            dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019"),
+        ],
+        recorded_by="t",
+    )
+    before = {
+        visibility: ledger.read_model.person("person-a", TimePoint(), visibility=visibility)
+        for visibility in Visibility
+    }
+    split = START + timedelta(days=1)
+    ledger.service.clock = lambda: split
+    ledger.service.append(
+        "person-a",
+        [dated("CustodyObserved", {"status": "FREE"}, "2018", restricted=True)],
+        recorded_by="t",
+    )
+    rows = rows_of(ledger, "person-a")
+    assert {row[4] for row in rows if row[0] == "both"} == {split}
+    assert {row[0] for row in rows if row[4] == OPEN_END} == {"public", "full"}
+    assert {row[3] for row in rows if row[0] != "both"} == {split}
+    for visibility in Visibility:
+        known_before = TimePoint(None, split - timedelta(microseconds=1))
+        found = ledger.read_model.person("person-a", known_before, visibility=visibility)
+        assert found == before[visibility]
+    for as_of in (date(2018, 12, 31), date(2020, 1, 1)):
+        public = ledger.read_model.person("person-a", TimePoint(as_of), events=False)
+        full = ledger.read_model.person(
+            "person-a", TimePoint(as_of), visibility=Visibility.FULL, events=False
+        )
+        assert public is not None and full is not None
+        assert public.custody_status.value == ("UNKNOWN" if as_of.year == 2018 else "DETAINED")
+        assert full.custody_status.value == ("FREE" if as_of.year == 2018 else "DETAINED")
+    assert verify_projections(ledger.engine).ok
+
+
+def test_a_restricted_event_at_the_instant_that_made_the_shared_rows_replaces_them(
+    ledger: Ledger,
+) -> None:
+    ledger.service.clock = lambda: START
+    ledger.service.append(
+        "person-a", [NewEvent("PersonProfiled", {"name": "A"}, SOURCES)], recorded_by="t"
+    )
+    ledger.service.clock = lambda: START + timedelta(days=1)
+    ledger.service.append(
+        "person-a", [dated("PersonDetained", {"kind": "HOUSE_ARREST"}, "2019")], recorded_by="t"
+    )
+    ledger.service.append(
+        "person-a",
+        [dated("PersonCharged", {"article": "174"}, "2019", restricted=True)],
+        recorded_by="t",
+    )
+    rows = rows_of(ledger, "person-a")
+    assert {row[3] for row in rows if row[0] == "both"} == {START}
+    assert {row[4] for row in rows if row[0] == "both"} == {START + timedelta(days=1)}
+    assert verify_projections(ledger.engine).ok
+    public = ledger.read_model.person("person-a", TimePoint(), events=False)
+    assert public is not None and public.charges == ()

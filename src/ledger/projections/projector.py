@@ -5,9 +5,11 @@ a reader sees its own write, and a failed append leaves no projection change beh
 one record instant are projected together, at a fixed number of statements whatever the number
 of streams they touch: one read of the affected streams' stored rows per table, one read of
 their earlier counting events, and one write of each kind (close, reopen, delete, insert) per
-table. Each stream is then re-folded in memory, per visibility (the public rows never fold a
-restricted event), from the earliest day the fresh events touch; when both visibilities would
-fold the same events from the same state (no restricted event involved) the fold runs once.
+table. Each stream is then re-folded in memory from the earliest day the fresh events touch:
+once, into rows serving both views, while the stream holds no restricted event (public = full);
+after that per view (the public rows never fold a restricted event), once for both when they
+would fold the same events from the same state. The first restricted event of a stream ends
+its shared rows (see ``timeline``): such a stream is re-read and re-folded whole, once.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -25,10 +27,16 @@ from uuid import UUID
 
 from sqlalchemy import (
     JSON,
+    BindParameter,
     Connection,
+    Date,
+    Executable,
+    Select,
+    String,
     Table,
     Text,
     and_,
+    bindparam,
     cast,
     delete,
     insert,
@@ -44,6 +52,7 @@ from ledger.projections.kinds import Kind, kind_of
 from ledger.projections.timeline import (
     MIN_DAY,
     OPEN_END,
+    SHARED,
     Encoded,
     Span,
     Version,
@@ -70,7 +79,8 @@ class Changes:
     closed: list[int] = field(default_factory=list)
     reopened: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
-    inserted: list[tuple[str, Visibility, Encoded[Any]]] = field(default_factory=list)
+    #: stream, the views the row serves (a ``Visibility`` value or ``SHARED``), the version
+    inserted: list[tuple[str, str, Encoded[Any]]] = field(default_factory=list)
 
 
 class Projector:
@@ -101,7 +111,13 @@ def project(log: EventLog, at: datetime, fresh: Sequence[RecordedEvent]) -> None
     }
     if not days:
         return
-    earliest = {stream_id: min(found.values()) for stream_id, found in days.items()}
+    # A restricted event may end a stream's shared rows, which re-folds it from the start.
+    earliest = {
+        stream_id: MIN_DAY
+        if any(event.restricted for event in by_stream[stream_id])
+        else min(found.values())
+        for stream_id, found in days.items()
+    }
     earlier = log.counting_since(
         {stream_id: None if day == MIN_DAY else day for stream_id, day in earliest.items()},
         at,
@@ -148,6 +164,35 @@ def _affected_days(
     return days
 
 
+#: the instant of an append, in the statements kept below
+AT: BindParameter[Any] = bindparam("at", type_=UTCDateTime())
+
+
+@lru_cache(maxsize=64)
+def _stored_query(table: Table, streams: int) -> Select[Any]:
+    """The read of ``_stored_rows`` for ``streams`` streams, built once per shape: building a
+    statement and its cache key anew costs more than running it."""
+    columns = [
+        cast(column, Text).label("state") if column.name == "state" else column
+        for column in version_columns(table)
+    ]
+    return select(table.c.id, table.c.stream_id, *columns).where(
+        or_(
+            *(
+                and_(
+                    table.c.stream_id == bindparam(f"stream_{index}", type_=String()),
+                    filter_only(table.c.recorded_to >= AT),
+                    or_(
+                        table.c.recorded_to == AT,
+                        table.c.valid_to >= bindparam(f"day_{index}", type_=Date()),
+                    ),
+                )
+                for index in range(streams)
+            )
+        )
+    )
+
+
 def _stored_rows(
     connection: Connection, table: Table, at: datetime, days: Mapping[str, date]
 ) -> dict[str, list[StoredRow]]:
@@ -159,26 +204,36 @@ def _stored_rows(
     state comes back as the text it was stored as: ``state_rows`` stores the canonical document
     (``timeline.document``), which is what tells an unchanged version from a changed one, so it
     is neither parsed nor encoded again (only the state a re-fold starts from is parsed)."""
-    columns = [
-        cast(column, Text).label("state") if column.name == "state" else column
-        for column in version_columns(table)
-    ]
-    query = select(table.c.id, table.c.stream_id, *columns).where(
-        or_(
-            *(
-                and_(
-                    table.c.stream_id == stream_id,
-                    filter_only(table.c.recorded_to >= at),
-                    or_(table.c.recorded_to == at, table.c.valid_to >= day),
-                )
-                for stream_id, day in days.items()
-            )
-        )
-    )
+    params: dict[str, Any] = {"at": at}
+    for index, (stream_id, day) in enumerate(days.items()):
+        params[f"stream_{index}"] = stream_id
+        params[f"day_{index}"] = day
     rows: dict[str, list[StoredRow]] = defaultdict(list)
-    for row in connection.execute(query):
+    for row in connection.execute(_stored_query(table, len(days)), params):
         rows[row.stream_id].append(row)
     return rows
+
+
+def _views(
+    at: datetime,
+    days: Mapping[Visibility, date],
+    fresh: Sequence[RecordedEvent],
+    stored: Sequence[StoredRow],
+    changes: Changes,
+) -> dict[str, tuple[Visibility, date]]:
+    """The row sets a re-fold writes (each a ``Visibility`` value, or ``SHARED``), with the view
+    whose events each folds and the day it re-folds from. A stream's first restricted event
+    ends every shared row still alive here (closed, or deleted when this very instant made it)
+    and starts both views' partitions afresh."""
+    shared = [row for row in stored if row.visibility == SHARED and row.recorded_to == OPEN_END]
+    restricted = any(event.restricted for event in fresh)
+    if shared and restricted:
+        changes.closed += [row.id for row in shared if row.recorded_from < at]
+        changes.deleted += [row.id for row in shared if row.recorded_from >= at]
+        return {visibility.value: (visibility, MIN_DAY) for visibility in Visibility}
+    if shared or not (stored or restricted):
+        return {SHARED: (Visibility.FULL, days[Visibility.FULL])}
+    return {visibility.value: (visibility, day) for visibility, day in days.items()}
 
 
 def _refold(
@@ -191,11 +246,11 @@ def _refold(
     stored: Sequence[StoredRow],
     changes: Changes,
 ) -> None:
-    """Re-fold one stream per visibility and record the revision of its rows in ``changes``."""
+    """Re-fold one stream per row set and record the revision of its rows in ``changes``."""
     retracted = {UUID(str(e.data["eventId"])) for e in fresh if e.type == RETRACTION}
     folded: dict[tuple[Any, ...], list[Encoded[Any]]] = {}
-    for visibility, day in days.items():
-        rows = [row for row in stored if row.visibility == visibility]
+    for view, (visibility, day) in _views(at, days, fresh, stored, changes).items():
+        rows = [row for row in stored if row.visibility == view]
         alive = [row for row in rows if row.recorded_to == OPEN_END]
         before = max(
             (row for row in alive if row.valid_from < day),
@@ -218,7 +273,7 @@ def _refold(
         state, count, start_text = kind.empty(stream_id), 0, None
         if before is not None:
             count, start_text = before.event_count, before.state
-        # Public = full when no restricted event is involved: the same inputs fold once.
+        # Both views' rows from the same inputs (no restricted event involved): one fold.
         key = (start, count, start_text, tuple(event.id for event in events))
         if key not in folded:
             if before is not None:
@@ -237,8 +292,7 @@ def _refold(
         changes.reopened += [row.id for row in revision.reopened if row.id is not None]
         changes.deleted += [row.id for row in revision.deleted if row.id is not None]
         changes.inserted += [
-            (stream_id, visibility, by_text[(span.valid_from, text)])
-            for span, text in revision.inserted
+            (stream_id, view, by_text[(span.valid_from, text)]) for span, text in revision.inserted
         ]
 
 
@@ -259,22 +313,35 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[index : index + _CHUNK]
 
 
+IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+
+
+@lru_cache(maxsize=8)
+def _changes(table: Table) -> tuple[Executable, Executable, Executable]:
+    """The statements that end rows (at ``at``: closed, or ``OPEN_END``: reopened) and delete
+    them with their links, built once per table."""
+    ending = update(table).where(table.c.id.in_(IDS)).values(recorded_to=AT)
+    unlinking = delete(LINKS).where(LINKS.c.state_id.in_(IDS))
+    return ending, unlinking, delete(table).where(table.c.id.in_(IDS))
+
+
 def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Changes) -> None:
-    table = kind.table
+    ending, unlinking, deleting = _changes(kind.table)
     for ids in _chunks(changes.closed):
-        connection.execute(update(table).where(table.c.id.in_(ids)).values(recorded_to=at))
+        connection.execute(ending, {"ids": ids, "at": at})
     for ids in _chunks(changes.reopened):
-        connection.execute(update(table).where(table.c.id.in_(ids)).values(recorded_to=OPEN_END))
+        connection.execute(ending, {"ids": ids, "at": OPEN_END})
     for ids in _chunks(changes.deleted):
-        connection.execute(delete(LINKS).where(LINKS.c.state_id.in_(ids)))
-        connection.execute(delete(table).where(table.c.id.in_(ids)))
+        connection.execute(unlinking, {"ids": ids})
+        connection.execute(deleting, {"ids": ids})
     inserted = changes.inserted
     rows = state_rows(kind, ((s, v, item, at, OPEN_END) for s, v, item in inserted))
     insert_rows(connection, kind, rows, [item.span for _, _, item in inserted])
 
 
-#: a state version to store: stream, view, encoded span, recorded from, recorded to
-Stored = tuple[str, Visibility, Encoded[Any], datetime, datetime]
+#: a state version to store: stream, the views it serves (a ``Visibility`` value or ``SHARED``),
+#: encoded span, recorded from, recorded to
+Stored = tuple[str, str, Encoded[Any], datetime, datetime]
 
 
 def state_rows(kind: Kind[Any], versions: Iterable[Stored]) -> list[dict[str, Any]]:
@@ -283,18 +350,18 @@ def state_rows(kind: Kind[Any], versions: Iterable[Stored]) -> list[dict[str, An
     event left as it was, share the very same state object."""
     columns: dict[int, dict[str, Any]] = {}
     rows = []
-    for stream_id, visibility, encoded, recorded_from, recorded_to in versions:
+    for stream_id, view, encoded, recorded_from, recorded_to in versions:
         state = encoded.span.state
         found = columns.get(id(state))
         if found is None:
             found = columns[id(state)] = kind.columns(state)
-        rows.append(_state_row(stream_id, visibility, encoded, recorded_from, recorded_to, found))
+        rows.append(_state_row(stream_id, view, encoded, recorded_from, recorded_to, found))
     return rows
 
 
 def _state_row(
     stream_id: str,
-    visibility: Visibility,
+    view: str,
     encoded: Encoded[Any],
     recorded_from: datetime,
     recorded_to: datetime,
@@ -303,7 +370,7 @@ def _state_row(
     span = encoded.span
     return {
         "stream_id": stream_id,
-        "visibility": visibility.value,
+        "visibility": view,
         "valid_from": span.valid_from,
         "valid_to": span.valid_to,
         "recorded_from": recorded_from,

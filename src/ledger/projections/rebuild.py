@@ -3,7 +3,8 @@
 Both stream the log one stream at a time (memory bounded by the longest stream's history, not
 by the log) inside one transaction: a rebuild holds the writer lock so no append can slip in
 between the delete and the last insert, and a verify reads one consistent snapshot. A stream
-without restricted events has the same history in both views: it is replayed once.
+without restricted events has the same history in both views: it is replayed once, into rows
+serving both (``timeline.SHARED``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import KINDS, Kind, kind_of
 from ledger.projections.projector import LINKS, insert_rows, state_rows
 from ledger.projections.replay import Row, history
-from ledger.projections.timeline import document, version_columns
+from ledger.projections.timeline import SHARED, document, version_columns
 from ledger.store.engine import analyze
 from ledger.store.event_store import EventLog, EventStore
 
@@ -29,6 +30,8 @@ Progress = Callable[[int], None]
 _FLUSH = 5000
 
 RowKey = tuple[str, date, date, datetime, datetime, int, str]
+#: a row to store: stream, the views it serves (a ``Visibility`` value or ``SHARED``), the row
+Pending = tuple[str, str, Row]
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,7 @@ def _streams(log: EventLog) -> Iterator[str]:
         last = page[-1]
 
 
-def _flush(
-    connection: Connection, kind: Kind[Any], pending: list[tuple[str, Visibility, Row]]
-) -> None:
+def _flush(connection: Connection, kind: Kind[Any], pending: list[Pending]) -> None:
     # A row replayed once for both views (see ``histories``) is one state: its columns are
     # computed once.
     versions = ((s, v, row.encoded, row.recorded_from, row.recorded_to) for s, v, row in pending)
@@ -74,18 +75,22 @@ def _flush(
 
 def histories(
     kind: Kind[Any], stream_id: str, stream: Sequence[RecordedEvent]
-) -> Iterator[tuple[Visibility, Row]]:
-    """Every row of the stream's history in each view, each with its view. The public view
+) -> Iterator[tuple[str, Row]]:
+    """Every row of the stream's history, each with the views it serves. The public view
     differs from the full one only by the restricted events it leaves out: without any, one
-    replay gives the rows of both."""
-    if any(event.restricted for event in stream):
-        for visibility in Visibility:
-            for row in history(kind, stream_id, stream, visibility):
-                yield visibility, row
+    replay gives rows serving both; with some, the rows both replays made before the first
+    restricted event's instant (the same in each) are shared, those from it on are each view's."""
+    split = next((event.recorded_at for event in stream if event.restricted), None)
+    if split is None:
+        for row in history(kind, stream_id, stream, Visibility.FULL):
+            yield SHARED, row
         return
-    for row in history(kind, stream_id, stream, Visibility.FULL):
-        for visibility in Visibility:
-            yield visibility, row
+    for visibility in Visibility:
+        for row in history(kind, stream_id, stream, visibility, split):
+            if row.recorded_from >= split:
+                yield visibility.value, row
+            elif visibility is Visibility.FULL:
+                yield SHARED, row
 
 
 def rebuild(engine: Engine, progress: Progress | None = None) -> ProjectionReport:
@@ -100,9 +105,9 @@ def rebuild(engine: Engine, progress: Progress | None = None) -> ProjectionRepor
             kind = kind_of(stream_id)
             assert kind is not None
             stream = log.stream(stream_id)
-            pending: list[tuple[str, Visibility, Row]] = []
-            for visibility, row in histories(kind, stream_id, stream):
-                pending.append((stream_id, visibility, row))
+            pending: list[Pending] = []
+            for view, row in histories(kind, stream_id, stream):
+                pending.append((stream_id, view, row))
                 if len(pending) >= _FLUSH:
                     rows += len(pending)
                     _flush(connection, kind, pending)
@@ -140,10 +145,10 @@ def verify_projections(
             assert kind is not None
             stream = log.stream(stream_id)
             fresh: Counter[RowKey] = Counter()
-            for visibility, row in histories(kind, stream_id, stream):
+            for view, row in histories(kind, stream_id, stream):
                 fresh[
                     (
-                        visibility,
+                        view,
                         row.span.valid_from,
                         row.span.valid_to,
                         row.recorded_from,

@@ -64,9 +64,15 @@ class Row:
 
 
 def history(
-    kind: Kind[Any], stream_id: str, events: Sequence[RecordedEvent], visibility: Visibility
+    kind: Kind[Any],
+    stream_id: str,
+    events: Sequence[RecordedEvent],
+    visibility: Visibility,
+    split: datetime | None = None,
 ) -> Iterator[Row]:
-    """Every row the stream's history holds for ``visibility``; events in position order."""
+    """Every row the stream's history holds for ``visibility``; events in position order.
+    ``split``: the instant of the stream's first restricted event, where every row still alive
+    ends and the view's whole partition starts again (``timeline``: shared rows end there)."""
     alive: list[Row] = []
     counting: list[_Counting] = []
     by_id: dict[UUID, RecordedEvent] = {}
@@ -84,6 +90,9 @@ def history(
             elif visibility.shows(event):
                 insort(counting, (event.fold_key(), event))
                 days.append(day_of(event))
+        restart = at == split and bool(alive)
+        if restart:
+            days.append(MIN_DAY)
         if not days:
             continue
         day = min(days)
@@ -103,7 +112,7 @@ def history(
         stale = alive[first:]
         revision = revise(
             at,
-            [row.version(index) for index, row in enumerate(stale)],
+            [] if restart else [row.version(index) for index, row in enumerate(stale)],
             [],
             list(zip(spans, texts, strict=True)),
         )

@@ -18,6 +18,12 @@ boundary preceding d, re-folds from that boundary using the kept state before it
 rows whose interval and state are unchanged stay open, the others are closed at T and the new
 ones inserted from T. Back-dating an event thus re-folds its own stream from its day onwards
 only, and the result does not depend on how events of one instant were split into appends.
+
+Each view (``Visibility``) has its own history, but the public one differs from the full one
+only by the restricted events it leaves out: until a stream records its first restricted event
+the two are the same rows, stored once as ``SHARED`` rows. At that event's instant every shared
+row still alive ends, and each view's whole partition starts again in rows of its own; a
+``knownAt`` before that instant keeps finding the shared rows it found before.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from ledger.domain.recorded_event import RecordedEvent
 MIN_DAY = date(1, 1, 1)
 MAX_DAY = date(9999, 12, 31)
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)
+#: The ``visibility`` of a row serving both views (the views' own rows hold the view's value).
+SHARED = "both"
 
 S = TypeVar("S")
 
@@ -86,22 +94,27 @@ def refold(
     possible fold answers differently (and nothing when it does not: a start state read back
     from a row may carry that row's possible answer)."""
     pending = list(events)
+    # each event's two days, looked up once: a re-fold walks them at every boundary
+    certain_days = [certain_from(event) for event in pending]
+    entry_days = [day_of(event) for event in pending]
     boundaries = sorted(
         {start}
-        | {day for event in pending if start < (day := certain_from(event)) < MAX_DAY}
-        | {day for event in pending if start < (day := day_of(event)) < MAX_DAY}
+        | {day for day in certain_days if start < day < MAX_DAY}
+        | {day for day in entry_days if start < day < MAX_DAY}
     )
-    entering = sorted(range(len(pending)), key=lambda position: day_of(pending[position]))
+    entering = sorted(range(len(pending)), key=entry_days.__getitem__)
     spans: list[Span[S]] = []
     state, count = start_state, start_count
     certain = entered = 0
     straddling: dict[int, RecordedEvent] = {}  # entered, not yet certain; by index in fold order
-    for index, day in enumerate(boundaries):
-        while certain < len(pending) and certain_from(pending[certain]) <= day:
+    # the span being built: it ends where the next different one starts
+    opened: tuple[date, S, int] | None = None
+    for day in boundaries:
+        while certain < len(pending) and certain_days[certain] <= day:
             straddling.pop(certain, None)
             state = apply(state, pending[certain])
             certain, count = certain + 1, count + 1
-        while entered < len(entering) and day_of(pending[entering[entered]]) <= day:
+        while entered < len(entering) and entry_days[entering[entered]] <= day:
             if entering[entered] >= certain:
                 straddling[entering[entered]] = pending[entering[entered]]
             entered += 1
@@ -109,13 +122,15 @@ def refold(
         for position in sorted(straddling):
             possible = apply(possible, straddling[position])
         shown = bound(state, possible)
-        until = boundaries[index + 1] if index + 1 < len(boundaries) else MAX_DAY
-        if spans and spans[-1].count == count and spans[-1].state == shown:
-            # an event entering changed nothing shown: one row, not two (a certain event always
-            # changes the count, so every latest day stays a boundary)
-            spans[-1] = Span(spans[-1].valid_from, until, shown, count)
-        else:
-            spans.append(Span(day, until, shown, count))
+        if opened is not None:
+            if opened[2] == count and (opened[1] is shown or opened[1] == shown):
+                # an event entering changed nothing shown: one row, not two (a certain event
+                # always changes the count, so every latest day stays a boundary)
+                continue
+            spans.append(Span(opened[0], day, opened[1], opened[2]))
+        opened = (day, shown, count)
+    assert opened is not None  # ``start`` is always a boundary
+    spans.append(Span(opened[0], MAX_DAY, opened[1], opened[2]))
     return spans
 
 

@@ -38,6 +38,8 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    literal,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -52,11 +54,11 @@ from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
-from ledger.projections.timeline import MAX_DAY, MIN_DAY, clamp_day
+from ledger.projections.timeline import MIN_DAY, SHARED, clamp_day
 from ledger.readmodel.api import FoldKey, Page, StreamDiff
 from ledger.store.engine import once_per_request, reading
 from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
-from ledger.store.tables import RecommendationPersonRow
+from ledger.store.tables import OPEN_VALID_END, RecommendationPersonRow
 from ledger.store.types import UTCDateTime
 
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
@@ -111,6 +113,12 @@ class _Prepared:
         return built
 
 
+def _shown(table: Table) -> ColumnElement[bool]:
+    """The rows of the reader's view: its own, and those serving both views (a stream's versions
+    from before its first restricted event, ``timeline.SHARED``)."""
+    return table.c.visibility.in_([VISIBILITY, literal(SHARED)])
+
+
 def _alive(table: Table) -> ColumnElement[bool]:
     return (
         (table.c.valid_from <= AS_OF)
@@ -148,11 +156,11 @@ class ProjectedReadModel:
         last version as known at ``knownAt``, then back in valid time from ``min(asOf, its
         start)``."""
         as_of = AS_OF
-        mine = (table.c.stream_id == stream_id) & (table.c.visibility == VISIBILITY)
+        mine = (table.c.stream_id == stream_id) & _shown(table)
         known = (table.c.recorded_from <= KNOWN_AT) & (table.c.recorded_to > KNOWN_AT)
         last_start = (
             select(table.c.valid_from)
-            .where(mine, known, table.c.valid_to == MAX_DAY)
+            .where(mine, known, table.c.valid_to == literal_column(OPEN_VALID_END, Date()))
             .order_by(table.c.recorded_from.desc(), table.c.valid_from.desc())
             .limit(1)
             .scalar_subquery()
@@ -222,7 +230,7 @@ class ProjectedReadModel:
             ("by_ids", table.name),
             lambda: select(table.c.stream_id, table.c.state).where(
                 table.c.stream_id.in_(IDS),
-                table.c.visibility == VISIBILITY,
+                _shown(table),
                 table.c.event_count > 0,
                 _alive(table),
             ),
@@ -401,7 +409,7 @@ class ProjectedReadModel:
                 select(table.c.stream_id, table.c.valid_from, table.c.state)
                 .where(
                     table.c.stream_id.in_(IDS),
-                    table.c.visibility == VISIBILITY,
+                    _shown(table),
                     table.c.recorded_from <= KNOWN_AT,
                     table.c.recorded_to > KNOWN_AT,
                     table.c.valid_from <= AS_OF,
@@ -517,7 +525,7 @@ class ProjectedReadModel:
 
         def query() -> Select[Any]:
             found = select(table.c.stream_id, table.c.state).where(
-                table.c.visibility == VISIBILITY, table.c.event_count > 0, _alive(table)
+                _shown(table), table.c.event_count > 0, _alive(table)
             )
             if custody_statuses:
                 found = found.where(
@@ -543,7 +551,7 @@ class ProjectedReadModel:
         """Recommendations alive at the point; ``addressed``: to one of ``addressees``."""
         table = RECOMMENDATIONS.table
         query = select(table.c.stream_id, table.c.state).where(
-            table.c.visibility == VISIBILITY, table.c.event_count > 0, _alive(table)
+            _shown(table), table.c.event_count > 0, _alive(table)
         )
         if not addressed:
             return query
@@ -577,9 +585,7 @@ class ProjectedReadModel:
         query = self._prepared.get(
             "addressees",
             lambda: (
-                select(table.c.addressee)
-                .where(table.c.visibility == VISIBILITY, table.c.event_count > 0)
-                .distinct()
+                select(table.c.addressee).where(_shown(table), table.c.event_count > 0).distinct()
             ),
         )
         with reading(self.engine) as connection:
@@ -641,7 +647,7 @@ class ProjectedReadModel:
                 .join(table, table.c.id == LINKS.c.state_id)
                 .where(
                     LINKS.c.person_id.in_(IDS),
-                    table.c.visibility == VISIBILITY,
+                    _shown(table),
                     table.c.event_count > 0,
                     _alive(table),
                 )
@@ -691,7 +697,7 @@ class ProjectedReadModel:
             "custody",
             lambda: (
                 select(table.c.custody_status, func.count())
-                .where(table.c.visibility == VISIBILITY, table.c.event_count > 0, _alive(table))
+                .where(_shown(table), table.c.event_count > 0, _alive(table))
                 .group_by(table.c.custody_status)
             ),
         )

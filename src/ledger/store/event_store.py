@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, cast
 from uuid import UUID
 
@@ -212,6 +213,23 @@ _LATEST = select(
 )
 
 
+@lru_cache(maxsize=64)
+def _counting_since(undated: tuple[bool, ...]) -> Select[Any]:
+    """The statement of ``EventLog.counting_since`` for streams read from their first event
+    (``undated``) or from a day, built once per shape: building it anew on every append cost
+    more than running it."""
+    streams = []
+    for index, whole in enumerate(undated):
+        stream = EVENTS.c.stream_id == bindparam(f"stream_{index}", type_=EVENTS.c.stream_id.type)
+        day = bindparam(f"day_{index}", type_=EVENTS.c.occurred_latest.type)
+        streams.append(stream if whole else and_(stream, EVENTS.c.occurred_latest >= day))
+    known_at = bindparam("known_at", type_=EVENTS.c.recorded_at.type)
+    before = bindparam("before", type_=EVENTS.c.position.type)
+    return counting(known_at, Visibility.FULL).where(
+        filter_only(EVENTS.c.position < before), or_(*streams)
+    )
+
+
 def _by_fold_order(events: list[RecordedEvent]) -> list[RecordedEvent]:
     return sorted(events, key=RecordedEvent.fold_key)
 
@@ -341,20 +359,14 @@ class EventLog:
         in fold order: what a re-fold of those streams reads back, in one statement."""
         if not days:
             return {}
-        query = counting(known_at, Visibility.FULL).where(
-            filter_only(EVENTS.c.position < before_position),
-            or_(
-                *(
-                    EVENTS.c.stream_id == stream_id
-                    if day is None
-                    else and_(EVENTS.c.stream_id == stream_id, EVENTS.c.occurred_latest >= day)
-                    for stream_id, day in days.items()
-                )
-            ),
-        )
+        query = _counting_since(tuple(day is None for day in days.values()))
+        params: dict[str, Any] = {"known_at": known_at, "before": before_position}
+        for index, (stream_id, day) in enumerate(days.items()):
+            params[f"stream_{index}"] = stream_id
+            params[f"day_{index}"] = day
         found: dict[str, list[RecordedEvent]] = {}
-        for event in self.fetch(query):
-            found.setdefault(event.stream_id, []).append(event)
+        for row in self.connection.execute(query, params):
+            found.setdefault(row.stream_id, []).append(row_to_event(row))
         return {stream_id: _by_fold_order(events) for stream_id, events in found.items()}
 
     def counting_at(

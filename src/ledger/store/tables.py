@@ -103,9 +103,29 @@ class TokenRow(Base):
 # --- projections (see ledger.projections): bitemporal state versions, rebuilt from events ---
 
 
+#: The open end of valid time as SQL (``ledger.projections.timeline.MAX_DAY``), and the state
+#: rows reaching it: a stream's last version as each record instant left it, the only rows the
+#: ``ix_*_recorded`` indexes hold (a reader's first seek looks for one; nothing else needs them).
+#: A query names the day literally, as here: SQLite uses a partial index only for a condition
+#: it can see implies the index's.
+OPEN_VALID_END = "'9999-12-31'"
+LAST_VERSIONS = f"valid_to = {OPEN_VALID_END}"
+
+
+def _last_versions(name: str, *columns: str) -> Index:
+    where = text(LAST_VERSIONS)
+    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
+
 class StateVersion:
-    """The columns every projection table shares: a state version's stream, visibility, its
-    intervals in valid and record time, and the state itself."""
+    """The columns every projection table shares: a state version's stream, the views it serves,
+    its intervals in valid and record time, and the state itself.
+
+    ``visibility`` is 'public' or 'full' for a row of one view, or 'both' for a row serving
+    both: until a stream records its first restricted event the two views fold the same events,
+    so each version is stored once (see ``ledger.projections.timeline``). A reader of a view
+    asks for ``visibility IN (view, 'both')``, so the per-stream indexes hold it last, after the
+    columns their seeks and orders use."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     stream_id: Mapped[str] = mapped_column(String(200))
@@ -132,9 +152,9 @@ class PersonStateRow(StateVersion, Base):
     articles: Mapped[str] = mapped_column(Text, server_default="")
 
     __table_args__ = (
-        Index("ix_person_states_valid", "stream_id", "visibility", "valid_from", "recorded_from"),
-        Index(
-            "ix_person_states_recorded", "stream_id", "visibility", "recorded_from", "valid_from"
+        Index("ix_person_states_valid", "stream_id", "valid_from", "recorded_from", "visibility"),
+        _last_versions(
+            "ix_person_states_recorded", "stream_id", "recorded_from", "valid_from", "visibility"
         ),
         Index("ix_person_states_listing", "visibility", "recorded_to", "sort_name"),
     )
@@ -154,16 +174,16 @@ class RecommendationStateRow(StateVersion, Base):
         Index(
             "ix_recommendation_states_valid",
             "stream_id",
-            "visibility",
             "valid_from",
             "recorded_from",
+            "visibility",
         ),
-        Index(
+        _last_versions(
             "ix_recommendation_states_recorded",
             "stream_id",
-            "visibility",
             "recorded_from",
             "valid_from",
+            "visibility",
         ),
         Index("ix_recommendation_states_listing", "visibility", "recorded_to", "code"),
     )
