@@ -155,6 +155,20 @@ def test_every_file_of_the_data_set_reads_as_pyyaml_reads_it() -> None:
         assert load_yaml(path)[0] == yaml.safe_load(path.read_text(encoding="utf-8")), path
 
 
+def test_a_scalar_met_again_in_a_file_reads_as_it_did_the_first_time(tmp_path: Path) -> None:
+    """The loader keeps each plain scalar's tag by its text: the second time a text comes, in
+    any place, it must read as PyYAML reads it, as must its quoted twin."""
+    scalars = ["12", "1.5", ".inf", "0x1f", "true", "yes", "null", "~", "2019-12-02", "", "a b"]
+    items = [f"  {s or 'empty'}: {s}\n  q{s or 'empty'}: '{s}'\n" for s in scalars]
+    document = "first:\n" + "".join(items) + "again:\n" + "".join(items) + "list: [12, '12', yes]\n"
+    path = tmp_path / "scalars.yaml"
+    path.write_text(document, encoding="utf-8")
+    loaded = load_yaml(path)[0]
+    assert loaded == yaml.safe_load(document)
+    assert loaded["again"] == loaded["first"]
+    assert loaded["again"][12] == 12 and loaded["again"]["q12"] == "12"
+
+
 def test_anchors_merge_keys_and_unquoted_dates_read_as_yaml_means_them(dataset: Path) -> None:
     write_stream(
         dataset,

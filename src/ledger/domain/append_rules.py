@@ -83,6 +83,8 @@ def fresh_events(
     that this writer may not read (not an admin, not its own recorder) is refused whatever its
     content, with the same words, so a writer cannot confirm a guess of the withheld content.
     """
+    if not stored:  # the common case: no id of the call is stored yet
+        return list(events)
     fresh: list[ValidEvent] = []
     for index, event in enumerate(events):
         existing = stored.get(event.id) if event.id is not None else None
@@ -129,13 +131,13 @@ def check_named_persons(
     naming: list[tuple[list[str | int], list[str]]] = []
     for _, valid in batches:
         for index, event in enumerate(valid):
-            if event.id is not None and event.id in stored:
-                continue
             if isinstance(event.payload, RecommendationIssued):
                 key, persons = "personIds", event.payload.person_ids
             elif isinstance(event.payload, ImplementationAssessed):
                 key, persons = "mentionedPersonIds", event.payload.mentioned_person_ids or []
             else:
+                continue
+            if event.id is not None and event.id in stored:
                 continue
             named = [p for p in persons if p not in appended_here]
             if named:
@@ -170,6 +172,8 @@ def check_retractions(
     the stored retraction of an event; ``targeted`` collects the events this call retracts, so
     one call cannot retract an event twice. An event may be retracted in the call appending it.
     """
+    if not any(event.type == RETRACTION for event in fresh):
+        return  # the common case: nothing to check, nothing to note in ``targeted``
     earlier: dict[UUID, str] = {}  # ids appended earlier in this very batch -> their type
     for event in fresh:
         if event.id is not None:

@@ -45,7 +45,12 @@ class EventData(BaseModel):
     dated: ClassVar[bool] = True
 
     def to_json(self) -> dict[str, object]:
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """``model_dump(mode="json", by_alias=True, exclude_none=True)``, calling the serializer
+        itself: the wrapper passes a dozen more keyword arguments at every event appended."""
+        dumped: dict[str, object] = self.__pydantic_serializer__.to_python(
+            self, mode="json", by_alias=True, exclude_none=True
+        )
+        return dumped
 
 
 def _partial_date_text(value: str | None) -> str | None:

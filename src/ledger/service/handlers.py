@@ -34,6 +34,7 @@ from ledger.domain.new_event import NewEvent, ValidEvent
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.source import Source
 from ledger.domain.visibility import Visibility
+from ledger.service.collection import collection_held
 from ledger.service.commands import AppendEvents, ImportEvents, RetractEvent, StreamAppend
 from ledger.store.event_store import EventLog, EventStore
 
@@ -69,6 +70,10 @@ class LedgerService:
 
     def append_events(self, command: AppendEvents) -> list[AppendResult]:
         """One result per stream of the command, in its order."""
+        with collection_held():
+            return self._append_events(command)
+
+    def _append_events(self, command: AppendEvents) -> list[AppendResult]:
         check_recorder(command.recorded_by)
         checked = [
             (batch, validate_stream(batch.stream_id, batch.events, batch.expected_version))
@@ -201,7 +206,10 @@ def _append_stream(
         targeted=targeted,
     )
     check_disputes(fresh, valid, stored=disputed, earlier=recording.events)
-    written = iter(recording.add(stream_id, version, fresh))
+    added = recording.add(stream_id, version, fresh)
     versions[stream_id] = version + len(fresh)
+    if len(added) == len(valid):  # every event of the batch is new (no retry among them)
+        return AppendResult(added, version + len(fresh))
+    written = iter(added)
     events = [stored[event.id] if event.id in stored else next(written) for event in valid]
     return AppendResult(events, version + len(fresh))
