@@ -214,13 +214,19 @@ def request_connection(engine: Engine) -> Iterator[None]:
             _REQUEST_CONNECTION.reset(token)
 
 
-def once_per_request(engine: Engine, key: Hashable, read: Callable[[], T]) -> T:
-    """``read()`` made once per served request (:func:`request_connection`), for a read that
-    one answer would otherwise repeat (the report summary's two root fields resolve the same
-    addressee); outside a request, every call reads. A read that raises is not kept."""
+def request_reads(engine: Engine) -> dict[Hashable, Any] | None:
+    """What the served request (:func:`request_connection`) on ``engine`` has read so far and
+    keeps, by key; None outside one. For reads that one answer would otherwise repeat."""
     kept = _REQUEST_READS.get()
     held = _REQUEST_CONNECTION.get()
-    if kept is None or held is None or held.engine is not engine:
+    return kept if kept is not None and held is not None and held.engine is engine else None
+
+
+def once_per_request(engine: Engine, key: Hashable, read: Callable[[], T]) -> T:
+    """``read()`` made once per served request (the report summary's two root fields resolve
+    the same addressee); outside a request, every call reads. A read that raises is not kept."""
+    kept = request_reads(engine)
+    if kept is None:
         return read()
     if key not in kept:
         kept[key] = read()
