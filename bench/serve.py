@@ -2,12 +2,14 @@
 
 For each database (SQLite file; PostgreSQL with ``--postgres``) it loads the report data set,
 starts ``ledger serve --workers N`` and the floor app (bench/floor_app.py: strawberry + FastAPI
-answering a constant, served by uvicorn with the ledger's HTTP protocol class and keep-alive) on
-their own ports, and drives each with ``wrk`` (Debian: ``apt-get install wrk``), POSTing GraphQL
-over keep-alive connections. Runs alternate
+answering a constant, served exactly as ``ledger serve`` serves the ledger: the same
+``ledger.http.serving.serve``, so one uvicorn process or N workers under gunicorn, the same HTTP
+protocol class and keep-alive) on their own ports, and drives each with ``wrk`` (Debian:
+``apt-get install wrk``), POSTing GraphQL over keep-alive connections. Runs alternate
 between the floor and the ledger, repetition by repetition, so drift on a shared machine hits
 both alike; each figure is the best repetition. ``--baseline-src DIR`` also serves another
-checkout's ``src`` (say, the commit before this work) as "before" in the same alternation.
+checkout's ``src`` (say, the commit before this work) as "before" in the same alternation, with
+uvicorn's own ``--workers`` (an older checkout has no ``ledger.http.serving``).
 
     python bench/serve.py                                  # SQLite
     python bench/serve.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -19,8 +21,9 @@ every "now" request after the first is a cache hit: those rows are the cache's s
 front-end asking the same views between appends gets), the "uncached" rows the resolvers'.
 
 Prints, per database, concurrency and worker count: req/s, p50 and p99, the ratio to the floor
-(the ledger's ``/healthz`` against a plain FastAPI route), then the 2-worker/1-worker ratio at the
-highest concurrency and p99/p50.
+(the ledger's ``/healthz`` against a plain FastAPI route), then at the highest concurrency the
+most-worker/1-worker throughput ratio and p99/p50 at each worker count (issue 16's targets: at
+c=8, 2 workers >= 1.6x one; p99 <= 4x p50), and the load average before and after.
 """
 
 from __future__ import annotations
@@ -106,7 +109,18 @@ def served(command: list[str], env: dict[str, str], port: int, workers: int) -> 
                 process.kill()
 
 
+def serve_command(factory: str, port: int, workers: int) -> list[str]:
+    """``factory`` served as ``ledger serve`` serves the ledger (``ledger.http.serving.serve``)."""
+    code = (
+        "import sys; from ledger.http.serving import serve; "
+        "serve(sys.argv[1], host='127.0.0.1', port=int(sys.argv[2]), workers=int(sys.argv[3]),"
+        " access_log=False, graceful_seconds=15)"
+    )
+    return [str(BIN / "python"), "-c", code, factory, str(port), str(workers)]
+
+
 def uvicorn_command(factory: str, port: int, workers: int) -> list[str]:
+    """uvicorn's own command line, for an older checkout (``--baseline-src``)."""
     return [
         str(BIN / "python"),
         "-m",
@@ -202,6 +216,11 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,8", help="wrk connections, comma-separated")
     parser.add_argument("--workers", default="1,2", help="server processes, comma-separated")
     parser.add_argument("--baseline-src", type=Path, help="another checkout's src/ as 'before'")
+    parser.add_argument(
+        "--only",
+        help="comma-separated servers to time besides the floor's {hello}: now, uncached, before"
+        " (default: all; /healthz only with now)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/serve.py drives the servers with wrk: apt-get install wrk")
@@ -213,6 +232,11 @@ def main() -> None:
     targets += [f"uncached: {q}" for q in QUERIES]
     if args.baseline_src:
         targets += [f"before: {q}" for q in QUERIES] + ["before: /healthz"]
+    if args.only:
+        wanted = set(args.only.split(","))
+        targets = [t for t in targets if t.partition(": ")[0] in wanted or t == "floor {hello}"]
+        if "now" in wanted:
+            targets.insert(1, "floor /healthz")
     results: dict[tuple[str, int, int, str], Run] = {}
     print(
         f"wrk, {args.duration:g} s runs, best of {args.reps} alternating; "
@@ -226,6 +250,7 @@ def main() -> None:
                 for workers in worker_counts:
                     bench_servers(kind, url, workers, levels, targets, args, folder, results)
     report(results, kinds, worker_counts, levels, targets)
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
 
 def bench_servers(
@@ -241,7 +266,7 @@ def bench_servers(
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     ports = {"floor": free_port(), "now": free_port(), "uncached": free_port()}
     ports["before"] = free_port()
-    floor_cmd = uvicorn_command("bench.floor_app:create_floor_app", ports["floor"], workers)
+    floor_cmd = serve_command("bench.floor_app:create_floor_app", ports["floor"], workers)
     now_cmd = [str(BIN / "ledger"), "serve", "--port", str(ports["now"])]
     now_cmd += ["--workers", str(workers), "--no-access-log"]
     uncached_cmd = [*now_cmd[:3], str(ports["uncached"]), *now_cmd[4:]]
@@ -308,15 +333,16 @@ def report(
                     cell += f" ({ratio:.2f}x floor)"
                 cells.append(cell)
             print(f"| {target} | " + " | ".join(cells) + " |")
-        if len(worker_counts) > 1:
-            top, few, many = max(levels), min(worker_counts), max(worker_counts)
-            print(f"\nc={top}: {many} workers / {few} worker, and p99/p50 at {many} workers:")
-            for target in targets:
-                one = results[(kind, top, few, target)]
-                two = results[(kind, top, many, target)]
-                print(
-                    f"  {target}: {two.rps / one.rps:.2f}x, p99/p50 {two.p99_ms / two.p50_ms:.1f}"
-                )
+        top, few, many = max(levels), min(worker_counts), max(worker_counts)
+        print(
+            f"\nc={top}: {many} workers / {few} worker (req/s), and p99/p50 at each worker count:"
+        )
+        for target in targets:
+            one = results[(kind, top, few, target)]
+            most = results[(kind, top, many, target)]
+            runs = [(w, results[(kind, top, w, target)]) for w in worker_counts]
+            tails = ", ".join(f"{w}w p99/p50 {run.p99_ms / run.p50_ms:.1f}" for w, run in runs)
+            print(f"  {target}: {most.rps / one.rps:.2f}x, {tails}")
 
 
 if __name__ == "__main__":

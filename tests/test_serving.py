@@ -1,16 +1,12 @@
-"""Serving: operations run off the event loop, and `ledger serve --workers N` starts N workers
-that each build the app from the environment."""
+"""Serving: operations run off the event loop (`ledger serve --workers N`:
+test_serve_workers.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
+import gc
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -20,6 +16,7 @@ import pytest
 from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.graphql.worker import off_the_loop
+from ledger.http.serving import build
 
 #: API layer: no dialect code here, so SQLite only (see tests/conftest.py).
 pytestmark = pytest.mark.backends("sqlite")
@@ -90,37 +87,21 @@ def test_work_left_behind_by_an_operation_never_runs_during_the_next_one_on_its_
     assert ran == []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def a_served_app() -> dict[str, list[str]]:
+    return {"long-lived": ["state"]}
 
 
-@pytest.mark.slow
-def test_serve_starts_the_workers_asked_for(tmp_path: Path) -> None:
-    ledger_cli = Path(sys.executable).with_name("ledger")
-    env = {**os.environ, "LEDGER_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}"}
-    subprocess.run([ledger_cli, "migrate"], env=env, check=True, capture_output=True)
-    port = _free_port()
-    server = subprocess.Popen(
-        [ledger_cli, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def test_a_served_app_is_built_with_what_it_leaves_alive_frozen_out_of_collections() -> None:
+    """Full collections must not walk the app's long-lived objects on every pass: once the app
+    is built they are frozen, so the collector no longer lists them in any generation."""
+    gc.unfreeze()  # whatever an earlier test froze in this process
+    before = [["made before the app"]]
+    assert any(o is before for o in gc.get_objects())
     try:
-        deadline = time.monotonic() + 120
-        answered = None
-        while time.monotonic() < deadline and answered is None:
-            try:
-                answered = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            except httpx.TransportError:
-                time.sleep(0.5)
-        assert answered is not None and answered.status_code == 200
-        assert answered.json()["headPosition"] == 0
+        app = build(f"{__name__}:a_served_app")
+        assert app == {"long-lived": ["state"]}
+        frozen = {id(o) for o in gc.get_objects()}
+        assert id(before) not in frozen and id(app) not in frozen
+        assert gc.get_freeze_count() > 0
     finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=60)
-    assert "2 worker(s)" in output
-    assert output.count("Started server process") == 2, output
+        gc.unfreeze()

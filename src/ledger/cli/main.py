@@ -132,9 +132,8 @@ def serve(
 
     Refuses a database that is missing or not at this ledger's schema (run `ledger migrate`).
     """
-    import uvicorn
-
-    from ledger.http.server import BoundedH11Protocol
+    from ledger.http.serving import CannotListen
+    from ledger.http.serving import serve as serve_app
 
     ledger = open_ledger(serving=True)  # a bad LEDGER_DATABASE_URL fails here, once, in one line
     for excess in excess_privileges(ledger.engine):
@@ -149,23 +148,20 @@ def serve(
     out.print(f"Health   {base}/healthz\nDatabase {ledger.database_kind}, {workers} worker(s)")
     request_timeout = ledger.settings.request_timeout
     ledger.close()
-    # An import string, not an app object: each worker process builds its own app (and engine)
-    # from the environment with the factory.
-    uvicorn.run(
-        "ledger.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        # a worker still importing on a busy host is starting, not hung: give it time to answer
-        timeout_worker_healthcheck=30,
-        log_level="info",
-        access_log=access_log,
-        http=BoundedH11Protocol,
-        timeout_keep_alive=5,
-        # requests past their deadline are cancelled; shutdown does not wait longer than that
-        timeout_graceful_shutdown=round(request_timeout) + 5,
-    )
+    try:
+        # An import string, not an app object: each worker process builds its own app (and
+        # engine) from the environment with the factory.
+        serve_app(
+            "ledger.app:create_app",
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=access_log,
+            # requests past their deadline are cancelled; stopping waits no longer than that
+            graceful_seconds=round(request_timeout) + 5,
+        )
+    except CannotListen as exc:
+        fail(f"cannot listen on {exc}")
 
 
 #: Said whenever the events themselves are in doubt: rebuilding would bless the damage.
