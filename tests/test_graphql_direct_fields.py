@@ -1,6 +1,7 @@
 """Fields without arguments are resolved by a direct call (ledger.graphql.direct_fields), and
 the answers are exactly those strawberry's own resolvers give: same data, same ids, same errors,
-for a reader and for an admin (who sees restricted data)."""
+for a reader and for an admin (who sees restricted data); enum members are named from a table
+(ledger.graphql.enum_values) exactly as strawberry names them."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from graphql import GraphQLObjectType
+from graphql import GraphQLError, GraphQLObjectType
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
 from conftest import EVENTS, bearer, make_ledger
 from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.dataset.loader import load_dataset
-from ledger.graphql import direct_fields, errors
+from ledger.graphql import direct_fields, enum_values, errors
 from ledger.graphql.schema import build_schema
 from ledger.security.roles import Role
 
@@ -93,3 +95,15 @@ def test_direct_resolvers_answer_exactly_what_strawberrys_resolvers_answer(
     assert "errors" not in direct, direct["errors"]
     assert direct == wrapped
     assert len(direct["data"]["persons"]["edges"]) > 5
+
+
+def test_every_enum_member_is_named_from_the_table_as_strawberry_names_it() -> None:
+    schema = build_schema()._schema
+    enums = [t for t in schema.type_map.values() if isinstance(t, CustomGraphQLEnumType)]
+    assert len(enums) >= 4
+    for enum_type in enums:
+        table = enum_values.by_name(enum_type)
+        for member in enum_type.wrapped_cls:
+            assert table(member) == CustomGraphQLEnumType.coerce_output_value(enum_type, member)
+        with pytest.raises(GraphQLError):
+            table("NOT A MEMBER")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from conftest import BACKENDS, EVENTS, ROOT, make_ledger
 from ledger.app import create_app
@@ -340,3 +341,56 @@ def test_a_recommendation_reached_through_a_person_lists_its_events(loaded: Test
         assert types[0] == "RecommendationIssued", recommendation["code"]
         assert "ImplementationAssessed" in types, recommendation["code"]
         assert recommendation["events"]["totalCount"] == len(types)
+
+
+def test_the_report_summary_reads_the_addressees_once_for_both_fields_naming_one(
+    loaded: TestClient,
+) -> None:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    engine = ledger_of(loaded).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        body = data(
+            loaded,
+            """{ implementationSummary(asOf: "2020-02-17", addressee: "Kazakhstan") { status count }
+              recommendations(asOf: "2020-02-17", addressee: "kazakhstan",
+                status: [PARTIALLY_IMPLEMENTED]) { totalCount } }""",
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert body["recommendations"]["totalCount"] == 2
+    counts = {row["status"]: row["count"] for row in body["implementationSummary"]}
+    assert counts["PARTIALLY_IMPLEMENTED"] == 2
+    assert sum("DISTINCT" in statement.upper() for statement in statements) == 1
+
+
+def test_a_persons_history_counts_its_events_from_the_state_it_read(loaded: TestClient) -> None:
+    """totalCount is the state row's own event count: the lookup of the person read it, so the
+    page of events costs no statement of its own for it (and says the same as a fresh read)."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    query = """{ person(id: "person-maks-bokayev", asOf: "2020-02-17") {
+        events(first: 2) { totalCount edges { node { position } } } } }"""
+    engine = ledger_of(loaded).engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        body = data(loaded, query)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    listed = data(
+        loaded,
+        """{ persons(asOf: "2020-02-17", search: "Bokayev") { edges { node {
+        events(first: 2) { totalCount } } } } }""",
+    )
+    total = body["person"]["events"]["totalCount"]
+    assert total == listed["persons"]["edges"][0]["node"]["events"]["totalCount"] > 2
+    assert len(body["person"]["events"]["edges"]) == 2
+    # the person's lookup reads its state row, event_count included; nothing reads it again
+    assert sum("event_count" in statement for statement in statements) == 1, statements

@@ -218,7 +218,10 @@ def test_lists_and_counts_of_a_view_can_read_the_listing_index(ledger: Ledger) -
             model.persons(TimePoint(date(2012, 6, 1)), visibility=visibility, events=False)
             model.custody_summary(TimePoint(date(2012, 6, 1)), visibility=visibility)
     reads = [(s, p) for s, p in seen if "person_states" in s]
-    assert len(reads) == 6
+    # per view: the page and its count (one statement on PostgreSQL, count(*) OVER ()), the
+    # custody summary
+    per_view = 2 if ledger.engine.dialect.name == "postgresql" else 3
+    assert len(reads) == per_view * len(Visibility)
     for statement, parameters in reads:
         plan = explain(ledger, statement, parameters, seqscan=False)
         assert "ix_person_states_listing" in plan, plan

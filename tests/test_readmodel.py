@@ -105,6 +105,19 @@ def test_persons_are_listed_by_name_and_filtered_by_custody(filled: Ledger) -> N
     assert [p.name for p in page.items] == ["Talgat Ayan"] and page.has_next
 
 
+@pytest.mark.parametrize(("offset", "limit"), [(0, 2), (2, 5), (3, 5), (7, 5), (0, 0)])
+def test_every_page_counts_all_the_rows_the_list_has_even_past_its_end(
+    filled: Ledger, offset: int, limit: int
+) -> None:
+    """The count comes with the page's rows on PostgreSQL; an empty page counts on its own."""
+    model = filled.read_model
+    page = model.persons(TimePoint(), offset=offset, limit=limit)
+    assert page.total_count == 3
+    assert len(page.items) == max(0, min(limit, 3 - offset))
+    recommendations = model.recommendations(TimePoint(), offset=offset, limit=limit)
+    assert recommendations.total_count == 2
+
+
 def test_lists_answer_at_the_queried_point(filled: Ledger) -> None:
     before = filled.read_model.persons(
         TimePoint(date(2016, 1, 1)), custody_statuses=[CustodyStatus.IMPRISONED]
@@ -218,7 +231,7 @@ def test_event_pages_walk_the_fold_order_and_the_projection_counts_the_events(
                 list(streams), at, after=after, limit=2, visibility=visibility
             )
             for stream, page in pages.items():
-                walked[stream] += [event_id for _, event_id in page]
+                walked[stream] += [str(event.id) for _, event in page]
             if len(pages[streams[0]]) < 2:
                 break
             after = pages[streams[0]][-1][0]

@@ -14,7 +14,9 @@ extension binds them per operation:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from graphql import (
@@ -44,6 +46,7 @@ from strawberry.extensions import SchemaExtension
 
 from ledger.graphql.bounds import Bounds, check_bounds
 from ledger.graphql.connections import DEFAULT_FIRST, MAX_FIRST
+from ledger.graphql.document_cache import ENTRIES
 from ledger.graphql.scalars import TIME_PARSERS
 
 MAX_COST = 25_000
@@ -195,18 +198,36 @@ class CostRule(_VariableRule):
         return DEFAULT_FIRST
 
 
+RULES: tuple[type[_VariableRule], ...] = (TimeArgumentsRule, CostRule)
+
+
 def _bound(rule: type[_VariableRule], variables: Mapping[str, Any]) -> type[ASTValidationRule]:
     return type(rule.__name__, (rule,), {"variables": variables})
 
 
-class VariableAwareRules(SchemaExtension):
-    rules: ClassVar[tuple[type[_VariableRule], ...]] = (TimeArgumentsRule, CostRule)
+@lru_cache(maxsize=ENTRIES)
+def _bound_to_json(variables: str) -> tuple[type[ASTValidationRule], ...]:
+    decoded = json.loads(variables)
+    return tuple(_bound(rule, decoded) for rule in RULES)
 
+
+def bound_rules(variables: Mapping[str, Any]) -> tuple[type[ASTValidationRule], ...]:
+    """The rules bound to ``variables``; kept per distinct variables (JSON, as they arrive),
+    since making the two classes cost more than a cached validation: most operations are
+    validated once (:mod:`ledger.graphql.document_cache`) and never use them again."""
+    try:
+        encoded = json.dumps(variables, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        return tuple(_bound(rule, variables) for rule in RULES)
+    return _bound_to_json(encoded)
+
+
+class VariableAwareRules(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         variables = self.execution_context.variables or {}
         self.execution_context.validation_rules = (
             *self.execution_context.validation_rules,
-            *(_bound(rule, variables) for rule in self.rules),
+            *bound_rules(variables),
         )
         yield
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import date
+from functools import cached_property
 from typing import TypeVar
 from uuid import UUID
 
@@ -44,37 +45,63 @@ def _batched(
 
 
 class Loaders:
+    """Each loader is made on first use: a request uses a few of them (an answer from the
+    response cache none)."""
+
     def __init__(self, read_model: ReadModel, engine: Engine, visibility: Visibility) -> None:
         self._model = read_model
         self._engine = engine
         self._visibility = visibility
-        self.persons = DataLoader[tuple[TimePoint, str], PersonState | None](load_fn=self._persons)
-        self.recommendations = DataLoader[tuple[TimePoint, str], RecommendationState | None](
-            load_fn=self._recommendations
-        )
-        self.recommendations_naming = DataLoader[tuple[TimePoint, str], list[RecommendationState]](
-            load_fn=self._recommendations_naming
-        )
-        self.events = DataLoader[str, RecordedEvent | None](load_fn=self._events)
-        self.event_pages = DataLoader[tuple[PageOf, str], list[tuple[FoldKey, str]]](
-            load_fn=self._event_pages
-        )
-        self.event_counts = DataLoader[tuple[TimePoint, str], int](load_fn=self._event_counts)
-        self.retractions = DataLoader[tuple[TimePoint, str], RecordedEvent | None](
-            load_fn=self._retractions
-        )
-        self.person_versions = DataLoader[tuple[TimePoint, str], list[tuple[date, PersonState]]](
-            load_fn=self._person_versions
-        )
-        self.recommendation_versions = DataLoader[
-            tuple[TimePoint, str], list[tuple[date, RecommendationState]]
-        ](load_fn=self._recommendation_versions)
-        self.day_events = DataLoader[tuple[TimePoint, str, date], list[RecordedEvent]](
-            load_fn=self._day_events
-        )
-        self.disputing = DataLoader[tuple[TimePoint, str], list[RecordedEvent]](
-            load_fn=self._disputing
-        )
+
+    @cached_property
+    def persons(self) -> DataLoader[tuple[TimePoint, str], PersonState | None]:
+        return DataLoader(load_fn=self._persons)
+
+    @cached_property
+    def recommendations(self) -> DataLoader[tuple[TimePoint, str], RecommendationState | None]:
+        return DataLoader(load_fn=self._recommendations)
+
+    @cached_property
+    def recommendations_naming(
+        self,
+    ) -> DataLoader[tuple[TimePoint, str], list[RecommendationState]]:
+        return DataLoader(load_fn=self._recommendations_naming)
+
+    @cached_property
+    def events(self) -> DataLoader[str, RecordedEvent | None]:
+        return DataLoader(load_fn=self._events)
+
+    @cached_property
+    def event_pages(
+        self,
+    ) -> DataLoader[tuple[PageOf, str], list[tuple[FoldKey, RecordedEvent]]]:
+        return DataLoader(load_fn=self._event_pages)
+
+    @cached_property
+    def event_counts(self) -> DataLoader[tuple[TimePoint, str], int]:
+        return DataLoader(load_fn=self._event_counts)
+
+    @cached_property
+    def retractions(self) -> DataLoader[tuple[TimePoint, str], RecordedEvent | None]:
+        return DataLoader(load_fn=self._retractions)
+
+    @cached_property
+    def person_versions(self) -> DataLoader[tuple[TimePoint, str], list[tuple[date, PersonState]]]:
+        return DataLoader(load_fn=self._person_versions)
+
+    @cached_property
+    def recommendation_versions(
+        self,
+    ) -> DataLoader[tuple[TimePoint, str], list[tuple[date, RecommendationState]]]:
+        return DataLoader(load_fn=self._recommendation_versions)
+
+    @cached_property
+    def day_events(self) -> DataLoader[tuple[TimePoint, str, date], list[RecordedEvent]]:
+        return DataLoader(load_fn=self._day_events)
+
+    @cached_property
+    def disputing(self) -> DataLoader[tuple[TimePoint, str], list[RecordedEvent]]:
+        return DataLoader(load_fn=self._disputing)
 
     async def _persons(self, keys: list[tuple[TimePoint, str]]) -> list[PersonState | None]:
         return _batched(
@@ -108,10 +135,12 @@ class Loaders:
             empty,
         )
 
-    async def _event_pages(self, keys: list[tuple[PageOf, str]]) -> list[list[tuple[FoldKey, str]]]:
+    async def _event_pages(
+        self, keys: list[tuple[PageOf, str]]
+    ) -> list[list[tuple[FoldKey, RecordedEvent]]]:
         """Pages of streams' events: one statement per (point, cursor, size), never whole
         histories."""
-        empty: list[tuple[FoldKey, str]] = []
+        empty: list[tuple[FoldKey, RecordedEvent]] = []
         return _batched(
             keys,
             lambda page, ids: self._model.event_pages(

@@ -46,9 +46,12 @@ strawberry.enum(
 
 @strawberry.interface(description="An object with a global id; node(id:) fetches it again.")
 class Node:
-    id: strawberry.ID = strawberry.field(
+    @strawberry.field(
         description="Opaque global id; it names the object at the point it was answered at."
     )
+    def id(self) -> strawberry.ID:
+        """Each type encodes its own, when asked for (see ``ledger.graphql.ids``)."""
+        raise NotImplementedError
 
 
 @strawberry.type(
@@ -58,31 +61,37 @@ class Node:
     " after), and the qualifiers '~' (approximate: '2007~') and '?' (uncertain: '2015-12?').",
 )
 class PartialDateType:
-    text: str
-    precision: Precision
-    earliest: date | None = strawberry.field(
-        description="first day it can mean; null when the start is open"
-    )
-    latest: date | None = strawberry.field(
-        description="last day it can mean; null when the end is open"
-    )
-    approximate: bool = strawberry.field(
-        description="'~': the source gives it only roughly ('13 years ago')"
-    )
-    uncertain: bool = strawberry.field(description="'?': the source itself doubts it")
+    """Each field read from the date when asked for: most queries ask only for ``text``."""
+
+    value: strawberry.Private[PartialDate]
+
+    @strawberry.field
+    def text(self) -> str:
+        return self.value.text
+
+    @strawberry.field
+    def precision(self) -> Precision:
+        return self.value.precision
+
+    @strawberry.field(description="first day it can mean; null when the start is open")
+    def earliest(self) -> date | None:
+        return self.value.earliest
+
+    @strawberry.field(description="last day it can mean; null when the end is open")
+    def latest(self) -> date | None:
+        return self.value.latest
+
+    @strawberry.field(description="'~': the source gives it only roughly ('13 years ago')")
+    def approximate(self) -> bool:
+        return self.value.approximate
+
+    @strawberry.field(description="'?': the source itself doubts it")
+    def uncertain(self) -> bool:
+        return self.value.uncertain
 
 
 def partial(value: PartialDate | None) -> PartialDateType | None:
-    if value is None:
-        return None
-    return PartialDateType(
-        text=value.text,
-        precision=value.precision,
-        earliest=value.earliest,
-        latest=value.latest,
-        approximate=value.approximate,
-        uncertain=value.uncertain,
-    )
+    return PartialDateType(value=value) if value is not None else None
 
 
 def _required_partial(value: PartialDate | None, what: str) -> PartialDateType:
@@ -116,12 +125,15 @@ def sources(raw: tuple[dict[str, Any], ...]) -> list[SourceType]:
 
 @strawberry.type(name="Event")
 class EventType(Node):
-    id: strawberry.ID = strawberry.field(
+    event: strawberry.Private[RecordedEvent]
+    point: strawberry.Private[Point]
+
+    @strawberry.field(
         description="names the event as known at the query's knownAt (its retractedBy depends "
         "on it); eventId is the same at every point"
     )
-    event: strawberry.Private[RecordedEvent]
-    point: strawberry.Private[Point]
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id("Event", str(self.event.id), self.point.of_events))
 
     @strawberry.field(description="The event's UUID, as appendEvents and retractEvent take it.")
     def event_id(self) -> str:
@@ -233,11 +245,7 @@ class EventType(Node):
 
 def event_node(event: RecordedEvent, context: LedgerContext, point: Point) -> EventType:
     """Every served event passes here, so redaction of restricted events cannot be forgotten."""
-    return EventType(
-        id=strawberry.ID(encode_global_id("Event", str(event.id), point.of_events)),
-        event=visible_event(event, context.caller),
-        point=point,
-    )
+    return EventType(event=visible_event(event, context.caller), point=point)
 
 
 @strawberry.type
@@ -265,12 +273,9 @@ async def events_page(
         context.loaders.event_pages.load(((point.at, start, limit + 1), stream_id)),
         context.loaders.event_counts.load((point.at, stream_id)),
     )
-    shown = page[:limit]
-    loaded = await context.loaders.events.load_many([event_id for _, event_id in shown])
     edges = [
         EventEdge(cursor=encode_fold_cursor(key), node=event_node(event, context, point))
-        for (key, _), event in zip(shown, loaded, strict=True)
-        if event is not None
+        for key, event in page[:limit]
     ]
     return EventConnection(
         edges=edges,
@@ -418,12 +423,16 @@ class StatusPeriodType:
 
 @strawberry.type(name="Person")
 class PersonType(Node):
-    id: strawberry.ID = strawberry.field(
+    state: strawberry.Private[states.PersonState]
+    point: strawberry.Private[Point]
+
+    @strawberry.field(
         description="names this person AT the query's point (asOf, knownAt): two points, two "
         "ids; node(id) answers at that point"
     )
-    state: strawberry.Private[states.PersonState]
-    point: strawberry.Private[Point]
+    def id(self) -> strawberry.ID:
+        """Encoded when asked for (see ``ledger.graphql.ids``), not for every person served."""
+        return strawberry.ID(encode_global_id("Person", self.state.stream_id, self.point.scope))
 
     @strawberry.field(
         description="the person's stream, the same at every point, e.g. 'person-maks-bokayev'"
@@ -560,11 +569,7 @@ class PersonType(Node):
 
 def person_node(state: states.PersonState, point: Point) -> PersonType:
     """A person's id names the point it was answered at (see ``ledger.graphql.ids``)."""
-    return PersonType(
-        id=strawberry.ID(encode_global_id("Person", state.stream_id, point.scope)),
-        state=state,
-        point=point,
-    )
+    return PersonType(state=state, point=point)
 
 
 @strawberry.type(name="Assessment")
@@ -609,11 +614,16 @@ class AssessmentType:
 
 @strawberry.type(name="Recommendation")
 class RecommendationType(Node):
-    id: strawberry.ID = strawberry.field(
-        description="names this recommendation AT the query's point: two points, two ids"
-    )
     state: strawberry.Private[states.RecommendationState]
     point: strawberry.Private[Point]
+
+    @strawberry.field(
+        description="names this recommendation AT the query's point: two points, two ids"
+    )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(
+            encode_global_id("Recommendation", self.state.stream_id, self.point.scope)
+        )
 
     @strawberry.field(
         description="the recommendation's stream, the same at every point, e.g. "
@@ -712,11 +722,7 @@ class RecommendationType(Node):
 
 def recommendation_node(state: states.RecommendationState, point: Point) -> RecommendationType:
     """Like a person's, a recommendation's id names the point it was answered at."""
-    return RecommendationType(
-        id=strawberry.ID(encode_global_id("Recommendation", state.stream_id, point.scope)),
-        state=state,
-        point=point,
-    )
+    return RecommendationType(state=state, point=point)
 
 
 @strawberry.type

@@ -207,9 +207,9 @@ class ReadModel(Protocol):
         after: FoldKey | None,
         limit: int,
         visibility: Visibility = Visibility.PUBLIC,
-    ) -> dict[str, list[tuple[FoldKey, str]]]:
+    ) -> dict[str, list[tuple[FoldKey, RecordedEvent]]]:
         """For each stream, at most ``limit`` of its counting events after ``after`` in fold
-        order (their keys and ids), in one query however many streams."""
+        order (with their keys), in one query however many streams."""
         ...
 
     def event_counts(

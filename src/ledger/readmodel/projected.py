@@ -56,7 +56,7 @@ from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
 from ledger.projections.timeline import MIN_DAY, SHARED, clamp_day
 from ledger.readmodel.api import FoldKey, Page, StreamDiff
-from ledger.store.engine import reading
+from ledger.store.engine import once_per_request, reading, request_reads
 from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
 from ledger.store.tables import OPEN_VALID_END, RecommendationPersonRow
 from ledger.store.types import UTCDateTime
@@ -181,10 +181,16 @@ class ProjectedReadModel:
             ("lookup", table.name),
             lambda: self._alive_row(table, bindparam("stream_id", type_=String())),
         )
-        params = _params(self._resolve(at), visibility, stream_id=stream_id)
+        at = self._resolve(at)
+        params = _params(at, visibility, stream_id=stream_id)
         with reading(self.engine) as connection:
             row = connection.execute(query, params).first()
-        if row is None or row.event_count == 0:
+        if row is None:
+            return None
+        kept = request_reads(self.engine)
+        if kept is not None:  # what event_counts would read for this stream at this point
+            kept[_counted(stream_id, at, visibility)] = int(row.event_count)
+        if row.event_count == 0:
             return None
         return kind.decode(row.state)
 
@@ -285,11 +291,14 @@ class ProjectedReadModel:
         after: FoldKey | None,
         limit: int,
         visibility: Visibility = Visibility.PUBLIC,
-    ) -> dict[str, list[tuple[FoldKey, str]]]:
+    ) -> dict[str, list[tuple[FoldKey, RecordedEvent]]]:
         """Keyset pages: per stream, one branch for the undated events (by position) and one for
         the dated (by latest, earliest, position), each walking the stream's index from the
-        cursor and stopping at ``limit``; all branches go in one UNION ALL statement."""
-        pages: dict[str, list[tuple[FoldKey, str]]] = {stream_id: [] for stream_id in stream_ids}
+        cursor and stopping at ``limit``; all branches go in one UNION ALL statement, which reads
+        the events themselves (a page is shown, so no second read by id)."""
+        pages: dict[str, list[tuple[FoldKey, RecordedEvent]]] = {
+            stream_id: [] for stream_id in stream_ids
+        }
         if not pages or limit <= 0:
             return pages
         at = self._resolve(at)
@@ -310,15 +319,13 @@ class ProjectedReadModel:
             rows = connection.execute(query, params).all()
         for row in rows:
             key = FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position)
-            pages[row.stream_id].append((key, str(row.id)))
-        return {stream_id: sorted(page)[:limit] for stream_id, page in pages.items()}
+            pages[row.stream_id].append((key, row_to_event(row)))
+        return {stream_id: sorted(page, key=_fold_key)[:limit] for stream_id, page in pages.items()}
 
     @staticmethod
     def _event_pages(streams: int, cursor: str | None, visibility: Visibility) -> Executable:
         e = EVENTS.c
-        recorded = counting(KNOWN_AT, visibility).with_only_columns(
-            e.stream_id, e.id, e.occurred_latest, e.occurred_earliest, e.position
-        )
+        recorded = counting(KNOWN_AT, visibility)
         # An event has both days or neither (a PartialDate has both): testing the latest day
         # alone lets both branches seek on the (stream_id, occurred_latest) index. Each branch
         # states its own half of _counting's "undated, or certain by the day" (no OR): then
@@ -359,7 +366,12 @@ class ProjectedReadModel:
         at = self._resolve(at)
         tables: list[Table] = []
         params = _params(at, visibility)
+        kept = request_reads(self.engine) or {}
         for stream_id in counts:
+            known = kept.get(_counted(stream_id, at, visibility))
+            if known is not None:  # this request's lookup of the stream read it already
+                counts[stream_id] = known
+                continue
             kind = kind_of(stream_id)
             if kind is not None:
                 params[f"stream_{len(tables)}"] = stream_id
@@ -481,14 +493,24 @@ class ProjectedReadModel:
         visibility: Visibility,
         events: bool,
     ) -> Page[S]:
-        """One page of ``query`` (by ``order``) and how many rows it has in all; both statements
-        kept by ``shape`` (None: built for this call only, as a search is)."""
+        """One page of ``query`` (by ``order``) and how many rows it has in all; the statements
+        kept by ``shape`` (None: built for this call only, as a search is).
+
+        On PostgreSQL the page carries the count (``count(*) OVER ()``, taken over every row
+        the query finds before the page is cut): one round trip instead of two, the count
+        statement running only for an empty page. SQLite keeps two statements: there the
+        window took longer than both together (measured on the shared machine)."""
+
+        counted = self.engine.dialect.name == "postgresql"
 
         def count() -> Executable:
             return select(func.count()).select_from(query().subquery())
 
         def page() -> Executable:
-            return query().order_by(*order).offset(OFFSET).limit(LIMIT)
+            found = query()
+            if counted:
+                found = found.add_columns(func.count().over().label("total"))
+            return found.order_by(*order).offset(OFFSET).limit(LIMIT)
 
         if shape is None:
             counting, paging = count(), page()
@@ -496,9 +518,11 @@ class ProjectedReadModel:
             counting = self._prepared.get(("count", shape), count)
             paging = self._prepared.get(("page", shape), page)
         with reading(self.engine) as connection:
-            total = connection.execute(counting, params).scalar_one()
-            rows = connection.execute(paging, params)
+            total = None if counted else connection.execute(counting, params).scalar_one()
+            rows = connection.execute(paging, params).all()
             states = {row.stream_id: kind.decode(row.state) for row in rows}
+            if total is None:
+                total = rows[0].total if rows else connection.execute(counting, params).scalar_one()
         if events:
             states = self._with_event_ids(states, at, visibility)
         return Page(items=list(states.values()), offset=params["offset"], total_count=int(total))
@@ -563,16 +587,11 @@ class ProjectedReadModel:
         addressed at the queried point counts zero, one never addressed at all is refused, so
         that a misspelling is not answered with a silent zero.
         """
-        table = RECOMMENDATIONS.table
-        query = self._prepared.get(
-            "addressees",
-            lambda: (
-                select(table.c.addressee).where(_shown(table), table.c.event_count > 0).distinct()
-            ),
+        known = once_per_request(
+            self.engine,
+            ("addressees", visibility),
+            lambda: self._addressees(visibility),
         )
-        with reading(self.engine) as connection:
-            names = connection.scalars(query, {"visibility": visibility.value})
-            known = sorted(str(name) for name in names)
         wanted = sort_key(addressee)
         matching = [name for name in known if sort_key(name) == wanted]
         if not matching:
@@ -582,6 +601,19 @@ class ProjectedReadModel:
                 f"no recommendation has this addressee; addressees: {listed}", ["addressee"]
             )
         return matching
+
+    def _addressees(self, visibility: Visibility) -> list[str]:
+        """Every addressee the caller may see, sorted; read once per served request."""
+        table = RECOMMENDATIONS.table
+        query = self._prepared.get(
+            "addressees",
+            lambda: (
+                select(table.c.addressee).where(_shown(table), table.c.event_count > 0).distinct()
+            ),
+        )
+        with reading(self.engine) as connection:
+            names = connection.scalars(query, {"visibility": visibility.value})
+            return sorted(str(name) for name in names)
 
     def recommendations(
         self,
@@ -742,6 +774,15 @@ class ProjectedReadModel:
             return {}
         with self.events.reading() as log:
             return log.disputing(targets, at.known_at, visibility)
+
+
+def _counted(stream_id: str, at: TimePoint, visibility: Visibility) -> Hashable:
+    """The key under which a request keeps a stream's ``event_count`` at a point."""
+    return ("event_count", stream_id, at, visibility)
+
+
+def _fold_key(entry: tuple[FoldKey, RecordedEvent]) -> FoldKey:
+    return entry[0]
 
 
 def _uuids(values: Sequence[str]) -> list[UUID]:

@@ -27,11 +27,11 @@ with a timeout the HTTP layer answers as 503, instead of holding a worker for ev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
@@ -82,6 +82,10 @@ _AFTER_COMMIT = "ledger_after_commit"
 _REQUEST_CONNECTION: ContextVar[Connection | None] = ContextVar(
     "ledger_request_connection", default=None
 )
+_REQUEST_READS: ContextVar[dict[Hashable, Any] | None] = ContextVar(
+    "ledger_request_reads", default=None
+)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -202,10 +206,32 @@ def request_connection(engine: Engine) -> Iterator[None]:
         else:
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         token = _REQUEST_CONNECTION.set(connection)
+        reads = _REQUEST_READS.set({})
         try:
             yield
         finally:
+            _REQUEST_READS.reset(reads)
             _REQUEST_CONNECTION.reset(token)
+
+
+def request_reads(engine: Engine) -> dict[Hashable, Any] | None:
+    """What the served request (:func:`request_connection`) on ``engine`` has read so far and
+    keeps, by key; None outside one. For reads that one answer would otherwise repeat."""
+    kept = _REQUEST_READS.get()
+    held = _REQUEST_CONNECTION.get()
+    return kept if kept is not None and held is not None and held.engine is engine else None
+
+
+def once_per_request(engine: Engine, key: Hashable, read: Callable[[], T]) -> T:
+    """``read()`` made once per served request (the report summary's two root fields resolve
+    the same addressee); outside a request, every call reads. A read that raises is not kept."""
+    kept = request_reads(engine)
+    if kept is None:
+        return read()
+    if key not in kept:
+        kept[key] = read()
+    value: T = kept[key]
+    return value
 
 
 @contextmanager
