@@ -15,8 +15,8 @@ from ledger.domain.source import Source
 from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
 from ledger.projections.rebuild import verify_projections
-from ledger.projections.timeline import OPEN_END
-from ledger.store.tables import PersonStateRow
+from ledger.projections.timeline import MAX_DAY, OPEN_END
+from ledger.store.tables import LAST_VERSIONS, OPEN_VALID_END, PersonStateRow
 
 SOURCES = (Source(title="test"),)
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -277,3 +277,9 @@ def test_a_restricted_event_at_the_instant_that_made_the_shared_rows_replaces_th
     assert verify_projections(ledger.engine).ok
     public = ledger.read_model.person("person-a", TimePoint(), events=False)
     assert public is not None and public.charges == ()
+
+
+def test_the_last_versions_index_names_the_open_end_of_valid_time() -> None:
+    """The partial index and the reader's seek write MAX_DAY out as SQL text: they must agree."""
+    assert f"'{MAX_DAY.isoformat()}'" == OPEN_VALID_END
+    assert f"valid_to = {OPEN_VALID_END}" == LAST_VERSIONS
