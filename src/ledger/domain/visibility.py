@@ -2,8 +2,10 @@
 
 Restricted events (a witness's identity, a victim's testimony) count only in the ``FULL`` view,
 which admins get; everyone else reads the ``PUBLIC`` view, where such an event shows that it
-exists but contributes nothing to any state, count or search. Projections store one history per
-view; the value is what the projection tables' ``visibility`` column holds.
+exists but contributes nothing to any state, count or search. The value is what the projection
+tables' ``visibility`` column holds for a row of one view; while a stream has no restricted event
+both views fold the same events, so its rows are stored once, for both (see
+``ledger.projections.timeline``).
 """
 
 from __future__ import annotations
