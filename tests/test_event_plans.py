@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from ledger.container import Ledger
 from ledger.domain.new_event import NewEvent
@@ -24,6 +21,7 @@ from ledger.domain.visibility import Visibility
 from ledger.service.commands import AppendEvents, StreamAppend
 from ledger.store.engine import analyze
 from ledger.store.event_store import EventLog
+from statement_log import statements
 
 SOURCES = (Source(title="Report"),)
 LATER = datetime.now(UTC) + timedelta(days=1)
@@ -37,20 +35,6 @@ def detained() -> NewEvent:
         PartialDate.parse("2019-12-27"),
         id=uuid.uuid4(),
     )
-
-
-@contextmanager
-def statements(ledger: Ledger) -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(ledger.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(ledger.engine, "before_cursor_execute", record)
 
 
 def plans(ledger: Ledger, read: Callable[[EventLog], object]) -> list[tuple[str, str]]:

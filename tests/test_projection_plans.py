@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from conftest import make_ledger
 from ledger.container import Ledger
@@ -25,6 +23,7 @@ from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
 from ledger.service.commands import AppendEvents, StreamAppend
 from ledger.store.engine import analyze
+from statement_log import statements
 
 SOURCES = (Source(title="Report"),)
 PROJECTIONS = ("person_states", "recommendation_states", "recommendation_persons")
@@ -54,20 +53,6 @@ def fill(ledger: Ledger, persons: int, analysed: bool = True) -> None:
         ledger.service.append_events(AppendEvents(streams[start : start + 50], "t"))
     if analysed:
         analyze(ledger.engine)
-
-
-@contextmanager
-def statements(ledger: Ledger) -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(ledger.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(ledger.engine, "before_cursor_execute", record)
 
 
 def append_to(ledger: Ledger, count: int, on: str, events: int = 25) -> list[tuple[str, Any]]:
