@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -64,3 +67,28 @@ def test_the_answer_is_kept_for_a_second(
     now[0] += client.app.state.ledger.settings.health_cache_seconds  # type: ignore[attr-defined]
     assert client.get("/healthz").json()["headPosition"] == 0
     assert len(calls) == 2
+
+
+def test_pollers_arriving_together_when_the_answer_expires_share_one_check(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight monitors polling at once after the kept answer expired wait for one refresh, not
+    for eight checks queued two at a time (that queue was /healthz's tail at c=8)."""
+    original = health._check
+    calls: list[int] = []
+
+    def slow(ledger: Any) -> Any:
+        calls.append(1)
+        time.sleep(0.2)  # long enough that all eight arrive while it runs
+        return original(ledger)
+
+    monkeypatch.setattr(health, "_check", slow)
+
+    async def poll_together() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ledger") as http:
+            return await asyncio.gather(*(http.get("/healthz") for _ in range(8)))
+
+    responses = asyncio.run(poll_together())
+    assert [response.status_code for response in responses] == [200] * 8
+    assert len(calls) == 1

@@ -7,7 +7,10 @@ abandoned at the timeout, so a load balancer polling it never waits on a hung da
 
 Load balancers and monitors poll it, often several times a second per node: the answer is kept
 for ``health_cache_seconds`` (a second), so polling costs at most one check a second per
-process, and a database in trouble is not hammered by it either.
+process, and a database in trouble is not hammered by it either. When the kept answer expires,
+one request refreshes it and those arriving meanwhile wait for that refresh, instead of each
+running a check of its own (at 8 concurrent pollers they queued behind each other's checks: a
+p99 of 30 to 110 ms against a p50 of 2 ms).
 """
 
 from __future__ import annotations
@@ -60,13 +63,20 @@ class Health(BaseModel):
     tags=["operations"],
 )
 async def healthz(request: Request) -> Response:
-    answer: _Answer | None = getattr(request.app.state, "health", None)
+    state = request.app.state
+    answer: _Answer | None = getattr(state, "health", None)
     if answer is None or answer.until <= time.monotonic():
-        ledger = get_ledger(request)
-        status_code, body = await _answer(ledger)
-        fresh_until = time.monotonic() + ledger.settings.health_cache_seconds
-        answer = _Answer(status_code, body.model_dump_json().encode(), fresh_until)
-        request.app.state.health = answer
+        refreshing: anyio.Lock | None = getattr(state, "health_refresh", None)
+        if refreshing is None:
+            refreshing = state.health_refresh = anyio.Lock()
+        async with refreshing:
+            answer = getattr(state, "health", None)
+            if answer is None or answer.until <= time.monotonic():
+                ledger = get_ledger(request)
+                status_code, body = await _answer(ledger)
+                fresh_until = time.monotonic() + ledger.settings.health_cache_seconds
+                answer = _Answer(status_code, body.model_dump_json().encode(), fresh_until)
+                state.health = answer
     return Response(answer.body, answer.status_code, media_type="application/json")
 
 
