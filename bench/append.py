@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -53,6 +52,7 @@ from ledger.domain.new_event import parse_new_event
 from ledger.service.commands import AppendEvents, StreamAppend
 from ledger.service.handlers import LedgerService
 from ledger.store.migrate import upgrade
+from pg_schema import own_schema
 from workload import SOURCES, Call, calls
 
 PEER = "eventsourcing[postgres]==9.5.6"
@@ -89,17 +89,8 @@ class Target:
         if self.server is None:
             yield f"sqlite:///{self.folder / f'run{self._count}.db'}"
             return
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in self.server else "?"
-        try:
-            yield f"{self.server}{separator}options=-csearch_path%3D{schema}"
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        with own_schema(self.server, "bench") as url:
+            yield url
 
 
 def schema_of(url: str) -> str:

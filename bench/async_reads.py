@@ -27,23 +27,21 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import anyio
 import anyio.to_thread
-from sqlalchemy import Select, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ledger.config import Settings
 from ledger.container import build_ledger
 from ledger.projections.kinds import PERSONS
 from ledger.readmodel.projected import AS_OF, KNOWN_AT, VISIBILITY
+from pg_schema import own_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -94,23 +92,17 @@ def main() -> None:
     parser.add_argument("--operations", type=int, default=2000)
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
-    schema = f"bench_async_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    base = make_url(args.postgres).set(query={}).render_as_string(hide_password=False)
-    url = f"{base}?options={quote(f'-csearch_path={schema}')}"
-    env = {**os.environ, "LEDGER_DATABASE_URL": url}
-    ledger = build_ledger(Settings(database_url=url))
-    try:
-        for step in (["migrate"], ["load", str(ROOT / "events")]):  # analyzes after loading
-            subprocess.run([str(BIN / "ledger"), *step], env=env, check=True, capture_output=True)
-        asyncio.run(compare(ledger.engine, url, args.operations, args.reps))
-    finally:
-        ledger.close()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with own_schema(args.postgres, "bench_async") as url:
+        env = {**os.environ, "LEDGER_DATABASE_URL": url}
+        ledger = build_ledger(Settings(database_url=url))
+        try:
+            for step in (["migrate"], ["load", str(ROOT / "events")]):  # analyzes after loading
+                subprocess.run(
+                    [str(BIN / "ledger"), *step], env=env, check=True, capture_output=True
+                )
+            asyncio.run(compare(ledger.engine, url, args.operations, args.reps))
+        finally:
+            ledger.close()
 
 
 async def compare(engine: Any, url: str, operations: int, reps: int) -> None:

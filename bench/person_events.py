@@ -22,14 +22,11 @@ import asyncio
 import statistics
 import tempfile
 import time
-import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from starlette.requests import Request
 
 from ledger.config import Settings
@@ -43,6 +40,7 @@ from ledger.security.roles import ANONYMOUS
 from ledger.service.commands import StreamAppend
 from ledger.store.engine import analyze
 from ledger.store.migrate import upgrade
+from pg_schema import own_schema
 
 SOURCE = (Source(title="bench"),)
 #: What the context holds of the HTTP request (used by subscriptions only).
@@ -106,45 +104,42 @@ def main() -> None:
         help="time PostgreSQL before it has statistics of the freshly filled table",
     )
     args = parser.parse_args()
-    schema = None
     with tempfile.TemporaryDirectory() as tmp:
-        if args.postgres:
-            schema = f"bench_events_{uuid.uuid4().hex[:10]}"
-            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            base = make_url(args.postgres).set(query={}).render_as_string(hide_password=False)
-            url = f"{base}?options={quote(f'-csearch_path={schema}')}"
-        else:
-            url = f"sqlite:///{Path(tmp) / 'ledger.db'}"
-        # the resolvers' own cost: no answer cache
-        settings = Settings(database_url=url, database_statement_timeout=0, graphql_cache_bytes=0)
-        ledger = build_ledger(settings)
-        try:
-            upgrade(ledger.engine)
-            fill(ledger, "person-small", 100)
-            fill(ledger, "person-large", 10_000)
-            if args.analyze:
-                analyze(ledger.engine)
-            small: list[Timing] = []
-            large: list[Timing] = []
-            for _ in range(3):  # alternate, keep the best median
-                small.append(time_query(ledger, "person-small", args.runs))
-                large.append(time_query(ledger, "person-large", args.runs))
-            print(f"{ledger.database_kind}: events(first: 20) of a person, median of {args.runs}")
-            for what in ("wall", "cpu"):
-                one = min(getattr(t, what) for t in small)
-                many = min(getattr(t, what) for t in large)
+        place: AbstractContextManager[str] = (
+            own_schema(args.postgres, "bench_events")
+            if args.postgres
+            else nullcontext(f"sqlite:///{Path(tmp) / 'ledger.db'}")
+        )
+        with place as url:
+            # the resolvers' own cost: no answer cache
+            settings = Settings(
+                database_url=url, database_statement_timeout=0, graphql_cache_bytes=0
+            )
+            ledger = build_ledger(settings)
+            try:
+                upgrade(ledger.engine)
+                fill(ledger, "person-small", 100)
+                fill(ledger, "person-large", 10_000)
+                if args.analyze:
+                    analyze(ledger.engine)
+                small: list[Timing] = []
+                large: list[Timing] = []
+                for _ in range(3):  # alternate, keep the best median
+                    small.append(time_query(ledger, "person-small", args.runs))
+                    large.append(time_query(ledger, "person-large", args.runs))
                 print(
-                    f"  {what}: 100 events {one * 1000:.2f} ms, 10,000 events {many * 1000:.2f} ms:"
-                    f" {many / one:.2f}x (target: within 1.5x)"
+                    f"{ledger.database_kind}: events(first: 20) of a person, median of {args.runs}"
                 )
-        finally:
-            ledger.close()
-            if schema is not None:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+                for what in ("wall", "cpu"):
+                    one = min(getattr(t, what) for t in small)
+                    many = min(getattr(t, what) for t in large)
+                    print(
+                        f"  {what}: 100 events {one * 1000:.2f} ms,"
+                        f" 10,000 events {many * 1000:.2f} ms:"
+                        f" {many / one:.2f}x (target: within 1.5x)"
+                    )
+            finally:
+                ledger.close()
 
 
 if __name__ == "__main__":

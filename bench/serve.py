@@ -40,15 +40,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from pg_schema import own_schema
 from readme_queries import PERSON_HISTORY, REPORT_SUMMARY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,26 +184,15 @@ def check_answers(port: int) -> None:
 def database(kind: str, postgres: str | None, folder: Path) -> Iterator[str]:
     """A migrated database holding the report data set, dropped afterwards."""
     if kind == "sqlite":
-        url = f"sqlite:///{folder / 'ledger.db'}"
-        schema = None
+        place: AbstractContextManager[str] = nullcontext(f"sqlite:///{folder / 'ledger.db'}")
     else:
         assert postgres is not None
-        schema = f"bench_serve_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        base = make_url(postgres).set(query={}).render_as_string(hide_password=False)
-        url = f"{base}?options={quote(f'-csearch_path={schema}')}"
-    env = {**os.environ, "LEDGER_DATABASE_URL": url}
-    try:
+        place = own_schema(postgres, "bench_serve")
+    with place as url:
+        env = {**os.environ, "LEDGER_DATABASE_URL": url}
         for step in (["migrate"], ["load", str(ROOT / "events")]):
             subprocess.run([str(BIN / "ledger"), *step], env=env, check=True, capture_output=True)
         yield url
-    finally:
-        if schema is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
 
 def main() -> None:
