@@ -83,6 +83,16 @@ def row_to_event(row: Any) -> RecordedEvent:
     )
 
 
+def _retracts(event: RecordedEvent) -> UUID | None:
+    """The event a retraction names (the ``retracts`` column); None for any other event."""
+    return UUID(event.data["eventId"]) if event.type == RETRACTION else None
+
+
+def _disputes_json(event: RecordedEvent) -> str | None:
+    """The ``disputes`` column's JSON list of ids; None when the event disputes nothing."""
+    return canonical_value([str(item) for item in event.disputes]) if event.disputes else None
+
+
 def _values(sealed: Sealed) -> tuple[Any, ...]:
     """The row of one event, in the table's column order (``_COLUMNS``), as Python values."""
     event = sealed.event
@@ -103,11 +113,11 @@ def _values(sealed: Sealed) -> tuple[Any, ...]:
         sealed.sources_json,
         event.restricted,
         event.salt,
-        UUID(event.data["eventId"]) if event.type == RETRACTION else None,
+        _retracts(event),
         event.hash,
         event.previous_hash,
         event.note,
-        canonical_value([str(item) for item in event.disputes]) if event.disputes else None,
+        _disputes_json(event),
     )
 
 
@@ -120,6 +130,8 @@ def _sqlite_row(sealed: Sealed, instants: dict[datetime, str]) -> tuple[Any, ...
     event = sealed.event
     occurred = event.occurred_on
     at = event.recorded_at
+    retracts = _retracts(event)
+    disputes = _disputes_json(event)
     instant = instants.get(at)
     if instant is None:
         instant = instants[at] = (
@@ -141,11 +153,11 @@ def _sqlite_row(sealed: Sealed, instants: dict[datetime, str]) -> tuple[Any, ...
         sealed.sources_json,
         1 if event.restricted else 0,
         event.salt,
-        UUID(event.data["eventId"]).hex if event.type == RETRACTION else None,
+        retracts.hex if retracts is not None else None,
         event.hash,
         event.previous_hash,
         event.note,
-        canonical_value([str(item) for item in event.disputes]) if event.disputes else "null",
+        "null" if disputes is None else disputes,
     )
 
 
