@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -30,6 +30,7 @@ from sqlalchemy import (
     BindParameter,
     Connection,
     Date,
+    Dialect,
     Executable,
     Select,
     String,
@@ -157,11 +158,15 @@ def _affected_days(
             touched = event
         if touched is None:
             continue
-        for visibility in Visibility:
-            if visibility.shows(touched):
-                day = day_of(touched)
-                days[visibility] = min(day, days.get(visibility, day))
+        day = day_of(touched)
+        for visibility in _VIEWS:
+            if visibility.shows(touched) and not days.get(visibility, day) < day:
+                days[visibility] = day
     return days
+
+
+#: the views, as a tuple: iterating the enum itself costs more than the loop's body
+_VIEWS = tuple(Visibility)
 
 
 #: the instant of an append, in the statements kept below
@@ -343,59 +348,78 @@ def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Chang
 #: encoded span, recorded from, recorded to
 Stored = tuple[str, str, Encoded[Any], datetime, datetime]
 
+#: the columns every state row starts with, in the order of ``StateRows.values``
+_VERSION = (
+    "stream_id",
+    "visibility",
+    "valid_from",
+    "valid_to",
+    "recorded_from",
+    "recorded_to",
+    "event_count",
+    "state",
+)
 
-def state_rows(kind: Kind[Any], versions: Iterable[Stored]) -> list[dict[str, Any]]:
+
+@dataclass(frozen=True)
+class StateRows:
+    """State rows to insert: the column names, then each row's values in that order (tuples,
+    not a dictionary per row: the drivers take them as they are)."""
+
+    names: tuple[str, ...]
+    values: list[tuple[Any, ...]]
+
+
+def state_rows(kind: Kind[Any], versions: Iterable[Stored]) -> StateRows:
     """The rows of state versions (for appends and rebuilds alike), the kind's columns of each
     state computed once: a span folded once for both visibilities, and the spans whose state an
     event left as it was, share the very same state object."""
-    columns: dict[int, dict[str, Any]] = {}
-    rows = []
+    columns: dict[int, tuple[Any, ...]] = {}
+    names: tuple[str, ...] = _VERSION
+    values = []
     for stream_id, view, encoded, recorded_from, recorded_to in versions:
-        state = encoded.span.state
-        found = columns.get(id(state))
+        span = encoded.span
+        found = columns.get(id(span.state))
         if found is None:
-            found = columns[id(state)] = kind.columns(state)
-        rows.append(_state_row(stream_id, view, encoded, recorded_from, recorded_to, found))
-    return rows
-
-
-def _state_row(
-    stream_id: str,
-    view: str,
-    encoded: Encoded[Any],
-    recorded_from: datetime,
-    recorded_to: datetime,
-    columns: dict[str, Any],
-) -> dict[str, Any]:
-    span = encoded.span
-    return {
-        "stream_id": stream_id,
-        "visibility": view,
-        "valid_from": span.valid_from,
-        "valid_to": span.valid_to,
-        "recorded_from": recorded_from,
-        "recorded_to": recorded_to,
-        "event_count": span.count,
-        "state": JsonText(encoded.text),
-        **columns,
-    }
+            named = kind.columns(span.state)
+            names = (*_VERSION, *named)
+            found = columns[id(span.state)] = tuple(named.values())
+        values.append(
+            (
+                stream_id,
+                view,
+                span.valid_from,
+                span.valid_to,
+                recorded_from,
+                recorded_to,
+                span.event_count,
+                encoded.text,
+                *found,
+            )
+        )
+    return StateRows(names, values)
 
 
 def insert_rows(
-    connection: Connection, kind: Kind[Any], rows: list[dict[str, Any]], spans: list[Span[Any]]
+    connection: Connection, kind: Kind[Any], rows: StateRows, spans: list[Span[Any]]
 ) -> None:
     """Insert state rows, all in one statement; a recommendation's rows also get their person
     links (in a second). Rows without links go through the bare driver, without SQLAlchemy's
     per-row bookkeeping: COPY on PostgreSQL, on SQLite ``executemany`` of the values the column
     types' own bind processors give."""
-    if not rows:
+    if not rows.values:
         return
     links = [kind.links(span.state) for span in spans]
     if not any(links):
         _insert_plain(connection, kind.table, rows)
         return
+    state = rows.names.index("state")
+    named = [
+        {**dict(zip(rows.names, row, strict=True)), "state": JsonText(row[state])}
+        for row in rows.values
+    ]
     ids = connection.execute(
-        insert(kind.table).returning(kind.table.c.id, sort_by_parameter_order=True), rows
+        insert(kind.table).returning(kind.table.c.id, sort_by_parameter_order=True), named
     ).scalars()
     pairs = [
         {"state_id": state_id, "person_id": person_id}
@@ -405,33 +429,45 @@ def insert_rows(
     connection.execute(insert(LINKS), pairs)
 
 
-def _insert_plain(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    names = [table.c[name].name for name in rows[0]]  # a key that is no column fails here
+def _insert_plain(connection: Connection, table: Table, rows: StateRows) -> None:
+    names = tuple(table.c[name].name for name in rows.names)  # a name no column has fails here
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection
         assert driver is not None
         statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in names])
+            for row in rows.values:
+                copy.write_row(row)
         return
-    dialect = connection.dialect
-    compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    order = list(compiled.positiontup or ())
-    binders = []
-    for index, name in enumerate(order):
-        column_type = table.c[name].type
-        bind = column_type.dialect_impl(dialect).bind_processor(dialect)
-        if isinstance(column_type, JSON):
-            continue  # the state comes encoded (``JsonText``): the driver takes it as it is
-        if bind is not None:
-            # the record instants repeat on every row (one or two per append): converted once
-            binders.append((index, cache(bind) if isinstance(column_type, UTCDateTime) else bind))
+    statement, order, processors = _plain_statement(table, connection.dialect, names)
+    # the record instants repeat on every row (one or two per append), and a row's valid days
+    # are its neighbours' too: each distinct value is converted once per call
+    binders = [(index, cache(process)) for index, process in processors]
     picked = itemgetter(*order)
     values = []
-    for row in rows:
+    for row in rows.values:
         value = list(picked(row))
         for index, bind in binders:
             value[index] = bind(value[index])
         values.append(tuple(value))
-    connection.exec_driver_sql(str(compiled), values)
+    connection.exec_driver_sql(statement, values)
+
+
+@lru_cache(maxsize=8)
+def _plain_statement(
+    table: Table, dialect: Dialect, names: tuple[str, ...]
+) -> tuple[str, list[int], list[tuple[int, Callable[[Any], Any]]]]:
+    """The positional INSERT of ``names`` into ``table``, where each of its parameters is in a
+    row of ``names``, and the column types' own bind processors by parameter, built once:
+    compiling it costs more than running it for a small append."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+    parameters = list(compiled.positiontup or ())
+    processors: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, name in enumerate(parameters):
+        column_type = table.c[name].type
+        if isinstance(column_type, JSON):
+            continue  # the state comes encoded: the driver takes the text as it is
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors.append((index, process))
+    return str(compiled), [names.index(name) for name in parameters], processors

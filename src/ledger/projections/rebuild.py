@@ -153,7 +153,7 @@ def verify_projections(
                         row.span.valid_to,
                         row.recorded_from,
                         row.recorded_to,
-                        row.span.count,
+                        row.span.event_count,
                         row.document,
                     )
                 ] += 1

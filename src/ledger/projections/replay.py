@@ -58,7 +58,7 @@ class Row:
             self.span.valid_to,
             self.recorded_from,
             self.recorded_to,
-            self.span.count,
+            self.span.event_count,
             self.document,
         )
 
@@ -103,7 +103,7 @@ def history(
             if before >= 0:
                 first = before
                 row = alive[before]
-                start, state, count = row.span.valid_from, row.span.state, row.span.count
+                start, state, count = row.span.valid_from, row.span.state, row.span.event_count
         since = 0 if day == MIN_DAY else bisect_left(counting, ((1, day, date.min, 0),))
         pending = (event for _, event in counting[since:])
         spans = refold(start, state, count, pending, kind.apply, kind.bound)
