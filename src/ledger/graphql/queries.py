@@ -43,7 +43,9 @@ from ledger.graphql.types import (
     StreamDiff,
     event_node,
     person_node,
+    persons_of,
     recommendation_node,
+    recommendations_of,
 )
 from ledger.store.event_store import EventFilter
 
@@ -183,7 +185,7 @@ class Query:
         found = context.read_model.person(
             named.key, point.at, visibility=context.visibility, events=False
         )
-        return person_node(found, point) if found is not None else None
+        return persons_of([found], point)[0] if found is not None else None
 
     @strawberry.field(description="Persons ordered by name (then stream id).")
     def persons(
@@ -222,8 +224,8 @@ class Query:
         )
         return PersonConnection(
             edges=[
-                PersonEdge(cursor=window.cursor(i), node=person_node(p, point))
-                for i, p in enumerate(page.items)
+                PersonEdge(cursor=window.cursor(i), node=node)
+                for i, node in enumerate(persons_of(page.items, point))
             ],
             page_info=window.page_info(len(page.items), page.total_count),
             total_count=page.total_count,
@@ -241,7 +243,7 @@ class Query:
         found = context.read_model.recommendation(
             named.key, point.at, visibility=context.visibility, events=False
         )
-        return recommendation_node(found, point) if found is not None else None
+        return recommendations_of([found], point)[0] if found is not None else None
 
     @strawberry.field(description="Recommendations ordered by code.")
     def recommendations(
@@ -272,8 +274,8 @@ class Query:
         )
         return RecommendationConnection(
             edges=[
-                RecommendationEdge(cursor=window.cursor(i), node=recommendation_node(r, point))
-                for i, r in enumerate(page.items)
+                RecommendationEdge(cursor=window.cursor(i), node=node)
+                for i, node in enumerate(recommendations_of(page.items, point))
             ],
             page_info=window.page_info(len(page.items), page.total_count),
             total_count=page.total_count,

@@ -8,7 +8,7 @@ privately, so nested fields answer at the root's asOf/knownAt without the client
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +33,8 @@ from ledger.graphql.connections import (
 from ledger.graphql.context import LedgerContext, ctx
 from ledger.graphql.ids import encode_global_id
 from ledger.graphql.points import Point
+from ledger.graphql.siblings import Siblings
+from ledger.readmodel.api import FoldKey
 from ledger.security.redaction import visible_event
 
 strawberry.enum(Precision, name="DatePrecision")
@@ -261,18 +263,55 @@ class EventConnection:
     total_count: int
 
 
-async def events_page(
-    info: Info, stream_id: str, point: Point, first: int | None, after: str | None
-) -> EventConnection:
+def events_page(
+    info: Info,
+    stream_id: str,
+    point: Point,
+    first: int | None,
+    after: str | None,
+    siblings: Siblings | None,
+) -> EventConnection | Awaitable[EventConnection]:
     """A page of a state's counting events in fold order, read from the cursor on (keyset) with
-    totalCount from the projection: a page costs the same at 100 events as at 10,000."""
+    totalCount from the projection: a page costs the same at 100 events as at 10,000. Read with
+    the object's siblings when it has some (:mod:`ledger.graphql.siblings`), else through the
+    loaders."""
     context = ctx(info)
     limit = check_first(first)
     start = decode_fold_cursor(after) if after is not None else None
+    if siblings is None:
+        return _loaded_events_page(context, stream_id, point, limit, start)
+    model, visibility = context.read_model, context.visibility
+    pages = siblings.read(
+        ("event_pages", start, limit + 1),
+        lambda ids: model.event_pages(
+            ids, point.at, after=start, limit=limit + 1, visibility=visibility
+        ),
+    )
+    counts = siblings.read(
+        ("event_counts",), lambda ids: model.event_counts(ids, point.at, visibility=visibility)
+    )
+    page = pages.get(stream_id, [])
+    return _event_connection(context, point, page, counts.get(stream_id, 0), limit, start)
+
+
+async def _loaded_events_page(
+    context: LedgerContext, stream_id: str, point: Point, limit: int, start: FoldKey | None
+) -> EventConnection:
     page, total = await asyncio.gather(
         context.loaders.event_pages.load(((point.at, start, limit + 1), stream_id)),
         context.loaders.event_counts.load((point.at, stream_id)),
     )
+    return _event_connection(context, point, page, total, limit, start)
+
+
+def _event_connection(
+    context: LedgerContext,
+    point: Point,
+    page: list[tuple[FoldKey, RecordedEvent]],
+    total: int,
+    limit: int,
+    start: FoldKey | None,
+) -> EventConnection:
     edges = [
         EventEdge(cursor=encode_fold_cursor(key), node=event_node(event, context, point))
         for key, event in page[:limit]
@@ -425,6 +464,8 @@ class StatusPeriodType:
 class PersonType(Node):
     state: strawberry.Private[states.PersonState]
     point: strawberry.Private[Point]
+    #: the persons answered with this one, when the resolver that made it knew them all
+    siblings: strawberry.Private[Siblings | None] = None
 
     @strawberry.field(
         description="names this person AT the query's point (asOf, knownAt): two points, two "
@@ -551,25 +592,51 @@ class PersonType(Node):
         found = periods(versions, empty_person(stream_id), _custody_of, _custody_since)
         return [CustodyPeriodType(period=p, stream_id=stream_id, point=self.point) for p in found]
 
-    @strawberry.field(description="the recommendations that name this person, by code")
-    async def recommendations(self, info: Info) -> list[RecommendationType]:
-        found = await ctx(info).loaders.recommendations_naming.load(
+    @strawberry.field(
+        description="the recommendations that name this person, by code",
+        graphql_type=list["RecommendationType"],
+    )
+    def recommendations(
+        self, info: Info
+    ) -> list[RecommendationType] | Awaitable[list[RecommendationType]]:
+        """Read with the person's siblings when it has some, else through the loader."""
+        context = ctx(info)
+        if self.siblings is None:
+            return self._loaded_recommendations(context)
+        model, at, visibility = context.read_model, self.point.at, context.visibility
+        naming = self.siblings.read(
+            ("recommendations_naming",),
+            lambda ids: model.recommendations_naming(ids, at, visibility=visibility),
+        )
+        return [recommendation_node(r, self.point) for r in naming.get(self.state.stream_id, [])]
+
+    async def _loaded_recommendations(self, context: LedgerContext) -> list[RecommendationType]:
+        found = await context.loaders.recommendations_naming.load(
             (self.point.at, self.state.stream_id)
         )
         return [recommendation_node(r, self.point) for r in found]
 
     @strawberry.field(
-        description="this person's events that count at the query's asOf/knownAt, in fold order"
+        description="this person's events that count at the query's asOf/knownAt, in fold order",
+        graphql_type=EventConnection,
     )
-    async def events(
+    def events(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> EventConnection:
-        return await events_page(info, self.state.stream_id, self.point, first, after)
+    ) -> EventConnection | Awaitable[EventConnection]:
+        return events_page(info, self.state.stream_id, self.point, first, after, self.siblings)
 
 
-def person_node(state: states.PersonState, point: Point) -> PersonType:
+def person_node(
+    state: states.PersonState, point: Point, siblings: Siblings | None = None
+) -> PersonType:
     """A person's id names the point it was answered at (see ``ledger.graphql.ids``)."""
-    return PersonType(state=state, point=point)
+    return PersonType(state=state, point=point, siblings=siblings)
+
+
+def persons_of(found: list[states.PersonState], point: Point) -> list[PersonType]:
+    """Persons answered together (a page, a lone person): each knows the others."""
+    siblings = Siblings(state.stream_id for state in found)
+    return [person_node(state, point, siblings) for state in found]
 
 
 @strawberry.type(name="Assessment")
@@ -616,6 +683,8 @@ class AssessmentType:
 class RecommendationType(Node):
     state: strawberry.Private[states.RecommendationState]
     point: strawberry.Private[Point]
+    #: the recommendations answered with this one, when the resolver that made it knew them all
+    siblings: strawberry.Private[Siblings | None] = None
 
     @strawberry.field(
         description="names this recommendation AT the query's point: two points, two ids"
@@ -712,17 +781,28 @@ class RecommendationType(Node):
         return [person_node(p, self.point) for p in loaded if p is not None]
 
     @strawberry.field(
-        description="this recommendation's events that count at the query's point, in fold order"
+        description="this recommendation's events that count at the query's point, in fold order",
+        graphql_type=EventConnection,
     )
-    async def events(
+    def events(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> EventConnection:
-        return await events_page(info, self.state.stream_id, self.point, first, after)
+    ) -> EventConnection | Awaitable[EventConnection]:
+        return events_page(info, self.state.stream_id, self.point, first, after, self.siblings)
 
 
-def recommendation_node(state: states.RecommendationState, point: Point) -> RecommendationType:
+def recommendation_node(
+    state: states.RecommendationState, point: Point, siblings: Siblings | None = None
+) -> RecommendationType:
     """Like a person's, a recommendation's id names the point it was answered at."""
-    return RecommendationType(state=state, point=point)
+    return RecommendationType(state=state, point=point, siblings=siblings)
+
+
+def recommendations_of(
+    found: list[states.RecommendationState], point: Point
+) -> list[RecommendationType]:
+    """Recommendations answered together (a page, a lone one): each knows the others."""
+    siblings = Siblings(state.stream_id for state in found)
+    return [recommendation_node(state, point, siblings) for state in found]
 
 
 @strawberry.type
