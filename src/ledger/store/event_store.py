@@ -84,11 +84,6 @@ def row_to_event(row: Any) -> RecordedEvent:
     )
 
 
-def _retracts(event: RecordedEvent) -> UUID | None:
-    """The event a retraction names (the ``retracts`` column); None for any other event."""
-    return UUID(event.data["eventId"]) if event.type == RETRACTION else None
-
-
 def _disputes_json(event: RecordedEvent) -> str | None:
     """The ``disputes`` column's JSON list of ids; None when the event disputes nothing."""
     return canonical_value([str(item) for item in event.disputes]) if event.disputes else None
@@ -114,7 +109,7 @@ def _values(sealed: Sealed) -> tuple[Any, ...]:
         sealed.sources_json,
         event.restricted,
         event.salt,
-        _retracts(event),
+        event.retracts,
         event.hash,
         event.previous_hash,
         event.note,
@@ -131,7 +126,7 @@ def _sqlite_row(sealed: Sealed, instants: dict[datetime, str]) -> tuple[Any, ...
     event = sealed.event
     occurred = event.occurred_on
     at = event.recorded_at
-    retracts = _retracts(event)
+    retracts = event.retracts
     disputes = _disputes_json(event)
     instant = instants.get(at)
     if instant is None:
@@ -440,7 +435,7 @@ class EventLog:
         query = select(EVENTS).where(
             EVENTS.c.retracts.in_(list(event_ids)), EVENTS.c.recorded_at <= known_at
         )
-        return {str(event.data["eventId"]): event for event in self.fetch(query)}
+        return {str(event.retracts): event for event in self.fetch(query)}
 
     def disputing(
         self, event_ids: Sequence[UUID], known_at: datetime, visibility: Visibility
