@@ -45,28 +45,6 @@ def install_direct_resolvers(schema: GraphQLSchema, info_class: type[Info]) -> i
 
 def direct_resolver(field: StrawberryField, info_class: type[Info]) -> Resolve | None:
     """The direct resolver of ``field``, or None where strawberry's wrapper has work to do."""
-    read = source_reader(field)
-    if read is not None:
-        return _reading(read)
-    if field.extensions or field.is_subscription or field.arguments:
-        return None
-    resolver = field.base_resolver
-    if resolver is None or resolver.parent_parameter is not None:
-        return None
-    if resolver.root_parameter is not None or resolver.self_parameter is None:
-        return None
-    function = resolver.wrapped_func
-    info_parameter = resolver.info_parameter
-    if not callable(function) or info_parameter is None:
-        return None
-    return _call_with_info(function, info_parameter.name, field, info_class)
-
-
-def source_reader(field: StrawberryField) -> Callable[[Any], Any] | None:
-    """How ``field`` reads its value from its parent object alone, or None when it needs more
-    (arguments, field extensions, an ``Info``, the root or parent value; a subscription): the
-    attribute itself, or the resolver method called with the parent (a function without
-    ``self`` called with nothing). An ``async`` method's reader returns its coroutine."""
     if field.extensions or field.is_subscription or field.arguments:
         return None
     resolver = field.base_resolver
@@ -75,28 +53,34 @@ def source_reader(field: StrawberryField) -> Callable[[Any], Any] | None:
     if resolver.parent_parameter is not None or resolver.root_parameter is not None:
         return None
     function = resolver.wrapped_func
-    if not callable(function) or resolver.info_parameter is not None:
+    if not callable(function):
         return None
-    return function if resolver.self_parameter is not None else _bare_call(function)
+    passes_self = resolver.self_parameter is not None
+    info_parameter = resolver.info_parameter
+    if info_parameter is None:
+        return _plain_call(function) if passes_self else _bare_call(function)
+    if not passes_self:
+        return None
+    return _call_with_info(function, info_parameter.name, field, info_class)
 
 
-def _attribute(name: str, read: Callable[[Any, str], object]) -> Callable[[Any], Any]:
-    def attribute(source: Any) -> Any:
+def _attribute(name: str, read: Callable[[Any, str], object]) -> Resolve:
+    def resolve(source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
         return read(source, name)
 
-    return attribute
+    return resolve
 
 
-def _bare_call(function: Callable[[], Any]) -> Callable[[Any], Any]:
-    def call(_source: Any) -> Any:
-        return function()
-
-    return call
-
-
-def _reading(read: Callable[[Any], Any]) -> Resolve:
+def _plain_call(function: Callable[[Any], Any]) -> Resolve:
     def resolve(source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
-        return read(source)
+        return function(source)
+
+    return resolve
+
+
+def _bare_call(function: Callable[[], Any]) -> Resolve:
+    def resolve(_source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
+        return function()
 
     return resolve
 

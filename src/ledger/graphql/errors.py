@@ -24,7 +24,6 @@ from ledger.domain.errors import LedgerError
 from ledger.graphql.context import LedgerContext
 from ledger.graphql.direct_fields import install_direct_resolvers
 from ledger.graphql.enum_values import install_enum_names
-from ledger.graphql.leaf_fields import leaf_readers, leaves_first
 from ledger.graphql.response_cache import ResponseCache, at_head, document_key
 from ledger.graphql.worker import off_the_loop
 from ledger.store.engine import request_connection
@@ -87,7 +86,6 @@ class LedgerSchema(Schema):
         super().__init__(*args, **kwargs)
         install_direct_resolvers(self._schema, self.config.info_class)
         install_enum_names(self._schema)
-        self.execution_context_class = leaves_first(leaf_readers(self._schema))
         self.threads = anyio.CapacityLimiter(threads)
         self.answers = ResponseCache(cache_bytes)
 
