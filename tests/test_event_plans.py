@@ -108,3 +108,27 @@ def test_every_read_of_retracts_is_planned_on_the_partial_unique_index(
     assert found
     for statement, plan in found:
         assert "ix_events_retracts" in plan, (statement, plan)
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(
+            lambda log: log.counting_at("person-0", date(2020, 1, 1), LATER, Visibility.FULL),
+            id="counting_at",
+        ),
+        pytest.param(
+            lambda log: log.counting_since(
+                {"person-0": date(2019, 1, 1), "person-1": None}, LATER, 10**6
+            ),
+            id="counting_since",
+        ),
+    ],
+)
+def test_every_read_by_latest_day_seeks_on_the_streams_first(
+    ledger: Ledger, stored: list[uuid.UUID], read: Callable[[EventLog], object]
+) -> None:
+    """Latest days are read within streams only, on the index of (stream, latest day): the
+    table has no index of latest days across all streams (migration 0008)."""
+    for statement, plan in plans(ledger, read):
+        assert "ix_events_stream_" in plan, (statement, plan)

@@ -146,3 +146,14 @@ def test_a_retraction_cannot_be_retracted_in_the_call_that_appends_it(ledger: Le
         ledger.service.append("person-a", events, recorded_by="t")
     assert refused.value.field == ["events", "2", "data", "eventId"]
     assert ledger.store.head().position == 0
+
+
+def test_a_retraction_names_the_event_it_retracts_and_no_other_event_names_one(
+    ledger: Ledger,
+) -> None:
+    sentenced = sentence(ledger)
+    retraction = retract_later(ledger, sentenced)
+    assert retraction.retracts == sentenced.id
+    assert sentenced.retracts is None
+    stored = ledger.store.get(retraction.id)
+    assert stored is not None and stored.retracts == sentenced.id

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from ledger.domain.event_types import RETRACTION as RETRACTION  # the type the rule sets apart
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.visibility import Visibility
-
-RETRACTION = "EventRetracted"
 
 
 def retracted_ids(events: Iterable[RecordedEvent], known_at: datetime) -> set[str]:

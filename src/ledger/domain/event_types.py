@@ -468,11 +468,14 @@ class IndicatorObserved(EventData):
 
 # --- retraction ----------------------------------------------------------------------------
 
+#: the type of the event that retracts another (the one type the counting rule treats apart)
+RETRACTION = "EventRetracted"
+
 
 class EventRetracted(EventData):
     """Names a mistaken event; from this event's recordedAt on, that event no longer counts."""
 
-    type_name = "EventRetracted"
+    type_name = RETRACTION
     stream_kinds = frozenset(StreamKind)
     dated = False
 

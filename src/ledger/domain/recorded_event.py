@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.domain.catalogue import model_for, upcast
+from ledger.domain.event_types import RETRACTION
 from ledger.domain.partial_date import PartialDate
 
 
@@ -42,6 +43,11 @@ class RecordedEvent:
     @property
     def current_schema_version(self) -> int:
         return model_for(self.type).schema_version
+
+    @property
+    def retracts(self) -> UUID | None:
+        """The event this one retracts, if it is a retraction; None for any other event."""
+        return UUID(self.data["eventId"]) if self.type == RETRACTION else None
 
     @property
     def latest(self) -> date | None:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     exists,
     func,
     insert,
@@ -83,11 +84,6 @@ def row_to_event(row: Any) -> RecordedEvent:
     )
 
 
-def _retracts(event: RecordedEvent) -> UUID | None:
-    """The event a retraction names (the ``retracts`` column); None for any other event."""
-    return UUID(event.data["eventId"]) if event.type == RETRACTION else None
-
-
 def _disputes_json(event: RecordedEvent) -> str | None:
     """The ``disputes`` column's JSON list of ids; None when the event disputes nothing."""
     return canonical_value([str(item) for item in event.disputes]) if event.disputes else None
@@ -113,7 +109,7 @@ def _values(sealed: Sealed) -> tuple[Any, ...]:
         sealed.sources_json,
         event.restricted,
         event.salt,
-        _retracts(event),
+        event.retracts,
         event.hash,
         event.previous_hash,
         event.note,
@@ -130,7 +126,7 @@ def _sqlite_row(sealed: Sealed, instants: dict[datetime, str]) -> tuple[Any, ...
     event = sealed.event
     occurred = event.occurred_on
     at = event.recorded_at
-    retracts = _retracts(event)
+    retracts = event.retracts
     disputes = _disputes_json(event)
     instant = instants.get(at)
     if instant is None:
@@ -220,10 +216,17 @@ _STORED_ANY = select(EVENTS).where(
     EVENTS.c.id == any_(bindparam("ids", type_=ARRAY(EVENTS.c.id.type)))
 )
 _VERSIONS = select(EVENTS.c.stream_id, func.max(EVENTS.c.version)).group_by(EVENTS.c.stream_id)
-_VERSIONS_IN = _VERSIONS.where(_among(EVENTS.c.stream_id, "streams"))
 _VERSIONS_ANY = _VERSIONS.where(
     EVENTS.c.stream_id == any_(bindparam("streams", type_=ARRAY(String())))
 )
+#: On SQLite, each stream's version is one seek to its last entry of (stream_id, version): the
+#: grouped form above read every entry of every stream named (160 against 28 us for 25 streams
+#: of 100 events). A stream without events gets NULL.
+_STREAM = literal_column("value", String())
+_VERSIONS_IN = select(
+    _STREAM,
+    select(func.max(EVENTS.c.version)).where(EVENTS.c.stream_id == _STREAM).scalar_subquery(),
+).select_from(func.json_each(bindparam("streams", type_=String())))
 
 _LATEST = select(
     select(func.max(EVENTS.c.position)).scalar_subquery(),
@@ -289,7 +292,7 @@ class EventLog:
             rows = self.connection.execute(_VERSIONS_ANY, {"streams": streams})
         else:
             rows = self.connection.execute(_VERSIONS_IN, {"streams": _json_array(streams)})
-        return {stream_id: int(version) for stream_id, version in rows}
+        return {stream_id: int(version) for stream_id, version in rows if version is not None}
 
     def stored(self, ids: Sequence[UUID]) -> dict[UUID, RecordedEvent]:
         """Built once per dialect, bound per call: every page of events a reader sees comes
@@ -432,7 +435,7 @@ class EventLog:
         query = select(EVENTS).where(
             EVENTS.c.retracts.in_(list(event_ids)), EVENTS.c.recorded_at <= known_at
         )
-        return {str(event.data["eventId"]): event for event in self.fetch(query)}
+        return {str(event.retracts): event for event in self.fetch(query)}
 
     def disputing(
         self, event_ids: Sequence[UUID], known_at: datetime, visibility: Visibility
@@ -559,15 +562,13 @@ class EventStore:
         of an interval ('../2019-05', '2019-03-14/..') bounds nothing: its stored extreme day
         (``date.min``/``date.max``) is left out."""
         recorded = EVENTS.c.recorded_at <= known_at if known_at is not None else true()
-        earliest = select(func.min(EVENTS.c.occurred_earliest)).where(
-            recorded, EVENTS.c.occurred_earliest > date.min
-        )
-        latest = select(func.max(EVENTS.c.occurred_latest)).where(
-            recorded, EVENTS.c.occurred_latest < date.max
-        )
+        # One pass over the events recorded by then: no index orders the earliest days, so
+        # they are all read anyway, and the latest days in the same pass.
+        earliest = case((EVENTS.c.occurred_earliest > date.min, EVENTS.c.occurred_earliest))
+        latest = case((EVENTS.c.occurred_latest < date.max, EVENTS.c.occurred_latest))
         with reading(self.engine) as connection:
             first, last = connection.execute(
-                select(earliest.scalar_subquery(), latest.scalar_subquery())
+                select(func.min(earliest), func.max(latest)).where(recorded)
             ).one()
         return first, last
 

@@ -69,7 +69,6 @@ class EventRow(Base):
         ),
         Index("ix_events_type_position", "type", "position"),
         Index("ix_events_stream_latest", "stream_id", "occurred_latest"),
-        Index("ix_events_latest", "occurred_latest"),
         Index("ix_events_recorded_at", "recorded_at"),
     )
 
