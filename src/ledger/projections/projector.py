@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
 from itertools import groupby
-from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -254,7 +253,8 @@ def _refold(
     """Re-fold one stream per row set and record the revision of its rows in ``changes``."""
     retracted = {UUID(str(e.data["eventId"])) for e in fresh if e.type == RETRACTION}
     folded: dict[tuple[Any, ...], list[Encoded[Any]]] = {}
-    for view, (visibility, day) in _views(at, days, fresh, stored, changes).items():
+    views = _views(at, days, fresh, stored, changes)
+    for view, (visibility, day) in views.items():
         rows = [row for row in stored if row.visibility == view]
         alive = [row for row in rows if row.recorded_to == OPEN_END]
         before = max(
@@ -278,27 +278,25 @@ def _refold(
         state, count, start_text = kind.empty(stream_id), 0, None
         if before is not None:
             count, start_text = before.event_count, before.state
-        # Both views' rows from the same inputs (no restricted event involved): one fold.
-        key = (start, count, start_text, tuple(event.id for event in events))
-        if key not in folded:
+        # Both views' rows from the same inputs (no restricted event involved): one fold. (A
+        # single row set needs no key.)
+        key = (start, count, start_text, *(event.id for event in events)) if len(views) > 1 else ()
+        new = folded.get(key)
+        if new is None:
             if before is not None:
                 state = kind.decode(json.loads(before.state))
             spans = refold(start, state, count, events, kind.apply, kind.bound)
-            folded[key] = encode(spans, kind.encode)
-        new = folded[key]
-        by_text = {(item.span.valid_from, item.text): item for item in new}
+            new = folded[key] = encode(spans, kind.encode)
         revision = revise(
             at,
             [version for version in versions if version.recorded_to == OPEN_END],
             [version for version in versions if version.recorded_to != OPEN_END],
-            [(item.span, item.text) for item in new],
+            new,
         )
         changes.closed += [row.id for row in revision.closed if row.id is not None]
         changes.reopened += [row.id for row in revision.reopened if row.id is not None]
         changes.deleted += [row.id for row in revision.deleted if row.id is not None]
-        changes.inserted += [
-            (stream_id, view, by_text[(span.valid_from, text)]) for span, text in revision.inserted
-        ]
+        changes.inserted += [(stream_id, view, item) for item in revision.inserted]
 
 
 def _version(row: StoredRow) -> Version:
@@ -441,17 +439,14 @@ def _insert_plain(connection: Connection, table: Table, rows: StateRows) -> None
                 copy.write_row(row)
         return
     statement, order, processors = _plain_statement(table, connection.dialect, names)
-    # the record instants repeat on every row (one or two per append), and a row's valid days
-    # are its neighbours' too: each distinct value is converted once per call
-    binders = [(index, cache(process)) for index, process in processors]
-    picked = itemgetter(*order)
-    values = []
-    for row in rows.values:
-        value = list(picked(row))
-        for index, bind in binders:
-            value[index] = bind(value[index])
-        values.append(tuple(value))
-    connection.exec_driver_sql(statement, values)
+    # Column by column, with no Python loop per row: the record instants repeat on every row
+    # (one or two per append) and a row's valid days are its neighbours' too, so each distinct
+    # value is converted once per call.
+    transposed = list(zip(*rows.values, strict=True))
+    columns: list[Iterable[Any]] = [transposed[index] for index in order]
+    for index, process in processors:
+        columns[index] = map(cache(process), columns[index])
+    connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
 
 
 @lru_cache(maxsize=8)

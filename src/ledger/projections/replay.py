@@ -108,21 +108,19 @@ def history(
         pending = (event for _, event in counting[since:])
         spans = refold(start, state, count, pending, kind.apply, kind.bound)
         encoded = encode(spans, kind.encode)
-        texts = [item.text for item in encoded]
         stale = alive[first:]
         revision = revise(
             at,
             [] if restart else [row.version(index) for index, row in enumerate(stale)],
             [],
-            list(zip(spans, texts, strict=True)),
+            encoded,
         )
         kept = {version.id for version in revision.kept}
         for index, row in enumerate(stale):
             if index not in kept:
                 row.recorded_to = at
                 yield row
-        fresh = {(span.valid_from, text) for span, text in revision.inserted}
         alive = alive[:first] + [row for index, row in enumerate(stale) if index in kept]
-        alive += [Row(item, at) for item in encoded if (item.span.valid_from, item.text) in fresh]
+        alive += [Row(item, at) for item in revision.inserted]
         alive.sort(key=lambda row: row.span.valid_from)
     yield from alive

@@ -189,14 +189,14 @@ class Revision(Generic[S]):
     closed: list[Version]
     deleted: list[Version]
     reopened: list[Version]
-    inserted: list[tuple[Span[S], str]]
+    inserted: list[Encoded[S]]
 
 
 def revise(
     at: datetime,
     alive: Sequence[Version],
     closed_at: Sequence[Version],
-    new: Sequence[tuple[Span[S], str]],
+    new: Sequence[Encoded[S]],
 ) -> Revision[S]:
     """Match the new partition against the rows alive before (and those closed at the same
     instant by an earlier append of that instant, which are reopened rather than duplicated)."""
@@ -204,15 +204,16 @@ def revise(
     just_closed = {row.key: row for row in closed_at}
     kept: list[Version] = []
     reopened: list[Version] = []
-    inserted: list[tuple[Span[S], str]] = []
-    for span, text in new:
-        key = (span.valid_from, span.valid_to, span.event_count, text)
+    inserted: list[Encoded[S]] = []
+    for item in new:
+        span = item.span
+        key = (span.valid_from, span.valid_to, span.event_count, item.text)
         if key in open_rows:
             kept.append(open_rows.pop(key))
         elif key in just_closed:
             reopened.append(just_closed.pop(key))
         else:
-            inserted.append((span, text))
+            inserted.append(item)
     stale = list(open_rows.values())
     closed = [row for row in stale if row.recorded_from < at]
     deleted = [row for row in stale if row.recorded_from >= at]
