@@ -7,9 +7,9 @@ import asyncio
 import gc
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 
@@ -64,7 +64,7 @@ def test_work_left_behind_by_an_operation_never_runs_during_the_next_one_on_its_
     inside another request."""
     ran: list[str] = []
     threads: list[int] = []
-    one_at_a_time = anyio.CapacityLimiter(1)
+    one_at_a_time = ThreadPoolExecutor(1)
 
     async def leaves_a_task() -> None:
         async def later() -> None:
@@ -79,8 +79,8 @@ def test_work_left_behind_by_an_operation_never_runs_during_the_next_one_on_its_
         await asyncio.sleep(0.3)
 
     async def both() -> None:
-        await off_the_loop(leaves_a_task, limiter=one_at_a_time)
-        await off_the_loop(takes_a_while, limiter=one_at_a_time)
+        await off_the_loop(leaves_a_task, one_at_a_time)
+        await off_the_loop(takes_a_while, one_at_a_time)
 
     asyncio.run(both())
     assert threads[0] == threads[1]  # the same thread, so the same loop

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from contextlib import nullcontext
 from typing import Any
 
-import anyio
+from concurrent.futures import ThreadPoolExecutor
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import MaskErrors
@@ -86,7 +86,7 @@ class LedgerSchema(Schema):
         super().__init__(*args, **kwargs)
         install_direct_resolvers(self._schema, self.config.info_class)
         install_enum_names(self._schema)
-        self.threads = anyio.CapacityLimiter(threads)
+        self.threads = ThreadPoolExecutor(threads, thread_name_prefix="graphql")
         self.answers = ResponseCache(cache_bytes)
 
     async def execute(
@@ -128,7 +128,7 @@ class LedgerSchema(Schema):
                     self.answers.put(known, result)
                 return result
 
-        return await off_the_loop(work, limiter=self.threads)
+        return await off_the_loop(work, self.threads)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

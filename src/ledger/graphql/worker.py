@@ -15,12 +15,11 @@ query's reads. The loop is closed when its thread ends.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
-
-import anyio
-import anyio.to_thread
 
 T = TypeVar("T")
 
@@ -87,14 +86,16 @@ class _Worker:
 
 
 async def off_the_loop(
-    work: Callable[[], Coroutine[Any, Any, T]], limiter: anyio.CapacityLimiter | None = None
+    work: Callable[[], Coroutine[Any, Any, T]], threads: ThreadPoolExecutor | None = None
 ) -> T:
     """``await work()``, run on a worker thread's own loop; cancelling this cancels that.
-    ``limiter`` bounds how many run at once (others wait their turn)."""
+    ``threads`` bounds how many run at once (others wait their turn; None: the loop's default
+    executor). The work sees the caller's context variables, as a thread started here would."""
     worker = _Worker()
+    context = contextvars.copy_context()
     try:
-        return await anyio.to_thread.run_sync(
-            worker.run, work, abandon_on_cancel=True, limiter=limiter
+        return await asyncio.get_running_loop().run_in_executor(
+            threads, context.run, worker.run, work
         )
     except BaseException:
         worker.cancel()
