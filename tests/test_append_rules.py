@@ -25,6 +25,7 @@ from ledger.domain.source import Source
 
 SOURCES = (Source(title="Report"),)
 AT = datetime(2026, 1, 1, tzinfo=UTC)
+DECEMBER = PartialDate.parse("2019-12")
 
 
 def detained(event_id: UUID | None = None, kind: str = "PRE_TRIAL_DETENTION") -> NewEvent:
@@ -144,3 +145,22 @@ def test_recorded_events_chain_and_the_walk_follows_them_or_names_the_break() ->
 
 def _fields(event: RecordedEvent) -> dict[str, object]:
     return {name: getattr(event, name) for name in event.__slots__}
+
+
+def test_each_event_of_a_call_keeps_its_own_sources_however_many_cite_the_same() -> None:
+    """A call encodes each distinct list of sources once: equal lists share it, and lists that
+    differ in any field (here only the date, or the publisher) never do."""
+    report = Source(title="Report", published="2020-01")
+    cited = [
+        (report,),
+        (Source(title="Report", published="2020-01"),),
+        (Source(title="Report", published="2020-02"),),
+        (Source(title="Report", published="2020-01", publisher="NGO"),),
+        (report, Source(title="Letter")),
+    ]
+    events = [
+        NewEvent("PersonDetained", {"kind": "PRE_TRIAL_DETENTION"}, sources, DECEMBER)
+        for sources in cited
+    ]
+    for event, sources in zip(recorded(*events), cited, strict=True):
+        assert list(event.sources) == [source.to_json() for source in sources]

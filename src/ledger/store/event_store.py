@@ -228,6 +228,12 @@ _VERSIONS_IN = select(
     select(func.max(EVENTS.c.version)).where(EVENTS.c.stream_id == _STREAM).scalar_subquery(),
 ).select_from(func.json_each(bindparam("streams", type_=String())))
 
+#: Built once: built at every append it cost 0.3 ms of CPU a call, six times the statement.
+_HEAD = (
+    select(EVENTS.c.position, EVENTS.c.hash, EVENTS.c.recorded_at)
+    .order_by(EVENTS.c.position.desc())
+    .limit(1)
+)
 _LATEST = select(
     select(func.max(EVENTS.c.position)).scalar_subquery(),
     select(func.max(EVENTS.c.recorded_at)).scalar_subquery(),
@@ -274,11 +280,7 @@ class EventLog:
     # --- what an append needs --------------------------------------------------------------
 
     def head(self) -> Head:
-        row = self.connection.execute(
-            select(EVENTS.c.position, EVENTS.c.hash, EVENTS.c.recorded_at)
-            .order_by(EVENTS.c.position.desc())
-            .limit(1)
-        ).first()
+        row = self.connection.execute(_HEAD).first()
         if row is None:
             return Head(0, GENESIS, None)
         return Head(row.position, row.hash, row.recorded_at)
