@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from typing import Any
 
-from concurrent.futures import ThreadPoolExecutor
 from graphql import GraphQLError
 from strawberry import Schema
 from strawberry.extensions import MaskErrors
