@@ -56,6 +56,7 @@ from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
 from ledger.projections.timeline import MIN_DAY, SHARED, clamp_day
 from ledger.readmodel.api import FoldKey, Page, StreamDiff
+from ledger.readmodel.decoded import DecodedStates, state_text
 from ledger.store.engine import once_per_request, reading, request_reads
 from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
 from ledger.store.tables import OPEN_VALID_END, RecommendationPersonRow
@@ -143,6 +144,7 @@ class ProjectedReadModel:
         self.engine = engine
         self.events = EventStore(engine)
         self._prepared = _Prepared()
+        self._decoded = DecodedStates()
 
     @staticmethod
     def _resolve(at: TimePoint) -> TimePoint:
@@ -167,7 +169,7 @@ class ProjectedReadModel:
         )
         bound = case((last_start < as_of, last_start), (last_start.is_(None), MIN_DAY), else_=as_of)
         return (
-            select(table.c.state, table.c.event_count)
+            select(state_text(table), table.c.event_count)
             .where(mine, known, table.c.valid_from <= bound, table.c.valid_to > as_of)
             .order_by(table.c.valid_from.desc(), table.c.recorded_from.desc())
             .limit(1)
@@ -192,7 +194,7 @@ class ProjectedReadModel:
             kept[_counted(stream_id, at, visibility)] = int(row.event_count)
         if row.event_count == 0:
             return None
-        return kind.decode(row.state)
+        return self._decoded.decode(kind, row.state)
 
     def person(
         self,
@@ -234,7 +236,7 @@ class ProjectedReadModel:
         table = kind.table
         query = self._prepared.get(
             ("by_ids", table.name),
-            lambda: select(table.c.stream_id, table.c.state).where(
+            lambda: select(table.c.stream_id, state_text(table)).where(
                 table.c.stream_id.in_(IDS),
                 _shown(table),
                 table.c.event_count > 0,
@@ -244,7 +246,8 @@ class ProjectedReadModel:
         params = _params(at, visibility, ids=list(stream_ids))
         with reading(self.engine) as connection:
             found = {
-                row.stream_id: kind.decode(row.state) for row in connection.execute(query, params)
+                row.stream_id: self._decoded.decode(kind, row.state)
+                for row in connection.execute(query, params)
             }
         return self._with_event_ids(found, at, visibility) if events else found
 
@@ -417,7 +420,7 @@ class ProjectedReadModel:
         query = self._prepared.get(
             ("versions", table.name),
             lambda: (
-                select(table.c.stream_id, table.c.valid_from, table.c.state)
+                select(table.c.stream_id, table.c.valid_from, state_text(table))
                 .where(
                     table.c.stream_id.in_(IDS),
                     _shown(table),
@@ -430,7 +433,7 @@ class ProjectedReadModel:
         )
         with self.engine.connect() as connection:
             for row in connection.execute(query, _params(at, visibility, ids=list(found))):
-                found[row.stream_id].append((row.valid_from, kind.decode(row.state)))
+                found[row.stream_id].append((row.valid_from, self._decoded.decode(kind, row.state)))
         return found
 
     def person_versions(
@@ -520,7 +523,7 @@ class ProjectedReadModel:
         with reading(self.engine) as connection:
             total = None if counted else connection.execute(counting, params).scalar_one()
             rows = connection.execute(paging, params).all()
-            states = {row.stream_id: kind.decode(row.state) for row in rows}
+            states = {row.stream_id: self._decoded.decode(kind, row.state) for row in rows}
             if total is None:
                 total = rows[0].total if rows else connection.execute(counting, params).scalar_one()
         if events:
@@ -547,7 +550,7 @@ class ProjectedReadModel:
             params["statuses"] = [s.value for s in custody_statuses]
 
         def query() -> Select[Any]:
-            found = select(table.c.stream_id, table.c.state).where(
+            found = select(table.c.stream_id, state_text(table)).where(
                 _shown(table), table.c.event_count > 0, _alive(table)
             )
             if custody_statuses:
@@ -573,7 +576,7 @@ class ProjectedReadModel:
     def _recommendations_at(addressed: bool) -> Select[Any]:
         """Recommendations alive at the point; ``addressed``: to one of ``addressees``."""
         table = RECOMMENDATIONS.table
-        query = select(table.c.stream_id, table.c.state).where(
+        query = select(table.c.stream_id, state_text(table)).where(
             _shown(table), table.c.event_count > 0, _alive(table)
         )
         if not addressed:
@@ -666,7 +669,7 @@ class ProjectedReadModel:
         query = self._prepared.get(
             "naming",
             lambda: (
-                select(LINKS.c.person_id, table.c.state)
+                select(LINKS.c.person_id, state_text(table))
                 .join(table, table.c.id == LINKS.c.state_id)
                 .where(
                     LINKS.c.person_id.in_(IDS),
@@ -680,7 +683,7 @@ class ProjectedReadModel:
         params = _params(at, visibility, ids=list(person_ids))
         with reading(self.engine) as connection:
             for row in connection.execute(query, params):
-                naming[row.person_id].append(RECOMMENDATIONS.decode(row.state))
+                naming[row.person_id].append(self._decoded.decode(RECOMMENDATIONS, row.state))
         return naming
 
     def implementation_summary(
