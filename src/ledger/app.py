@@ -45,7 +45,9 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.state.feed_hub = hub
     install_security(app, ledger)
     app.include_router(health.router)
-    install_rest(app)
+    # before the REST routes: /graphql is what front-ends call most, and a request is matched
+    # against the routes in order (no path of one is a path of the other)
     app.include_router(graphql_router(ledger.settings), prefix="/graphql")
+    install_rest(app)
     install_web(app)
     return app
