@@ -8,11 +8,13 @@ never a read of a whole state table."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from psycopg import ClientCursor
 
 from conftest import make_ledger
 from ledger.container import Ledger
@@ -120,6 +122,51 @@ def test_the_projectors_read_of_earlier_events_never_walks_the_primary_key(
                 row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
             )
             assert "events_pkey" not in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("analysed", [True, False], ids=["analysed", "without-statistics"])
+def test_the_prepared_read_of_earlier_events_never_walks_the_record_time_index(
+    postgres: Ledger, analysed: bool
+) -> None:
+    """psycopg prepares a statement at its fifth execution, and PostgreSQL may then plan it
+    once for any parameters (a generic plan): the bound "recorded by the append's instant"
+    then looked selective, and the plan walked ix_events_recorded_at's every entry for it."""
+    fill(postgres, 400, analysed)
+    seen = append_to(postgres, 25, "2012-06-15")
+    reads = [
+        (statement, parameters)
+        for statement, parameters in seen
+        if statement.lstrip().upper().startswith("SELECT")
+        and "FROM events" in statement
+        and "EXISTS" in statement
+    ]
+    assert reads
+    with postgres.engine.begin() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        for index, (statement, parameters) in enumerate(reads):
+            numbered, names = _numbered(statement)
+            driver.execute(f"PREPARE earlier_{index} AS {numbered}")
+            execute = f"EXPLAIN EXECUTE earlier_{index}({', '.join(['%s'] * len(names))})"
+            values = [parameters[name] for name in names]
+            plan = "\n".join(row[0] for row in ClientCursor(driver).execute(execute, values))
+            assert "$1" in plan, plan  # a generic plan indeed
+            assert "ix_events_recorded_at" not in plan, plan
+
+
+def _numbered(statement: str) -> tuple[str, list[str]]:
+    """The statement with ``$n`` for its named parameters, numbered in order of first
+    appearance (as psycopg numbers them), and their names in that order."""
+    names: list[str] = []
+
+    def number(found: re.Match[str]) -> str:
+        if found[1] not in names:
+            names.append(found[1])
+        return f"${names.index(found[1]) + 1}"
+
+    return re.sub(r"%\((\w+)\)s", number, statement), names
 
 
 def explain(ledger: Ledger, statement: str, parameters: Any, *, seqscan: bool = True) -> str:
