@@ -28,6 +28,7 @@ row still alive ends, and each view's whole partition starts again in rows of it
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -107,21 +108,34 @@ def refold(
     spans: list[Span[S]] = []
     state, count = start_state, start_count
     certain = entered = 0
-    straddling: dict[int, RecordedEvent] = {}  # entered, not yet certain; by index in fold order
+    straddling: list[int] = []  # entered, not yet certain: their indices, in fold order
+    # folds[i]: ``state`` carrying straddling[: i + 1], a prefix kept from boundary to boundary
+    # while it holds (refolding every straddling event at every boundary made a stream of many
+    # open-start events cost the square of its length at each re-fold)
+    folds: list[S] = []
     # the span being built: it ends where the next different one starts
     opened: tuple[date, S, int] | None = None
     for day in boundaries:
         while certain < len(pending) and certain_days[certain] <= day:
-            straddling.pop(certain, None)
-            state = apply(state, pending[certain])
+            # the earliest straddling event is the first to become certain, and the possible
+            # fold's first step is then the certain one
+            if straddling and straddling[0] == certain:
+                del straddling[0]
+                state = folds.pop(0) if folds else apply(state, pending[certain])
+            else:
+                state = apply(state, pending[certain])
+                folds.clear()
             certain, count = certain + 1, count + 1
         while entered < len(entering) and entry_days[entering[entered]] <= day:
             if entering[entered] >= certain:
-                straddling[entering[entered]] = pending[entering[entered]]
+                place = bisect_left(straddling, entering[entered])
+                straddling.insert(place, entering[entered])
+                del folds[place:]
             entered += 1
-        possible = state
-        for position in sorted(straddling):
-            possible = apply(possible, straddling[position])
+        possible = folds[-1] if folds else state
+        for index in straddling[len(folds) :]:
+            possible = apply(possible, pending[index])
+            folds.append(possible)
         shown = bound(state, possible)
         if opened is not None:
             if opened[2] == count and (opened[1] is shown or opened[1] == shown):

@@ -194,24 +194,20 @@ def counting(
     return query
 
 
-def _among(column: Any, name: str) -> ColumnElement[bool]:
-    """On SQLite: ``column`` is one of the elements of the JSON array bound to ``name``
-    (:func:`_json_array`), a single parameter however many values, as ``= ANY(array)`` is on
-    PostgreSQL. A statement with one parameter per value (an expanding ``IN``) was
-    built, its values bound one by one and the statement parsed again at every call: 1.5 ms of
-    an append of 500 events, to find none of them stored."""
-    values: Select[Any] = select(literal_column("value")).select_from(
-        func.json_each(bindparam(name, type_=String()))
-    )
-    return cast(ColumnElement[bool], column.in_(values))
-
-
 def _json_array(values: Sequence[str]) -> str:
-    """The JSON array :func:`_among` takes on SQLite, of values as the column stores them."""
+    """A JSON array of values as the column stores them, bound as one parameter on SQLite and
+    read back as rows by ``json_each``: one statement however many values, as ``= ANY(array)``
+    is on PostgreSQL. A statement with one parameter per value (an expanding ``IN``) was built,
+    its values bound one by one and the statement parsed again at every call: 1.5 ms of an
+    append of 500 events, to find none of them stored."""
     return orjson.dumps(list(values)).decode()
 
 
-_STORED_IN = select(EVENTS).where(_among(EVENTS.c.id, "ids"))
+#: On SQLite the ids' rows joined to the events by a seek each on the unique index of ids: as
+#: ``id IN (SELECT value FROM json_each(…))`` the list was first copied into a temporary index
+#: (127 against 25 us for 500 ids none of which is stored)
+_IDS = func.json_each(bindparam("ids", type_=String())).table_valued("value")
+_STORED_IN = select(EVENTS).join_from(_IDS, EVENTS, EVENTS.c.id == _IDS.c.value)
 _STORED_ANY = select(EVENTS).where(
     EVENTS.c.id == any_(bindparam("ids", type_=ARRAY(EVENTS.c.id.type)))
 )
