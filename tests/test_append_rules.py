@@ -15,8 +15,8 @@ from ledger.domain.append_rules import (
     fresh_events,
     validate_stream,
 )
-from ledger.domain.counting import RETRACTION
 from ledger.domain.errors import IdConflict, NotFound, ValidationError, VersionConflict
+from ledger.domain.event_types import RETRACTION
 from ledger.domain.hash_chain import GENESIS, ChainWalk, Recording
 from ledger.domain.new_event import NewEvent, ValidEvent
 from ledger.domain.partial_date import PartialDate

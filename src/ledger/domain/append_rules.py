@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from uuid import UUID
 
-from ledger.domain.counting import RETRACTION
 from ledger.domain.errors import IdConflict, LedgerError, NotFound, ValidationError, VersionConflict
-from ledger.domain.event_types import ImplementationAssessed, RecommendationIssued
+from ledger.domain.event_types import RETRACTION, ImplementationAssessed, RecommendationIssued
 from ledger.domain.new_event import NewEvent, ValidEvent, validate_event
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.visibility import Visibility
@@ -218,7 +217,7 @@ def check_disputes(
     if not any(event.disputes for event in fresh):
         return  # the common case: nothing to look up, whatever this call recorded before
     known = {event.id: (event.type, False) for event in earlier}
-    retracted = {UUID(e.data["eventId"]) for e in earlier if e.type == RETRACTION}
+    retracted = {e.retracts for e in earlier if e.retracts is not None}
     indexes = {id(event): index for index, event in enumerate(events)}
     for event in fresh:
         index = indexes[id(event)]

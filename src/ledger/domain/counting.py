@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from ledger.domain.event_types import RETRACTION as RETRACTION  # the type the rule sets apart
+from ledger.domain.event_types import RETRACTION
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.visibility import Visibility
 
@@ -21,9 +21,9 @@ from ledger.domain.visibility import Visibility
 def retracted_ids(events: Iterable[RecordedEvent], known_at: datetime) -> set[str]:
     """Ids (as strings) of the events retracted by a retraction recorded by ``known_at``."""
     return {
-        str(event.data["eventId"])
+        str(event.retracts)
         for event in events
-        if event.type == RETRACTION and event.recorded_at <= known_at
+        if event.retracts is not None and event.recorded_at <= known_at
     }
 
 

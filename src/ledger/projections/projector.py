@@ -45,7 +45,7 @@ from sqlalchemy import (
     update,
 )
 
-from ledger.domain.counting import RETRACTION
+from ledger.domain.event_types import RETRACTION
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import Kind, kind_of
@@ -98,11 +98,7 @@ def project(log: EventLog, at: datetime, fresh: Sequence[RecordedEvent]) -> None
         if kind_of(event.stream_id) is not None:
             by_stream[event.stream_id].append(event)
     targets = log.stored(
-        [
-            UUID(str(e.data["eventId"]))
-            for e in fresh
-            if e.type == RETRACTION and e.stream_id in by_stream
-        ]
+        [e.retracts for e in fresh if e.retracts is not None and e.stream_id in by_stream]
     )
     days = {
         stream_id: found
@@ -151,10 +147,8 @@ def _affected_days(
     """The earliest day each visibility's history changes from (absent: it does not change)."""
     days: dict[Visibility, date] = {}
     for event in fresh:
-        if event.type == RETRACTION:
-            touched = targets.get(UUID(str(event.data["eventId"])))
-        else:
-            touched = event
+        target = event.retracts
+        touched = event if target is None else targets.get(target)
         if touched is None:
             continue
         day = day_of(touched)
@@ -251,7 +245,7 @@ def _refold(
     changes: Changes,
 ) -> None:
     """Re-fold one stream per row set and record the revision of its rows in ``changes``."""
-    retracted = {UUID(str(e.data["eventId"])) for e in fresh if e.type == RETRACTION}
+    retracted = {target for e in fresh if (target := e.retracts) is not None}
     folded: dict[tuple[Any, ...], list[Encoded[Any]]] = {}
     views = _views(at, days, fresh, stored, changes)
     for view, (visibility, day) in views.items():

@@ -16,7 +16,6 @@ from itertools import groupby
 from typing import Any
 from uuid import UUID
 
-from ledger.domain.counting import RETRACTION
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import Kind
@@ -80,8 +79,8 @@ def history(
         days: list[date] = []
         for event in batch:
             by_id[event.id] = event
-            if event.type == RETRACTION:
-                target = by_id.get(UUID(str(event.data["eventId"])))
+            if event.retracts is not None:
+                target = by_id.get(event.retracts)
                 if target is not None and visibility.shows(target):
                     index = bisect_left(counting, (target.fold_key(),))
                     if index < len(counting) and counting[index][1].id == target.id:

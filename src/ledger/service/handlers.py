@@ -27,8 +27,8 @@ from ledger.domain.append_rules import (
     retraction_field,
     validate_stream,
 )
-from ledger.domain.counting import RETRACTION
 from ledger.domain.errors import LedgerError, NotFound, ValidationError
+from ledger.domain.event_types import RETRACTION
 from ledger.domain.hash_chain import ChainWalk, Recording, Sealed
 from ledger.domain.new_event import NewEvent, ValidEvent
 from ledger.domain.recorded_event import RecordedEvent

@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ledger.domain.counting import RETRACTION
+from ledger.domain.event_types import RETRACTION
 from ledger.domain.hash_chain import GENESIS, Sealed, canonical_value
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent, fold_order
