@@ -101,11 +101,9 @@ def test_projector_statements_never_scan_a_listing_index(postgres: Ledger, analy
             assert "_listing" not in plan, plan
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("analysed", [True, False], ids=["analysed", "without-statistics"])
-def test_the_projectors_read_of_earlier_events_never_walks_the_primary_key(
-    postgres: Ledger, analysed: bool
-) -> None:
+def reads_of_earlier_events(postgres: Ledger, analysed: bool) -> list[tuple[str, Any]]:
+    """The statements (with their parameters) by which the projector read back the earlier
+    counting events of the streams an append into a filled database re-folds."""
     fill(postgres, 400, analysed)
     seen = append_to(postgres, 25, "2012-06-15")
     reads = [
@@ -116,6 +114,15 @@ def test_the_projectors_read_of_earlier_events_never_walks_the_primary_key(
         and "EXISTS" in statement  # the counting rule: what a re-fold reads back
     ]
     assert reads
+    return reads
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("analysed", [True, False], ids=["analysed", "without-statistics"])
+def test_the_projectors_read_of_earlier_events_never_walks_the_primary_key(
+    postgres: Ledger, analysed: bool
+) -> None:
+    reads = reads_of_earlier_events(postgres, analysed)
     with postgres.engine.connect() as connection:
         for statement, parameters in reads:
             plan = "\n".join(
@@ -132,16 +139,7 @@ def test_the_prepared_read_of_earlier_events_never_walks_the_record_time_index(
     """psycopg prepares a statement at its fifth execution, and PostgreSQL may then plan it
     once for any parameters (a generic plan): the bound "recorded by the append's instant"
     then looked selective, and the plan walked ix_events_recorded_at's every entry for it."""
-    fill(postgres, 400, analysed)
-    seen = append_to(postgres, 25, "2012-06-15")
-    reads = [
-        (statement, parameters)
-        for statement, parameters in seen
-        if statement.lstrip().upper().startswith("SELECT")
-        and "FROM events" in statement
-        and "EXISTS" in statement
-    ]
-    assert reads
+    reads = reads_of_earlier_events(postgres, analysed)
     with postgres.engine.begin() as connection:
         driver = connection.connection.driver_connection
         assert driver is not None
