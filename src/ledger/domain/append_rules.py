@@ -217,7 +217,7 @@ def check_disputes(
     if not any(event.disputes for event in fresh):
         return  # the common case: nothing to look up, whatever this call recorded before
     known = {event.id: (event.type, False) for event in earlier}
-    retracted = {e.retracts for e in earlier if e.retracts is not None}
+    retracted = {gone for e in earlier if (gone := e.retracts) is not None}
     indexes = {id(event): index for index, event in enumerate(events)}
     for event in fresh:
         index = indexes[id(event)]

@@ -21,9 +21,9 @@ from ledger.domain.visibility import Visibility
 def retracted_ids(events: Iterable[RecordedEvent], known_at: datetime) -> set[str]:
     """Ids (as strings) of the events retracted by a retraction recorded by ``known_at``."""
     return {
-        str(event.retracts)
+        str(target)
         for event in events
-        if event.retracts is not None and event.recorded_at <= known_at
+        if (target := event.retracts) is not None and event.recorded_at <= known_at
     }
 
 

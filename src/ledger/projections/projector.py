@@ -98,7 +98,7 @@ def project(log: EventLog, at: datetime, fresh: Sequence[RecordedEvent]) -> None
         if kind_of(event.stream_id) is not None:
             by_stream[event.stream_id].append(event)
     targets = log.stored(
-        [e.retracts for e in fresh if e.retracts is not None and e.stream_id in by_stream]
+        [target for e in fresh if (target := e.retracts) is not None and e.stream_id in by_stream]
     )
     days = {
         stream_id: found
@@ -153,7 +153,7 @@ def _affected_days(
             continue
         day = day_of(touched)
         for visibility in _VIEWS:
-            if visibility.shows(touched) and not days.get(visibility, day) < day:
+            if visibility.shows(touched) and days.get(visibility, day) >= day:
                 days[visibility] = day
     return days
 
