@@ -173,7 +173,8 @@ LEAVES = """{ leaves { text nothing count colour broken refused later
 
 def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     """Data and errors (message, path, location) alike, whether the field is nullable or not,
-    raises, returns null or what its type refuses; an async leaf still answers."""
+    raises, returns null or what its type refuses; an async leaf still answers; an object's
+    non-null field answering null nulls the object."""
     schema = strawberry.Schema(query=LeafQuery)
     direct_fields.install_direct_resolvers(schema._schema, schema.config.info_class)
     general = asyncio.run(schema.execute(LEAVES))
@@ -186,6 +187,7 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
         "broken",
         "refused",
         "later",  # an awaitable value: completed the general way
+        "strict",  # an object
     }
     assert set(next(fields for t, fields in leaves.items() if t.name == "Strict")) == {"missing"}
     schema.execution_context_class = leaf_execution(leaves)

@@ -1,4 +1,5 @@
-"""Leaf fields (a scalar or an enum, read from the parent object alone) completed in one step.
+"""Leaf fields (a scalar or an enum, read from the parent object alone) completed in one step,
+and single objects read that way without graphql-core's general way.
 
 graphql-core executes every field alike: it looks the field up, builds a resolve info (an object
 of thirteen members), calls the resolver, asks whether the result is awaitable, walks the type
@@ -10,8 +11,11 @@ Here the schema's leaf fields whose value :func:`ledger.graphql.direct_fields.di
 reads without an ``Info`` are listed once, and the execution context completes them directly:
 the read, graphql-core's own null check (the same error for a non-null field), its own
 coercion (the same error for a value the type refuses), and any error located and handled by
-graphql-core, as for every other field. An awaitable value, and a field given arguments, take
-graphql-core's general way.
+graphql-core, as for every other field. A field answering one object (not a list, not an
+interface) read that way goes straight to graphql-core's completion of an object, with a resolve
+info built only where the type checks its objects with one (``is_type_of``, which is all the
+completion reads it for). An awaitable value, and a field given arguments, take graphql-core's
+general way.
 """
 
 from __future__ import annotations
@@ -44,10 +48,11 @@ _PLAIN = frozenset({str, int, float, bool})
 @dataclass(frozen=True, slots=True)
 class Leaf:
     read: Read
-    #: the field's type as declared, and the leaf type inside it
+    #: the field's type as declared, and the leaf (or object) type inside it
     return_type: GraphQLOutputType
-    leaf_type: GraphQLLeafType
+    leaf_type: GraphQLLeafType | None
     non_null: bool
+    object_type: GraphQLObjectType | None = None
 
 
 #: Per object type, its leaf fields by name.
@@ -55,8 +60,8 @@ Leaves = dict[GraphQLObjectType, dict[str, Leaf]]
 
 
 def leaf_fields(schema: GraphQLSchema) -> Leaves:
-    """Every field of ``schema`` that returns a scalar or an enum (maybe non-null, not a list),
-    takes no argument and is read from its parent alone."""
+    """Every field of ``schema`` that returns a scalar, an enum or an object type (maybe
+    non-null, not a list), takes no argument and is read from its parent alone."""
     leaves: Leaves = {}
     for graphql_type in schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
@@ -68,9 +73,14 @@ def leaf_fields(schema: GraphQLSchema) -> Leaves:
             non_null = isinstance(field.type, GraphQLNonNull)
             inner = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
             read = direct_reader(definition)
-            if read is None or not is_leaf_type(inner):
+            if read is None:
                 continue
-            leaves.setdefault(graphql_type, {})[name] = Leaf(read, field.type, inner, non_null)
+            if is_leaf_type(inner):
+                leaves.setdefault(graphql_type, {})[name] = Leaf(read, field.type, inner, non_null)
+            elif isinstance(inner, GraphQLObjectType):
+                leaves.setdefault(graphql_type, {})[name] = Leaf(
+                    read, field.type, None, non_null, inner
+                )
     return leaves
 
 
@@ -96,12 +106,13 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
             try:
                 result = leaf.read(source)
                 if type(result) not in _PLAIN and self.is_awaitable(result):
-                    field = self.schema.get_field(parent_type, node.name.value)
-                    assert field is not None
-                    nodes = to_nodes(field_details_list)
-                    info = self.build_resolve_info(field, nodes, parent_type, path)
                     return self.complete_awaitable_value(
-                        leaf.return_type, field_details_list, info, path, result, position_context
+                        leaf.return_type,
+                        field_details_list,
+                        self._info(parent_type, field_details_list, path),
+                        path,
+                        result,
+                        position_context,
                     )
                 if isinstance(result, Exception):
                     raise result
@@ -112,7 +123,37 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                             f" {parent_type}.{node.name.value}."
                         )
                     return None
-                return self.complete_leaf_value(leaf.leaf_type, result)
+                if leaf.leaf_type is not None:
+                    return self.complete_leaf_value(leaf.leaf_type, result)
+                object_type = leaf.object_type
+                assert object_type is not None
+                # graphql-core reads the info only to hand it to is_type_of
+                info: Any = None
+                if object_type.is_type_of is not None:
+                    info = self._info(parent_type, field_details_list, path)
+                completed = self.complete_object_value(
+                    object_type, field_details_list, info, path, result, position_context
+                )
+                if self.is_awaitable(completed):
+                    return self._settled(completed, leaf, field_details_list, path)
+                return completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, leaf.return_type, field_details_list, path)
+                return None
+
+        def _info(
+            self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList, path: Path
+        ) -> Any:
+            nodes = to_nodes(field_details_list)
+            field = self.schema.get_field(parent_type, nodes[0].name.value)
+            assert field is not None
+            return self.build_resolve_info(field, nodes, parent_type, path)
+
+        async def _settled(
+            self, completed: Any, leaf: Leaf, field_details_list: FieldDetailsList, path: Path
+        ) -> Any:
+            try:
+                return await completed
             except Exception as raw_error:
                 self.handle_field_error(raw_error, leaf.return_type, field_details_list, path)
                 return None
