@@ -26,6 +26,7 @@ request, no sooner than a second after the failure.
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,8 @@ from sqlalchemy import Engine
 from ledger.store.engine import Timeouts
 from ledger.store.event_store import LATEST
 from ledger.store.types import UTCDateTime
+
+log = logging.getLogger(__name__)
 
 #: Seconds after a failure before a request tries to connect again.
 RETRY_SECONDS = 1.0
@@ -85,6 +88,11 @@ class LoopHead:
         return task
 
     def _finished(self, task: asyncio.Task[Latest]) -> None:
+        error = None if task.cancelled() else task.exception()
+        if error is not None and not isinstance(error, _Resting):
+            # seen here, whether or not a request still waits for it (its deadline may have
+            # passed): the requests take the worker thread's path meanwhile
+            log.warning("reading the head on the event loop failed: %r", error)
         if self._running is not task:  # left over from an earlier loop
             return
         self._running = None
@@ -110,7 +118,7 @@ class LoopHead:
         if self._connection is not None and not self._connection.closed:
             return self._connection
         if asyncio.get_running_loop().time() < self._retry_at:
-            raise ConnectionError("the head reader failed less than a second ago")
+            raise _Resting
         connection = await psycopg.AsyncConnection.connect(
             self._conninfo,
             autocommit=True,  # each read its own snapshot, taken when it runs
@@ -137,6 +145,10 @@ class LoopHead:
                 await running
         self._running = self._next = None
         await self._drop()
+
+
+class _Resting(Exception):
+    """The reader failed less than :data:`RETRY_SECONDS` ago: no new connection yet."""
 
 
 def _settle(waiting: asyncio.Future[Latest], read: asyncio.Task[Latest]) -> None:
