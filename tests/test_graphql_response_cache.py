@@ -4,6 +4,7 @@ could depend on the request's clock, errors and mutations are never kept."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from ledger.container import Ledger
 from ledger.domain.new_event import NewEvent
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.source import Source
+from ledger.graphql.loop_head import Latest, LoopHead
 from ledger.graphql.response_cache import (
     ResponseCache,
     at_head,
@@ -26,9 +28,12 @@ from ledger.graphql.response_cache import (
 )
 from ledger.security.roles import Caller, Role
 from ledger.service.handlers import LedgerService
+from ledger.store.engine import Timeouts, make_engine
 
-#: API layer: no dialect code here, so SQLite only (see tests/conftest.py).
+#: API layer: SQLite only (see tests/conftest.py), but for the tests of freshness: on PostgreSQL
+#: the head of a cache hit is read on the event loop (ledger.graphql.loop_head).
 pytestmark = pytest.mark.backends("sqlite")
+BOTH = pytest.mark.backends("sqlite", "postgres")
 
 STREAM = "person-cache-subject"
 SOURCE = (Source(title="fixture"),)
@@ -79,6 +84,7 @@ def ask(client: TestClient, query: str = HISTORY, **headers: str) -> dict[str, A
     return body
 
 
+@BOTH
 def test_a_repeated_query_is_answered_from_the_cache_until_an_append_moves_the_head(
     ledger: Ledger, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -95,6 +101,7 @@ def test_a_repeated_query_is_answered_from_the_cache_until_an_append_moves_the_h
     assert first["data"]["person"]["events"]["totalCount"] == 1
 
 
+@BOTH
 def test_an_append_in_another_process_makes_the_cached_answer_stale(
     database_url: str, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -128,6 +135,7 @@ def test_a_restricted_viewer_and_a_public_viewer_never_share_a_cached_answer(
     assert "SECRET-PLACE" not in str(ask(client, **reader))
 
 
+@BOTH
 def test_no_answer_is_kept_while_an_event_carries_a_record_time_after_the_request_clock(
     ledger: Ledger, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -216,3 +224,74 @@ def test_the_cache_holds_at_most_its_budget_dropping_the_least_recently_used() -
     assert cache.get(kept[0]) == answer
     cache.put(base, ExecutionResult(data={"big": "x" * 200}, errors=None))  # over budget / 8
     assert cache.get(base) is None
+
+
+@BOTH
+def test_answers_stay_fresh_when_the_head_cannot_be_read_on_the_event_loop(
+    ledger: Ledger, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed read on the loop (PostgreSQL's reader) sends the request to the worker thread,
+    which reads the head itself: the answer is still the fresh one, and still kept."""
+
+    async def unavailable(_self: LoopHead) -> Latest | None:
+        return None
+
+    monkeypatch.setattr(LoopHead, "latest", unavailable)
+    first = ask(client)
+    ledger.service.append(STREAM, [detained()], recorded_by="fixture")
+    runs = Runs(ledger, monkeypatch)
+    assert ask(client) != first
+    assert ask(client)["data"]["person"]["custodyStatus"] == "DETAINED"
+    assert runs.count == 1
+
+
+def test_a_head_read_in_flight_when_a_request_arrives_does_not_answer_it() -> None:
+    """Read-your-writes across processes: a request waits for a read that started after it
+    arrived, so an append committed before it is counted; every request arriving during one read
+    shares the next."""
+    reader = LoopHead(make_engine("postgresql+psycopg://nobody@127.0.0.1/none"), Timeouts())
+    database_head = [1]
+    releases: list[asyncio.Event] = []
+
+    async def read() -> Latest:
+        seen = database_head[0]  # the snapshot is taken when the statement runs
+        release = asyncio.Event()
+        releases.append(release)
+        await release.wait()
+        return seen, None
+
+    async def scenario() -> list[Latest | None]:
+        reader._read = read  # type: ignore[method-assign]
+
+        async def reads_started(count: int) -> None:
+            for _ in range(20):
+                await asyncio.sleep(0)
+            assert len(releases) == count
+
+        early = asyncio.ensure_future(reader.latest())
+        await reads_started(1)
+        database_head[0] = 2  # an append commits while the first read is in flight
+        late = [asyncio.ensure_future(reader.latest()) for _ in range(3)]
+        await reads_started(1)
+        releases[0].set()
+        assert await early == (1, None)
+        await reads_started(2)  # one more read, for all three
+        releases[1].set()
+        return list(await asyncio.gather(*late))
+
+    assert asyncio.run(scenario()) == [(2, None)] * 3
+    assert len(releases) == 2
+
+
+@pytest.mark.backends("postgres")
+def test_the_head_read_on_the_event_loop_is_the_stores(ledger: Ledger) -> None:
+    ledger.service.append(STREAM, [profiled(), detained()], recorded_by="fixture")
+    reader = LoopHead(ledger.engine, Timeouts())
+
+    async def read() -> Latest | None:
+        try:
+            return await reader.latest()
+        finally:
+            await reader.close()
+
+    assert asyncio.run(read()) == ledger.store.latest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from fastapi.testclient import TestClient
 from ledger.app import create_app
 from ledger.config import Settings
 from ledger.container import build_ledger
+from ledger.domain.new_event import NewEvent
+from ledger.domain.source import Source
 from ledger.http import health
 
 #: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
@@ -67,6 +70,43 @@ def test_the_answer_is_kept_for_a_second(
     now[0] += client.app.state.ledger.settings.health_cache_seconds  # type: ignore[attr-defined]
     assert client.get("/healthz").json()["headPosition"] == 0
     assert len(calls) == 2
+
+
+def test_steady_polling_has_the_answer_checked_ahead_without_waiting_for_it(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the kept answer's last tenth a poll is answered at once, from the kept answer, and
+    one check starts in the background; its answer is the next poll's, never an expired one."""
+    original = health._check
+    calls: list[int] = []
+    release = threading.Event()
+
+    def held(ledger: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            assert release.wait(10)  # the check ahead stays under way until released
+        return original(ledger)
+
+    monkeypatch.setattr(health, "_check", held)
+    now = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: now[0])
+    kept = client.app.state.ledger.settings.health_cache_seconds  # type: ignore[attr-defined]
+    first = client.get("/healthz").json()
+    client.app.state.ledger.service.append(  # type: ignore[attr-defined]
+        "person-polled",
+        [NewEvent("PersonProfiled", {"name": "Polled"}, (Source(title="fixture"),))],
+        recorded_by="fixture",
+    )
+    now[0] += kept * 0.95
+    assert client.get("/healthz").json() == first  # at once: the check is held
+    assert client.get("/healthz").json() == first
+    release.set()
+    for _ in range(200):
+        if client.get("/healthz").json()["headPosition"] == 1:
+            break
+        time.sleep(0.05)
+    assert client.get("/healthz").json()["headPosition"] == 1
+    assert len(calls) == 2  # one check ahead, however many polls came meanwhile
 
 
 def test_pollers_arriving_together_when_the_answer_expires_share_one_check(

@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from ledger import __version__
 from ledger.config import Settings
 from ledger.container import Ledger, build_ledger
+from ledger.graphql.errors import LedgerSchema
 from ledger.graphql.schema import graphql_router
 from ledger.http import health
 from ledger.http.methods import MethodsMiddleware
@@ -24,11 +25,15 @@ from ledger.web import install as install_web
 def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -> FastAPI:
     ledger = ledger or build_ledger(settings)
     hub = FeedHub(ledger)
+    graphql = graphql_router(ledger.settings)
+    schema = graphql.schema
+    assert isinstance(schema, LedgerSchema)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         await hub.close()
+        await schema.close()
 
     app: FastAPI = FastAPIOffline(
         lifespan=lifespan,
@@ -47,7 +52,7 @@ def create_app(settings: Settings | None = None, ledger: Ledger | None = None) -
     app.include_router(health.router)
     # before the REST routes: /graphql is what front-ends call most, and a request is matched
     # against the routes in order (no path of one is a path of the other)
-    app.include_router(graphql_router(ledger.settings), prefix="/graphql")
+    app.include_router(graphql, prefix="/graphql")
     install_rest(app)
     install_web(app)
     return app

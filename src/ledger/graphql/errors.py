@@ -15,19 +15,22 @@ from contextlib import nullcontext
 from typing import Any
 
 from graphql import GraphQLError
+from sqlalchemy import Engine
 from strawberry import Schema
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from ledger.container import Ledger, timeouts_of
 from ledger.domain.errors import LedgerError
 from ledger.graphql.context import LedgerContext
 from ledger.graphql.direct_fields import install_direct_resolvers
 from ledger.graphql.enum_values import install_enum_names
 from ledger.graphql.leaf_fields import leaf_execution, leaf_fields
+from ledger.graphql.loop_head import Latest, LoopHead
 from ledger.graphql.response_cache import ResponseCache, at_head, document_key
 from ledger.graphql.worker import off_the_loop
-from ledger.store.engine import request_connection
+from ledger.store.engine import is_sqlite, request_connection
 from ledger.store.failures import UNAVAILABLE_CODE, is_unavailable
 
 logger = logging.getLogger("ledger.graphql")
@@ -79,10 +82,12 @@ class LedgerSchema(Schema):
     off the server's event loop (:mod:`ledger.graphql.worker`), at most ``threads`` operations at
     once, each holding one pooled connection for all its reads (so the pool is sized to match:
     ``LEDGER_GRAPHQL_THREADS``, ``LEDGER_DB_POOL_SIZE``); answers read-only operations from
-    :mod:`ledger.graphql.response_cache` while the ledger's head has not moved. Fields without
-    arguments are resolved directly (:mod:`ledger.graphql.direct_fields`), leaf fields completed in
-    one step (:mod:`ledger.graphql.leaf_fields`), enum members named from a table
-    (:mod:`ledger.graphql.enum_values`)."""
+    :mod:`ledger.graphql.response_cache` while the ledger's head has not moved (on PostgreSQL a
+    hit is answered on the event loop, the head read there: :mod:`ledger.graphql.loop_head`;
+    a miss runs on the worker thread, which reads the head itself only where the loop could
+    not). Fields without arguments are resolved directly (:mod:`ledger.graphql.direct_fields`),
+    leaf fields completed in one step (:mod:`ledger.graphql.leaf_fields`), enum members named
+    from a table (:mod:`ledger.graphql.enum_values`)."""
 
     def __init__(self, *args: Any, threads: int = 8, cache_bytes: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,6 +96,8 @@ class LedgerSchema(Schema):
         install_enum_names(self._schema)
         self.threads = ThreadPoolExecutor(threads, thread_name_prefix="graphql")
         self.answers = ResponseCache(cache_bytes)
+        self._head: LoopHead | None = None
+        self._head_engine: Engine | None = None
 
     async def execute(
         self,
@@ -108,11 +115,22 @@ class LedgerSchema(Schema):
         key = None
         if context is not None and self.answers.enabled and not operation_extensions:
             key = document_key(query, variable_values, operation_name, context.caller)
+        known = None
+        if key is not None and context is not None:
+            latest = await self._loop_latest(context.ledger)
+            if latest is not None:
+                known = at_head(key, *latest, context.now)
+                if known is None:  # an event recorded later than now: nothing is kept
+                    key = None
+                else:
+                    kept = self.answers.get(known)
+                    if kept is not None:
+                        return kept
 
         async def work() -> ExecutionResult:
+            nonlocal known
             with request_connection(ledger.engine) if ledger is not None else nullcontext():
-                known = None
-                if key is not None and context is not None:
+                if known is None and key is not None and context is not None:
                     head, latest_record = context.ledger.store.latest()
                     known = at_head(key, head, latest_record, context.now)
                     kept = self.answers.get(known) if known is not None else None
@@ -132,6 +150,21 @@ class LedgerSchema(Schema):
                 return result
 
         return await off_the_loop(work, self.threads)
+
+    async def _loop_latest(self, ledger: Ledger) -> Latest | None:
+        """The head read on this event loop (PostgreSQL), None where it is read on the worker
+        thread instead (SQLite: a file read, with no asynchronous driver; or a failed read)."""
+        if is_sqlite(ledger.engine):
+            return None
+        if self._head is None or self._head_engine is not ledger.engine:
+            self._head = LoopHead(ledger.engine, timeouts_of(ledger.settings))
+            self._head_engine = ledger.engine
+        return await self._head.latest()
+
+    async def close(self) -> None:
+        """Closes what the schema holds open: the head reader's connection (the app's shutdown)."""
+        if self._head is not None:
+            await self._head.close()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

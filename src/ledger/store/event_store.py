@@ -230,7 +230,9 @@ _HEAD = (
     .order_by(EVENTS.c.position.desc())
     .limit(1)
 )
-_LATEST = select(
+#: The head position and the latest record time (:meth:`EventStore.latest`); also read by
+#: ``ledger.graphql.loop_head`` through a connection of its own.
+LATEST = select(
     select(func.max(EVENTS.c.position)).scalar_subquery(),
     select(func.max(EVENTS.c.recorded_at)).scalar_subquery(),
 )
@@ -520,7 +522,7 @@ class EventStore:
         """The head position and the latest record time of any event (imports keep the record
         times they carry): what a cached answer is keyed on. Two index seeks."""
         with reading(self.engine) as connection:
-            row = connection.execute(_LATEST).one()
+            row = connection.execute(LATEST).one()
         return int(row[0] or 0), row[1]
 
     def get(self, event_id: UUID) -> RecordedEvent | None:
