@@ -122,9 +122,7 @@ def build(
                 previous_hash=previous,
             )
             digest = event_hash(draft, previous)
-            chunk.append(
-                RecordedEvent(**{**{f: getattr(draft, f) for f in draft.__slots__}, "hash": digest})
-            )
+            chunk.append(draft._replace(hash=digest))
             previous = digest
             if len(chunk) >= 20000:
                 service.import_events(ImportEvents(tuple(chunk)))

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -369,7 +369,7 @@ def _import_old_event(ledger: Ledger, stream_id: str, data: dict[str, Any], sour
         hash="",
         previous_hash=head.hash,
     )
-    ledger.service.import_events(ImportEvents((replace(draft, hash=event_hash(draft, head.hash)),)))
+    ledger.service.import_events(ImportEvents((draft._replace(hash=event_hash(draft, head.hash)),)))
 
 
 def test_content_from_events_is_text_and_only_http_links_are_clickable(

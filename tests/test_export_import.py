@@ -47,11 +47,7 @@ def old_profile() -> RecordedEvent:
         hash="",
         previous_hash=GENESIS,
     )
-    return RecordedEvent(**{**_fields(draft), "hash": event_hash(draft, GENESIS)})
-
-
-def _fields(event: RecordedEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in RecordedEvent.__dataclass_fields__}
+    return draft._replace(hash=event_hash(draft, GENESIS))
 
 
 def populate(ledger: Ledger) -> None:

@@ -7,7 +7,6 @@ export, and /healthz says so."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -113,8 +112,8 @@ def rewrite_from(ledger: Ledger, position: int, data: dict[str, Any]) -> None:
         " previous_hash = :previous WHERE position = :position"
     )
     for index, event in enumerate(events):
-        changed = replace(event, data=data) if index == 0 else event
-        changed = replace(changed, previous_hash=previous)
+        changed = event._replace(data=data) if index == 0 else event
+        changed = changed._replace(previous_hash=previous)
         digest = event_hash(changed, previous)
         tamper(
             ledger,

@@ -246,15 +246,16 @@ def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:
         raise ValidationError(
             "an event cannot dispute itself", ["disputes", event.disputes.index(event.id)]
         )
+    # By position, in the order of ValidEvent's fields: keywords cost a named tuple a third more.
     return ValidEvent(
-        type=event.type,
-        schema_version=model.schema_version,
-        data=payload.to_json(),
-        sources=event.sources,
-        occurred_on=event.occurred_on,
-        id=event.id,
-        restricted=event.restricted,
-        payload=payload,
-        note=event.note,
-        disputes=event.disputes,
+        event.type,
+        model.schema_version,
+        payload.to_json(),
+        event.sources,
+        event.occurred_on,
+        event.id,
+        event.restricted,
+        payload,
+        event.note,
+        event.disputes,
     )

@@ -4,8 +4,6 @@ salt that keeps the hash from confirming guesses of them."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.security.roles import Caller
 
@@ -13,4 +11,4 @@ from ledger.security.roles import Caller
 def visible_event(event: RecordedEvent, caller: Caller) -> RecordedEvent:
     if caller.visibility.shows(event):
         return event
-    return replace(event, data={}, sources=(), salt=None, note=None, disputes=())
+    return event._replace(data={}, sources=(), salt=None, note=None, disputes=())
