@@ -24,6 +24,7 @@ from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.graphql.ids import encode_global_id
 from ledger.http.server import BoundedH11Protocol
+from ledger.live.hub import FeedHub
 from ledger.security.roles import Role
 from live_servers import server_process, server_thread
 
@@ -96,19 +97,36 @@ class Socket:
 @pytest.fixture(scope="module", params=BACKENDS)
 def served(request: pytest.FixtureRequest, fresh_database_url: Any) -> Iterator[Any]:
     ledger = make_ledger(fresh_database_url(request.param), **LIMITS)
-    with server_thread(create_app(ledger=ledger)) as base:
-        yield ledger, base
+    app = create_app(ledger=ledger)
+    with server_thread(app) as base:
+        yield ledger, base, app.state.feed_hub
     ledger.close()
 
 
 @pytest.fixture
-def base(served: tuple[Ledger, str]) -> str:
+def base(served: tuple[Ledger, str, FeedHub]) -> str:
     return served[1]
 
 
 @pytest.fixture
-def ledger(served: tuple[Ledger, str]) -> Ledger:
+def ledger(served: tuple[Ledger, str, FeedHub]) -> Ledger:
     return served[0]
+
+
+@pytest.fixture
+def hub(served: tuple[Ledger, str, FeedHub]) -> FeedHub:
+    return served[2]
+
+
+def until_live(hub: FeedHub, count: int) -> None:
+    """Waits until exactly ``count`` subscriptions are live (those of earlier tests' closed
+    sockets gone). A subscription without ``after`` starts from the feed's position when the
+    server registers it, and nothing in the protocol tells the client when that is: an append
+    sent before it would rightly not reach it."""
+    deadline = time.monotonic() + 10
+    while hub.live_subscriptions != count:
+        assert time.monotonic() < deadline, f"{hub.live_subscriptions} of {count} live"
+        time.sleep(0.01)
 
 
 def append(base: str, headers: dict[str, str], stream: str, *events: dict[str, Any]) -> Any:
@@ -141,10 +159,11 @@ def socket(base: str) -> Iterator[Socket]:
 
 
 def test_each_append_reaches_a_subscriber_once_in_position_order(
-    ledger: Ledger, base: str, socket: Socket
+    ledger: Ledger, base: str, hub: FeedHub, socket: Socket
 ) -> None:
     stream = fresh_stream()
     socket.subscribe("1", stream=stream)
+    until_live(hub, 1)
     editor = bearer(ledger, Role.EDITOR)
     stored = append(base, editor, stream, profiled("A"), profiled("B"))
     stored += append(base, editor, stream, profiled("C"))
@@ -168,11 +187,12 @@ def test_after_resumes_from_a_position_then_goes_on_live(
 
 
 def test_stream_and_type_filters_and_person_ids_name_the_stream(
-    ledger: Ledger, base: str, socket: Socket
+    ledger: Ledger, base: str, hub: FeedHub, socket: Socket
 ) -> None:
     stream, other = fresh_stream(), fresh_stream()
     socket.subscribe("1", stream=encode_global_id("Person", stream), types=["PersonProfiled"])
     socket.subscribe("2", types=["PersonCharged"])
+    until_live(hub, 2)
     editor = bearer(ledger, Role.EDITOR)
     append(base, editor, other, profiled("elsewhere"))
     append(base, editor, stream, profiled("here"))
@@ -191,13 +211,14 @@ def test_stream_and_type_filters_and_person_ids_name_the_stream(
 
 
 def test_restricted_events_are_withheld_below_admin(
-    ledger: Ledger, base: str, socket: Socket
+    ledger: Ledger, base: str, hub: FeedHub, socket: Socket
 ) -> None:
     admin = Socket(base)
     assert admin.init(bearer(ledger, Role.ADMIN))["type"] == "connection_ack"
     stream = fresh_stream()
     socket.subscribe("1", stream=stream)
     admin.subscribe("1", stream=stream)
+    until_live(hub, 2)
     append(base, bearer(ledger, Role.EDITOR), stream, profiled("Hidden Witness", restricted=True))
     public, full = socket.events(1)[0], admin.events(1)[0]
     assert public["restricted"] and public["data"] == {} and public["sources"] == []
@@ -291,9 +312,11 @@ def test_an_append_in_one_server_process_reaches_subscribers_of_every_process(
     with server_process(url) as first, server_process(url) as second:
         sockets = [Socket(first), Socket(second)]
         stream = fresh_stream()
+        # from a known position: another process's registration cannot be watched from here
+        head = ledger.store.head().position
         for opened in sockets:
             assert opened.init()["type"] == "connection_ack"
-            opened.subscribe("1", stream=stream)
+            opened.subscribe("1", stream=stream, after=head)
         stored = append(first, editor, stream, profiled("from the first"))
         stored += append(second, editor, stream, profiled("from the second"))
         for opened in sockets:

@@ -162,6 +162,13 @@ class FeedHub:
 
     # --- subscribing ------------------------------------------------------------------------
 
+    @property
+    def live_subscriptions(self) -> int:
+        """How many subscriptions this process serves live now. One counts from the moment
+        it is live: an event appended after that reaches it, whereas one appended before it
+        was (with no ``after``) does not."""
+        return len(self._subscribers)
+
     @asynccontextmanager
     async def subscription(self, holder: str, limit: int) -> AsyncIterator[_Subscriber]:
         """A place in the fan-out for one subscription of ``holder`` (a token name or a client
