@@ -6,6 +6,7 @@ On SQLite, a database locked by another process gives the same answer."""
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from conftest import bearer, make_ledger
@@ -20,6 +22,7 @@ from fault_proxy import FaultProxy
 from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.security.roles import Role
+from ledger.store.engine import still_open
 
 FAST = {
     "health_cache_seconds": 0.0,  # each /healthz below checks the database afresh
@@ -142,3 +145,29 @@ def test_a_locked_sqlite_database_refuses_writes_with_503(fresh_database_url: An
         )
         assert again.status_code == 201, again.text
     ledger.close()
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_the_server_closed_is_replaced_before_use(
+    fresh_database_url: Any,
+) -> None:
+    """A connection the server ended while it sat in the pool (a restart, an administrator's
+    termination) is noticed at checkout without asking the server, and the read gets a fresh one
+    instead of an error."""
+    ledger = make_ledger(fresh_database_url("postgres"), **FAST)
+    admin = create_engine(fresh_database_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with ledger.engine.connect() as connection:
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            pooled = connection.connection.dbapi_connection
+        with admin.connect() as other:
+            assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        for _ in range(500):  # the server's goodbye is on its way
+            if not still_open(pooled):
+                break
+            time.sleep(0.01)
+        with ledger.engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+    finally:
+        admin.dispose()
+        ledger.close()

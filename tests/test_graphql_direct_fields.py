@@ -1,16 +1,22 @@
 """Fields without arguments are resolved by a direct call (ledger.graphql.direct_fields), and
 the answers are exactly those strawberry's own resolvers give: same data, same ids, same errors,
-for a reader and for an admin (who sees restricted data); enum members are named from a table
-(ledger.graphql.enum_values) exactly as strawberry names them."""
+for a reader and for an admin (who sees restricted data); leaf fields completed in one step
+(ledger.graphql.leaf_fields) answer what graphql-core's general way answers, errors included;
+enum members are named from a table (ledger.graphql.enum_values) exactly as strawberry names
+them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from enum import Enum
 from typing import Any
 
 import pytest
+import strawberry
 from fastapi.testclient import TestClient
 from graphql import GraphQLError, GraphQLObjectType
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
 from conftest import EVENTS, bearer, make_ledger
@@ -18,6 +24,7 @@ from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.dataset.loader import load_dataset
 from ledger.graphql import direct_fields, enum_values, errors
+from ledger.graphql.leaf_fields import leaf_execution, leaf_fields
 from ledger.graphql.schema import build_schema
 from ledger.security.roles import Role
 
@@ -95,6 +102,99 @@ def test_direct_resolvers_answer_exactly_what_strawberrys_resolvers_answer(
     assert "errors" not in direct, direct["errors"]
     assert direct == wrapped
     assert len(direct["data"]["persons"]["edges"]) > 5
+
+
+@pytest.mark.parametrize("role", [None, Role.ADMIN])
+def test_leaves_completed_in_one_step_answer_what_graphql_cores_general_way_answers(
+    ledger: Ledger, role: Role | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = bearer(ledger, role) if role is not None else {}
+    direct = _answer(create_app(ledger=ledger), headers)
+    monkeypatch.setattr(
+        errors, "leaf_execution", lambda _leaves: StrawberryGraphQLCoreExecutionContext
+    )
+    general = _answer(create_app(ledger=ledger), headers)
+    assert "errors" not in direct, direct["errors"]
+    assert direct == general
+
+
+@strawberry.enum
+class Colour(Enum):
+    RED = "red"
+
+
+@strawberry.type
+class Strict:
+    @strawberry.field
+    def missing(self) -> str:
+        return None  # type: ignore[return-value]
+
+
+@strawberry.type
+class Leaves:
+    text: str = "a"
+    nothing: str | None = None
+
+    @strawberry.field
+    def count(self) -> int:
+        return 3
+
+    @strawberry.field
+    def colour(self) -> Colour:
+        return Colour.RED
+
+    @strawberry.field
+    def broken(self) -> str | None:
+        raise ValueError("no text here")
+
+    @strawberry.field
+    def refused(self) -> int | None:
+        return "not a number"  # type: ignore[return-value]
+
+    @strawberry.field
+    async def later(self) -> int:
+        return 4
+
+    @strawberry.field
+    def strict(self) -> Strict | None:
+        return Strict()
+
+
+@strawberry.type
+class LeafQuery:
+    @strawberry.field
+    def leaves(self) -> Leaves | None:
+        return Leaves()
+
+
+LEAVES = """{ leaves { text nothing count colour broken refused later
+  aliased: text __typename strict { missing } } }"""
+
+
+def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
+    """Data and errors (message, path, location) alike, whether the field is nullable or not,
+    raises, returns null or what its type refuses; an async leaf still answers."""
+    schema = strawberry.Schema(query=LeafQuery)
+    direct_fields.install_direct_resolvers(schema._schema, schema.config.info_class)
+    general = asyncio.run(schema.execute(LEAVES))
+    leaves = leaf_fields(schema._schema)
+    assert set(next(fields for t, fields in leaves.items() if t.name == "Leaves")) == {
+        "text",
+        "nothing",
+        "count",
+        "colour",
+        "broken",
+        "refused",
+        "later",  # an awaitable value: completed the general way
+    }
+    assert set(next(fields for t, fields in leaves.items() if t.name == "Strict")) == {"missing"}
+    schema.execution_context_class = leaf_execution(leaves)
+    one_step = asyncio.run(schema.execute(LEAVES))
+    assert one_step.data == general.data
+    assert general.errors is not None and one_step.errors is not None
+    assert [e.formatted for e in one_step.errors] == [e.formatted for e in general.errors]
+    assert len(general.errors) == 3
+    assert one_step.data is not None and one_step.data["leaves"]["strict"] is None
 
 
 def test_every_enum_member_is_named_from_the_table_as_strawberry_names_it() -> None:

@@ -15,36 +15,36 @@ is the same; fields with arguments keep strawberry's resolver, which converts th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
 Resolve = Callable[..., Any]
+#: A field's value from its parent object alone.
+Read = Callable[[Any], Any]
 
 
 def install_direct_resolvers(schema: GraphQLSchema, info_class: type[Info]) -> int:
     """Replaces the resolver of every field that qualifies; returns how many were replaced."""
     replaced = 0
-    for graphql_type in schema.type_map.values():
-        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+    for field in _object_fields(schema):
+        definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if not isinstance(definition, StrawberryField) or field.args:
             continue
-        for field in graphql_type.fields.values():
-            definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if not isinstance(definition, StrawberryField) or field.args:
-                continue
-            direct = direct_resolver(definition, info_class)
-            if direct is not None:
-                field.resolve = direct
-                replaced += 1
+        direct = direct_resolver(definition, info_class)
+        if direct is not None:
+            field.resolve = direct
+            replaced += 1
     return replaced
 
 
-def direct_resolver(field: StrawberryField, info_class: type[Info]) -> Resolve | None:
-    """The direct resolver of ``field``, or None where strawberry's wrapper has work to do."""
+def direct_reader(field: StrawberryField) -> Read | None:
+    """How the value of ``field`` is read from its parent object alone (no ``Info``), or None
+    where strawberry's wrapper has work to do or the resolver asks for an ``Info``."""
     if field.extensions or field.is_subscription or field.arguments:
         return None
     resolver = field.base_resolver
@@ -53,34 +53,60 @@ def direct_resolver(field: StrawberryField, info_class: type[Info]) -> Resolve |
     if resolver.parent_parameter is not None or resolver.root_parameter is not None:
         return None
     function = resolver.wrapped_func
-    if not callable(function):
+    if not callable(function) or resolver.info_parameter is not None:
         return None
-    passes_self = resolver.self_parameter is not None
+    return function if resolver.self_parameter is not None else _bare(function)
+
+
+def direct_resolver(field: StrawberryField, info_class: type[Info]) -> Resolve | None:
+    """The direct resolver of ``field``, or None where strawberry's wrapper has work to do."""
+    resolver = field.base_resolver
+    if resolver is None and direct_reader(field) is not None:
+        return _attribute_resolver(field.python_name, field.default_resolver)
+    read = direct_reader(field)
+    if read is not None:
+        return _ignoring_info(read)
+    if resolver is None or field.extensions or field.is_subscription or field.arguments:
+        return None
+    if resolver.parent_parameter is not None or resolver.root_parameter is not None:
+        return None
+    function = resolver.wrapped_func
     info_parameter = resolver.info_parameter
-    if info_parameter is None:
-        return _plain_call(function) if passes_self else _bare_call(function)
-    if not passes_self:
+    if not callable(function) or info_parameter is None or resolver.self_parameter is None:
         return None
     return _call_with_info(function, info_parameter.name, field, info_class)
 
 
-def _attribute(name: str, read: Callable[[Any, str], object]) -> Resolve:
+def _object_fields(schema: GraphQLSchema) -> Iterator[GraphQLField]:
+    for graphql_type in schema.type_map.values():
+        if isinstance(graphql_type, GraphQLObjectType) and not graphql_type.name.startswith("__"):
+            yield from graphql_type.fields.values()
+
+
+def _attribute(name: str, read: Callable[[Any, str], object]) -> Read:
+    def attribute(source: Any) -> Any:
+        return read(source, name)
+
+    return attribute
+
+
+def _attribute_resolver(name: str, read: Callable[[Any, str], object]) -> Resolve:
     def resolve(source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
         return read(source, name)
 
     return resolve
 
 
-def _plain_call(function: Callable[[Any], Any]) -> Resolve:
-    def resolve(source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
-        return function(source)
-
-    return resolve
-
-
-def _bare_call(function: Callable[[], Any]) -> Resolve:
-    def resolve(_source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
+def _bare(function: Callable[[], Any]) -> Read:
+    def bare(_source: Any) -> Any:
         return function()
+
+    return bare
+
+
+def _ignoring_info(read: Read) -> Resolve:
+    def resolve(source: Any, _info: GraphQLResolveInfo[Any]) -> Any:
+        return read(source)
 
     return resolve
 

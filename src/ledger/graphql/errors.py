@@ -24,6 +24,7 @@ from ledger.domain.errors import LedgerError
 from ledger.graphql.context import LedgerContext
 from ledger.graphql.direct_fields import install_direct_resolvers
 from ledger.graphql.enum_values import install_enum_names
+from ledger.graphql.leaf_fields import leaf_execution, leaf_fields
 from ledger.graphql.response_cache import ResponseCache, at_head, document_key
 from ledger.graphql.worker import off_the_loop
 from ledger.store.engine import request_connection
@@ -79,12 +80,14 @@ class LedgerSchema(Schema):
     once, each holding one pooled connection for all its reads (so the pool is sized to match:
     ``LEDGER_GRAPHQL_THREADS``, ``LEDGER_DB_POOL_SIZE``); answers read-only operations from
     :mod:`ledger.graphql.response_cache` while the ledger's head has not moved. Fields without
-    arguments are resolved directly (:mod:`ledger.graphql.direct_fields`), enum members named from
-    a table (:mod:`ledger.graphql.enum_values`)."""
+    arguments are resolved directly (:mod:`ledger.graphql.direct_fields`), leaf fields completed in
+    one step (:mod:`ledger.graphql.leaf_fields`), enum members named from a table
+    (:mod:`ledger.graphql.enum_values`)."""
 
     def __init__(self, *args: Any, threads: int = 8, cache_bytes: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         install_direct_resolvers(self._schema, self.config.info_class)
+        self.execution_context_class = leaf_execution(leaf_fields(self._schema))
         install_enum_names(self._schema)
         self.threads = ThreadPoolExecutor(threads, thread_name_prefix="graphql")
         self.answers = ResponseCache(cache_bytes)
