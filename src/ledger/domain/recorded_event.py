@@ -63,7 +63,12 @@ class RecordedEvent(NamedTuple):
         return self.occurred_on.first_day if self.occurred_on else None
 
     def fold_key(self) -> tuple[int, date, date, int]:
-        return fold_order(self.latest, self.earliest, self.position)
+        """``fold_order`` of the event, read from its date's sort bounds directly (a date has
+        both, ``date.min``/``date.max`` for open ends): re-folds sort by it at every append."""
+        occurred = self.occurred_on
+        if occurred is None:
+            return fold_order(None, None, self.position)
+        return (1, occurred.last_day, occurred.first_day, self.position)
 
 
 def fold_order(

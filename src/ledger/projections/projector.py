@@ -18,12 +18,13 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache, lru_cache
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
+import orjson
 from sqlalchemy import (
     JSON,
     BindParameter,
@@ -39,7 +40,9 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -62,13 +65,28 @@ from ledger.projections.timeline import (
     revise,
     version_columns,
 )
+from ledger.store.driver import DriverStatement, driver_statement
 from ledger.store.event_store import EventLog, filter_only
 from ledger.store.tables import RecommendationPersonRow
-from ledger.store.types import JsonText, UTCDateTime
+from ledger.store.types import JsonText, UTCDateTime, sqlite_instant
 
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
-#: a row of ``_stored_rows``: id, stream_id, visibility, both intervals, event_count, state
-StoredRow = Any
+
+
+class StoredRow(NamedTuple):
+    """A row of ``_stored_rows``: a stored state version, its state as the stored text."""
+
+    id: int
+    stream_id: str
+    visibility: str
+    valid_from: date
+    valid_to: date
+    recorded_from: datetime
+    recorded_to: datetime
+    event_count: int
+    state: str
+
+
 _CHUNK = 5000
 
 
@@ -93,10 +111,10 @@ class Projector:
 
 def project(log: EventLog, at: datetime, fresh: Sequence[RecordedEvent]) -> None:
     """Project the events recorded at ``at`` (all of them already inserted)."""
-    by_stream: dict[str, list[RecordedEvent]] = defaultdict(list)
+    grouped: dict[str, list[RecordedEvent]] = defaultdict(list)
     for event in fresh:
-        if kind_of(event.stream_id) is not None:
-            by_stream[event.stream_id].append(event)
+        grouped[event.stream_id].append(event)
+    by_stream = {s: events for s, events in grouped.items() if kind_of(s) is not None}
     targets = log.stored(
         [target for e in fresh if (target := e.retracts) is not None and e.stream_id in by_stream]
     )
@@ -145,16 +163,17 @@ def _affected_days(
     fresh: Sequence[RecordedEvent], targets: Mapping[UUID, RecordedEvent]
 ) -> dict[Visibility, date]:
     """The earliest day each visibility's history changes from (absent: it does not change)."""
-    days: dict[Visibility, date] = {}
+    touched: list[tuple[date, RecordedEvent]] = []
     for event in fresh:
         target = event.retracts
-        touched = event if target is None else targets.get(target)
-        if touched is None:
-            continue
-        day = day_of(touched)
-        for visibility in _VIEWS:
-            if visibility.shows(touched) and days.get(visibility, day) >= day:
-                days[visibility] = day
+        found = event if target is None else targets.get(target)
+        if found is not None:
+            touched.append((day_of(found), found))
+    days: dict[Visibility, date] = {}
+    for visibility in _VIEWS:
+        shown = [day for day, event in touched if visibility.shows(event)]
+        if shown:
+            days[visibility] = min(shown)
     return days
 
 
@@ -191,6 +210,114 @@ def _stored_query(table: Table, streams: int) -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=8)
+def _stored_json(table: Table, dialect: Dialect) -> DriverStatement:
+    """``_stored_rows`` on SQLite: the streams and their days as one JSON parameter, and each
+    stream's rows read from a floor in valid time, by a seek on the per-stream index of valid
+    days instead of a walk of the stream's whole history. The floor is where each view's last
+    alive row before the day starts (the row a re-fold starts from; the earlier of the two
+    views', a view of the shared rows being one of them): every row the re-fold reads starts
+    there or later, and every alive row starting earlier ends before the day. Compiled once
+    per table, run through the driver (see ``_stored_sqlite``)."""
+    stream = func.json_extract(_STREAMS.c.value, "$[0]")
+    day = func.json_extract(_STREAMS.c.value, "$[1]")
+
+    def floor(view: str) -> Any:
+        inner = table.alias("floor")
+        found = (
+            select(inner.c.valid_from)
+            .where(
+                inner.c.stream_id == stream,
+                inner.c.valid_from < day,
+                inner.c.recorded_to == _OPEN,
+                inner.c.visibility.in_([literal(SHARED), literal(view)]),
+            )
+            .order_by(inner.c.valid_from.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        return func.coalesce(found, MIN_DAY.isoformat())
+
+    columns = [
+        cast(column, Text).label("state") if column.name == "state" else column
+        for column in version_columns(table)
+    ]
+    query = select(table.c.id, table.c.stream_id, *columns).join_from(
+        _STREAMS,
+        table,
+        and_(
+            table.c.stream_id == stream,
+            table.c.valid_from
+            >= func.min(floor(Visibility.FULL.value), floor(Visibility.PUBLIC.value)),
+        ),
+    )
+    query = query.where(
+        filter_only(table.c.recorded_to >= _AT_TEXT),
+        or_(table.c.recorded_to == _AT_TEXT, table.c.valid_to >= day),
+    )
+    return driver_statement(query, dialect)
+
+
+_STREAMS = func.json_each(bindparam("streams", type_=String())).table_valued("value")
+#: instants bound as the text SQLite stores (``sqlite_instant``)
+_AT_TEXT = bindparam("at_text", type_=String())
+_OPEN = bindparam("open_text", type_=String())
+
+
+def _stored_sqlite(
+    connection: Connection, table: Table, at: datetime, days: Mapping[str, date]
+) -> dict[str, list[StoredRow]]:
+    """``_stored_rows`` on SQLite, its rows decoded from the driver's texts (each distinct day
+    and instant once)."""
+    statement = _stored_json(table, connection.dialect)
+    values = {
+        "streams": orjson.dumps([(s, day.isoformat()) for s, day in days.items()]).decode(),
+        "at_text": sqlite_instant(at),
+        "open_text": sqlite_instant(OPEN_END),
+    }
+    parsed_days: dict[str, date] = {}
+    instants: dict[str, datetime] = {}
+
+    def day_of_text(text: str) -> date:
+        found = parsed_days.get(text)
+        if found is None:
+            found = parsed_days[text] = date.fromisoformat(text)
+        return found
+
+    def instant_of_text(text: str) -> datetime:
+        found = instants.get(text)
+        if found is None:
+            found = instants[text] = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        return found
+
+    rows: dict[str, list[StoredRow]] = defaultdict(list)
+    for (
+        row_id,
+        stream_id,
+        view,
+        valid_from,
+        valid_to,
+        recorded_from,
+        recorded_to,
+        count,
+        state,
+    ) in statement.rows(connection, values):
+        rows[stream_id].append(
+            StoredRow(
+                row_id,
+                stream_id,
+                view,
+                day_of_text(valid_from),
+                day_of_text(valid_to),
+                instant_of_text(recorded_from),
+                instant_of_text(recorded_to),
+                count,
+                state,
+            )
+        )
+    return rows
+
+
 def _stored_rows(
     connection: Connection, table: Table, at: datetime, days: Mapping[str, date]
 ) -> dict[str, list[StoredRow]]:
@@ -202,13 +329,15 @@ def _stored_rows(
     state comes back as the text it was stored as: ``state_rows`` stores the canonical document
     (``timeline.document``), which is what tells an unchanged version from a changed one, so it
     is neither parsed nor encoded again (only the state a re-fold starts from is parsed)."""
+    if connection.dialect.name == "sqlite":
+        return _stored_sqlite(connection, table, at, days)
     params: dict[str, Any] = {"at": at}
     for index, (stream_id, day) in enumerate(days.items()):
         params[f"stream_{index}"] = stream_id
         params[f"day_{index}"] = day
     rows: dict[str, list[StoredRow]] = defaultdict(list)
     for row in connection.execute(_stored_query(table, len(days)), params):
-        rows[row.stream_id].append(row)
+        rows[row.stream_id].append(StoredRow(*row))
     return rows
 
 
@@ -257,17 +386,16 @@ def _refold(
             default=None,
         )
         start = before.valid_from if before is not None else MIN_DAY
-        events = sorted(
-            (
-                event
-                for event in [*earlier, *fresh]
-                if event.type != RETRACTION
-                and event.id not in retracted
-                and visibility.shows(event)
-                and (day == MIN_DAY or (event.latest is not None and event.latest >= day))
-            ),
-            key=RecordedEvent.fold_key,
-        )
+        whole = day == MIN_DAY
+        events = [
+            event
+            for event in (*earlier, *fresh)
+            if event.type != RETRACTION
+            and (whole or ((latest := event.latest) is not None and latest >= day))
+            and visibility.shows(event)
+            and not (retracted and event.id in retracted)
+        ]
+        events.sort(key=RecordedEvent.fold_key)
         versions = [_version(row) for row in rows if row.valid_from >= start]
         state, count, start_text = kind.empty(stream_id), 0, None
         if before is not None:
@@ -322,8 +450,54 @@ def _changes(table: Table) -> tuple[Executable, Executable, Executable]:
     return ending, unlinking, delete(table).where(table.c.id.in_(IDS))
 
 
+#: the ids of ``_ending_json``'s statements, as one JSON array
+_IDS_JSON = func.json_each(bindparam("ids", type_=String())).table_valued("value")
+
+
+@lru_cache(maxsize=8)
+def _ending_json(
+    table: Table, dialect: Dialect
+) -> tuple[DriverStatement, DriverStatement, DriverStatement]:
+    """``_changes`` on SQLite, compiled once per table and run through the driver, the ids as
+    one JSON parameter: an expanding ``IN`` rendered the statement again at every call, and
+    its instant went through two type layers, for an UPDATE of a few rows."""
+    ids = table.c.id.in_(select(_IDS_JSON.c.value))
+    ending = update(table).where(ids).values(recorded_to=bindparam("at_text", type_=String()))
+    unlinking = delete(LINKS).where(LINKS.c.state_id.in_(select(_IDS_JSON.c.value)))
+    return (
+        driver_statement(ending, dialect),
+        driver_statement(unlinking, dialect),
+        driver_statement(delete(table).where(ids), dialect),
+    )
+
+
+def _write_sqlite(connection: Connection, table: Table, at: datetime, changes: Changes) -> None:
+    ending, unlinking, deleting = _ending_json(table, connection.dialect)
+    for ids, instant in ((changes.closed, at), (changes.reopened, OPEN_END)):
+        if ids:
+            ending.run(connection, {"at_text": sqlite_instant(instant), "ids": _id_array(ids)})
+    if changes.deleted:
+        deleted = {"ids": _id_array(changes.deleted)}
+        unlinking.run(connection, deleted)
+        deleting.run(connection, deleted)
+
+
+def _id_array(ids: list[int]) -> str:
+    return orjson.dumps(ids).decode()
+
+
 def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Changes) -> None:
-    ending, unlinking, deleting = _changes(kind.table)
+    if connection.dialect.name == "sqlite":
+        _write_sqlite(connection, kind.table, at, changes)
+    else:
+        _end(connection, kind.table, at, changes)
+    inserted = changes.inserted
+    rows = state_rows(kind, ((s, v, item, at, OPEN_END) for s, v, item in inserted))
+    insert_rows(connection, kind, rows, [item.span for _, _, item in inserted])
+
+
+def _end(connection: Connection, table: Table, at: datetime, changes: Changes) -> None:
+    ending, unlinking, deleting = _changes(table)
     for ids in _chunks(changes.closed):
         connection.execute(ending, {"ids": ids, "at": at})
     for ids in _chunks(changes.reopened):
@@ -331,9 +505,6 @@ def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Chang
     for ids in _chunks(changes.deleted):
         connection.execute(unlinking, {"ids": ids})
         connection.execute(deleting, {"ids": ids})
-    inserted = changes.inserted
-    rows = state_rows(kind, ((s, v, item, at, OPEN_END) for s, v, item in inserted))
-    insert_rows(connection, kind, rows, [item.span for _, _, item in inserted])
 
 
 #: a state version to store: stream, the views it serves (a ``Visibility`` value or ``SHARED``),

@@ -113,10 +113,13 @@ def refold(
     # while it holds (refolding every straddling event at every boundary made a stream of many
     # open-start events cost the square of its length at each re-fold)
     folds: list[S] = []
-    # the span being built: it ends where the next different one starts
-    opened: tuple[date, S, int] | None = None
+    # the span being built (from ``opened``, showing ``shown_open`` after ``count_open``
+    # events): it ends where the next different one starts
+    opened: date | None = None
+    shown_open, count_open = start_state, start_count
+    total = len(pending)
     for day in boundaries:
-        while certain < len(pending) and certain_days[certain] <= day:
+        while certain < total and certain_days[certain] <= day:
             # the earliest straddling event is the first to become certain, and the possible
             # fold's first step is then the certain one
             if straddling and straddling[0] == certain:
@@ -126,26 +129,27 @@ def refold(
                 state = apply(state, pending[certain])
                 folds.clear()
             certain, count = certain + 1, count + 1
-        while entered < len(entering) and entry_days[entering[entered]] <= day:
-            if entering[entered] >= certain:
-                place = bisect_left(straddling, entering[entered])
-                straddling.insert(place, entering[entered])
+        while entered < total and entry_days[index := entering[entered]] <= day:
+            if index >= certain:
+                place = bisect_left(straddling, index)
+                straddling.insert(place, index)
                 del folds[place:]
             entered += 1
         possible = folds[-1] if folds else state
-        for index in straddling[len(folds) :]:
-            possible = apply(possible, pending[index])
-            folds.append(possible)
+        if len(straddling) > len(folds):
+            for index in straddling[len(folds) :]:
+                possible = apply(possible, pending[index])
+                folds.append(possible)
         shown = bound(state, possible)
         if opened is not None:
-            if opened[2] == count and (opened[1] is shown or opened[1] == shown):
+            if count_open == count and (shown_open is shown or shown_open == shown):
                 # an event entering changed nothing shown: one row, not two (a certain event
                 # always changes the count, so every latest day stays a boundary)
                 continue
-            spans.append(Span(opened[0], day, opened[1], opened[2]))
-        opened = (day, shown, count)
+            spans.append(Span(opened, day, shown_open, count_open))
+        opened, shown_open, count_open = day, shown, count
     assert opened is not None  # ``start`` is always a boundary
-    spans.append(Span(opened[0], MAX_DAY, opened[1], opened[2]))
+    spans.append(Span(opened, MAX_DAY, shown_open, count_open))
     return spans
 
 

@@ -24,7 +24,9 @@ import orjson
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
+    CompoundSelect,
     Connection,
+    Dialect,
     Engine,
     Select,
     String,
@@ -40,6 +42,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -48,8 +51,11 @@ from ledger.domain.hash_chain import GENESIS, Sealed, canonical_value
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent, fold_order
 from ledger.domain.visibility import Visibility
+from ledger.store.driver import DriverStatement, driver_statement
 from ledger.store.engine import reading, write_transaction
+from ledger.store.event_rows import sqlite_events
 from ledger.store.tables import EventDisputeRow, EventRow
+from ledger.store.types import sqlite_instant
 
 EVENTS = cast(Table, EventRow.__table__)
 DISPUTES = cast(Table, EventDisputeRow.__table__)
@@ -278,6 +284,40 @@ def _counting_since(undated: tuple[bool, ...]) -> Select[Any]:
     )
 
 
+#: On SQLite the streams read whole and those read from a day come as two JSON parameters (an
+#: array of ids; an array of [id, day]) joined to the events by a seek each on (stream, latest
+#: day): one statement whatever the number of streams, its text compiled once and run through
+#: the driver, its rows decoded by ``event_rows``. Built as a statement per number of streams
+#: and run by SQLAlchemy, binding its two parameters per stream and processing each row's twenty
+#: columns cost ten times the SQLite work of an append after a stream's history.
+_WHOLE = func.json_each(bindparam("whole", type_=String())).table_valued("value").alias("whole")
+_DATED = func.json_each(bindparam("dated", type_=String())).table_valued("value").alias("dated")
+
+
+def _counting_since_json() -> CompoundSelect[Any]:
+    known_at = bindparam("known_at", type_=EVENTS.c.recorded_at.type)
+    before = bindparam("before", type_=EVENTS.c.position.type)
+    counted = counting(known_at, Visibility.FULL, newest=True).where(
+        filter_only(EVENTS.c.position < before)
+    )
+    return union_all(
+        counted.join_from(_WHOLE, EVENTS, EVENTS.c.stream_id == _WHOLE.c.value),
+        counted.join_from(
+            _DATED,
+            EVENTS,
+            and_(
+                EVENTS.c.stream_id == func.json_extract(_DATED.c.value, "$[0]"),
+                EVENTS.c.occurred_latest >= func.json_extract(_DATED.c.value, "$[1]"),
+            ),
+        ),
+    )
+
+
+@lru_cache(maxsize=4)
+def _compiled_counting_since(dialect: Dialect) -> DriverStatement:
+    return driver_statement(_counting_since_json(), dialect)
+
+
 def _by_fold_order(events: list[RecordedEvent]) -> list[RecordedEvent]:
     return sorted(events, key=RecordedEvent.fold_key)
 
@@ -409,6 +449,8 @@ class EventLog:
         in fold order: what a re-fold of those streams reads back, in one statement."""
         if not days:
             return {}
+        if self.connection.dialect.name == "sqlite":
+            return self._counting_since_sqlite(days, known_at, before_position)
         query = _counting_since(tuple(day is None for day in days.values()))
         params: dict[str, Any] = {"known_at": known_at, "before": before_position}
         for index, (stream_id, day) in enumerate(days.items()):
@@ -417,6 +459,23 @@ class EventLog:
         found: dict[str, list[RecordedEvent]] = {}
         for row in self.connection.execute(query, params):
             found.setdefault(row.stream_id, []).append(row_to_event(row))
+        return {stream_id: _by_fold_order(events) for stream_id, events in found.items()}
+
+    def _counting_since_sqlite(
+        self, days: Mapping[str, date | None], known_at: datetime, before_position: int
+    ) -> dict[str, list[RecordedEvent]]:
+        statement = _compiled_counting_since(self.connection.dialect)
+        values = {
+            "whole": _json_array([stream_id for stream_id, day in days.items() if day is None]),
+            "dated": orjson.dumps(
+                [(stream_id, day.isoformat()) for stream_id, day in days.items() if day is not None]
+            ).decode(),
+            "known_at": sqlite_instant(known_at),
+            "before": before_position,
+        }
+        found: dict[str, list[RecordedEvent]] = {}
+        for event in sqlite_events(statement.rows(self.connection, values)):
+            found.setdefault(event.stream_id, []).append(event)
         return {stream_id: _by_fold_order(events) for stream_id, events in found.items()}
 
     def counting_at(

@@ -39,6 +39,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return instant.astimezone(UTC)
 
 
+def sqlite_instant(at: datetime) -> str:
+    """An instant as ``UTCDateTime`` stores it on SQLite (naive UTC text with microseconds), for
+    statements bound through the driver."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 class JsonText(str):
     """A JSON document already serialised, written to a JSON column as it is."""
 
