@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, cast
 from uuid import UUID
@@ -146,9 +146,7 @@ def _sqlite_row(sealed: Sealed, instants: dict[datetime, str]) -> tuple[int, tup
     at = event.recorded_at
     instant = instants.get(at)
     if instant is None:
-        instant = instants[at] = (
-            at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        )
+        instant = instants[at] = sqlite_instant(at)
     disputes = _disputes_json(event)
     row: tuple[Any, ...] = (
         event.position,
