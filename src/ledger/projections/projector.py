@@ -18,7 +18,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache, lru_cache
 from itertools import groupby
 from typing import Any, NamedTuple
@@ -68,7 +68,7 @@ from ledger.projections.timeline import (
 from ledger.store.driver import DriverStatement, driver_statement
 from ledger.store.event_store import EventLog, filter_only
 from ledger.store.tables import RecommendationPersonRow
-from ledger.store.types import JsonText, UTCDateTime, sqlite_instant
+from ledger.store.types import JsonText, UTCDateTime, sqlite_instant, sqlite_instant_value
 
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 
@@ -287,7 +287,7 @@ def _stored_sqlite(
     def instant_of_text(text: str) -> datetime:
         found = instants.get(text)
         if found is None:
-            found = instants[text] = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            found = instants[text] = sqlite_instant_value(text)
         return found
 
     rows: dict[str, list[StoredRow]] = defaultdict(list)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ import orjson
 
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent
+from ledger.store.types import sqlite_instant_value
 
 
 def _exact(value: Any) -> bool:
@@ -77,9 +78,7 @@ def sqlite_events(rows: Iterable[tuple[Any, ...]]) -> list[RecordedEvent]:
     ) in rows:
         instant = instants.get(recorded_at)
         if instant is None:
-            instant = instants[recorded_at] = datetime.fromisoformat(recorded_at).replace(
-                tzinfo=UTC
-            )
+            instant = instants[recorded_at] = sqlite_instant_value(recorded_at)
         disputed = _json(disputes) if disputes is not None and disputes != "null" else None
         events.append(
             RecordedEvent(

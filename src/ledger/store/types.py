@@ -45,6 +45,12 @@ def sqlite_instant(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+def sqlite_instant_value(text: str) -> datetime:
+    """The instant ``sqlite_instant`` wrote as ``text``, aware in UTC, for rows read through the
+    driver."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
 class JsonText(str):
     """A JSON document already serialised, written to a JSON column as it is."""
 
