@@ -577,7 +577,7 @@ def insert_rows(
     types' own bind processors give."""
     if not rows.values:
         return
-    links = [kind.links(span.state) for span in spans]
+    links = [] if kind.links is None else [kind.links(span.state) for span in spans]
     if not any(links):
         _insert_plain(connection, kind.table, rows)
         return
