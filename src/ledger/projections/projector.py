@@ -406,16 +406,16 @@ def _refold(
         ]
         events.sort(key=RecordedEvent.fold_key)
         versions = [_version(row) for row in rows if row.valid_from >= start]
-        state, count, start_text = kind.empty(stream_id), 0, None
-        if before is not None:
-            count, start_text = before.event_count, before.state
+        count, start_text = (0, None) if before is None else (before.event_count, before.state)
         # Both views' rows from the same inputs (no restricted event involved): one fold. (A
         # single row set needs no key.)
         key = (start, count, start_text, *(event.id for event in events)) if len(views) > 1 else ()
         new = folded.get(key)
         if new is None:
             known = None
-            if before is not None:
+            if before is None:
+                state = kind.empty(stream_id)
+            else:
                 state = kind.decode(json.loads(before.state))
                 known = (state, before.state)
             spans = refold(start, state, count, events, kind.apply, kind.bound)
