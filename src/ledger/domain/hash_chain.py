@@ -81,6 +81,15 @@ _DEEPEST = 64
 def _agreed(value: Any) -> bool:
     """Whether ``value`` holds only exact str, int, bool, None, lists, tuples and dicts with
     text keys: what ``orjson`` and ``json`` write alike (floats and subclasses excluded)."""
+    if type(value) is dict:  # most events' data: one level of plain values, told in one loop
+        for key, item in value.items():
+            kind = type(item)
+            if type(key) is not str or not (
+                kind is str or kind is int or kind is bool or item is None
+            ):
+                break
+        else:
+            return True
     pending = [(value, 0)]
     while pending:
         item, depth = pending.pop()
@@ -147,11 +156,9 @@ def canonical_json(
 
 
 def uuid_text(value: UUID) -> str:
-    """``str(value)``: lower-case hex digits in groups of 8-4-4-4-12, by slices of one
-    formatted number (``UUID.__str__`` %-formats the five groups again: 7,500 against 6,500
-    instructions under callgrind)."""
-    digits = "%032x" % value.int  # noqa: UP031 (a third cheaper than a format specifier)
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    """``str(value)``, lower-case hex digits in groups of 8-4-4-4-12, as ``orjson`` writes a
+    UUID (in C: 2,600 instructions under callgrind, against 7,500 for ``UUID.__str__``)."""
+    return orjson.dumps(value)[1:-1].decode()
 
 
 def _recording_fields(recorded_at: datetime, recorded_by: str) -> str:
