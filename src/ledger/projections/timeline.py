@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -210,8 +209,7 @@ class Version(NamedTuple):
         return (self.valid_from, self.valid_to, self.event_count, self.document)
 
 
-@dataclass(frozen=True)
-class Revision(Generic[S]):
+class Revision(NamedTuple, Generic[S]):
     """What an append at ``at`` does to the rows from the re-fold's start onwards."""
 
     at: datetime
