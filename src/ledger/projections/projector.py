@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
 from itertools import groupby
+from operator import attrgetter
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -103,11 +104,15 @@ class Changes:
     inserted: list[tuple[str, str, Encoded[Any]]] = field(default_factory=list)
 
 
+#: an event's record instant, read in C
+_RECORDED_AT = attrgetter("recorded_at")
+
+
 class Projector:
     """The projections, as the service's ``Projection`` (``ledger.service.handlers``)."""
 
     def on_append(self, log: EventLog, events: Sequence[RecordedEvent]) -> None:
-        for at, batch in groupby(events, key=lambda event: event.recorded_at):
+        for at, batch in groupby(events, key=_RECORDED_AT):
             project(log, at, list(batch))
 
 

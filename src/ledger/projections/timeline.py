@@ -100,9 +100,8 @@ def refold(
     dates = [event.occurred_on for event in pending]
     certain_days = [MIN_DAY if on is None else on.last_day for on in dates]
     entry_days = [MIN_DAY if on is None else on.first_day for on in dates]
-    boundaries = sorted(
-        day for day in {start, *certain_days, *entry_days} if start <= day < MAX_DAY
-    )
+    days = sorted({start, *certain_days, *entry_days})
+    boundaries = days[bisect_left(days, start) : bisect_left(days, MAX_DAY)]
     total = len(pending)
     entering = sorted(range(total), key=entry_days.__getitem__)
     # sentinels after every boundary (each is before ``MAX_DAY``): the walks below stop there
