@@ -159,6 +159,38 @@ class Leaves:
     def strict(self) -> Strict | None:
         return Strict()
 
+    @strawberry.field
+    def names(self) -> list[str]:
+        return ["a", "b"]
+
+    @strawberry.field
+    def holes(self) -> list[str] | None:
+        return ["a", None]  # type: ignore[list-item]
+
+    @strawberry.field
+    def gaps(self) -> list[str | None]:
+        return ["a", None]
+
+    @strawberry.field
+    def refused_items(self) -> list[int | None]:
+        return [1, "x"]  # type: ignore[list-item]
+
+    @strawberry.field
+    def kids(self) -> list[Strict | None] | None:
+        return [Strict(), None]
+
+    @strawberry.field
+    def ranged(self) -> list[int]:
+        return range(2)  # type: ignore[return-value]
+
+    @strawberry.field
+    def tagged(self, info: strawberry.Info) -> list[str]:
+        return [info.field_name, info.path.key]  # type: ignore[list-item]
+
+    @strawberry.field
+    async def later_list(self) -> list[int]:
+        return [5, 6]
+
 
 @strawberry.type
 class LeafQuery:
@@ -168,13 +200,16 @@ class LeafQuery:
 
 
 LEAVES = """{ leaves { text nothing count colour broken refused later
-  aliased: text __typename strict { missing } } }"""
+  aliased: text __typename strict { missing } names holes gaps refusedItems
+  kids { missing } ranged tagged laterList } }"""
 
 
 def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     """Data and errors (message, path, location) alike, whether the field is nullable or not,
     raises, returns null or what its type refuses; an async leaf still answers; an object's
-    non-null field answering null nulls the object."""
+    non-null field answering null nulls the object; a list's item answering null or what its
+    type refuses fails at the item, nulling the list where the item is non-null; a list that is
+    not a Python list, a list asking for an Info and an awaited list answer as before."""
     schema = strawberry.Schema(query=LeafQuery)
     direct_fields.install_direct_resolvers(schema._schema, schema.config.info_class)
     general = asyncio.run(schema.execute(LEAVES))
@@ -188,6 +223,14 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
         "refused",
         "later",  # an awaitable value: completed the general way
         "strict",  # an object
+        "names",  # lists of leaves or objects
+        "holes",
+        "gaps",
+        "refusedItems",
+        "kids",
+        "ranged",
+        "tagged",
+        "laterList",
     }
     assert set(next(fields for t, fields in leaves.items() if t.name == "Strict")) == {"missing"}
     schema.execution_context_class = leaf_execution(leaves)
@@ -195,8 +238,10 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     assert one_step.data == general.data
     assert general.errors is not None and one_step.errors is not None
     assert [e.formatted for e in one_step.errors] == [e.formatted for e in general.errors]
-    assert len(general.errors) == 3
+    assert len(general.errors) == 6
     assert one_step.data is not None and one_step.data["leaves"]["strict"] is None
+    assert one_step.data["leaves"]["holes"] is None
+    assert one_step.data["leaves"]["kids"] == [None, None]
 
 
 def test_every_enum_member_is_named_from_the_table_as_strawberry_names_it() -> None:
