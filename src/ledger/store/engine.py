@@ -40,7 +40,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from ledger.domain.errors import LedgerError
 from ledger.store.tables import Base
-from ledger.store.types import json_serializer
+from ledger.store.types import json_deserializer, json_serializer
 
 WRITER_LOCK_KEY = 0x1ED6E4  # arbitrary, constant: the ledger's single writer lock
 _IMMEDIATE = "ledger_immediate"
@@ -114,6 +114,7 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
             **({} if in_memory else {"pool_timeout": timeouts.pool}),
             hide_parameters=True,
             json_serializer=json_serializer,
+            json_deserializer=json_deserializer,
             **kwargs,
         )
         _configure_sqlite(engine, timeouts)
@@ -125,6 +126,7 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> En
         pool_timeout=timeouts.pool,
         hide_parameters=True,
         json_serializer=json_serializer,
+        json_deserializer=json_deserializer,
         **kwargs,
     )
     _configure_postgres(engine, timeouts)
