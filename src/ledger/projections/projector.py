@@ -162,23 +162,26 @@ def project(log: EventLog, at: datetime, fresh: Sequence[RecordedEvent]) -> None
 def _affected_days(
     fresh: Sequence[RecordedEvent], targets: Mapping[UUID, RecordedEvent]
 ) -> dict[Visibility, date]:
-    """The earliest day each visibility's history changes from (absent: it does not change)."""
-    touched: list[tuple[date, RecordedEvent]] = []
+    """The earliest day each visibility's history changes from (absent: it does not change).
+    One pass: the public view is changed by the events it shows, the full view by all."""
+    public: date | None = None
+    full: date | None = None
     for event in fresh:
         target = event.retracts
         found = event if target is None else targets.get(target)
-        if found is not None:
-            touched.append((day_of(found), found))
+        if found is None:
+            continue
+        day = day_of(found)
+        if full is None or day < full:
+            full = day
+        if Visibility.PUBLIC.shows(found) and (public is None or day < public):
+            public = day
     days: dict[Visibility, date] = {}
-    for visibility in _VIEWS:
-        shown = [day for day, event in touched if visibility.shows(event)]
-        if shown:
-            days[visibility] = min(shown)
+    if public is not None:
+        days[Visibility.PUBLIC] = public
+    if full is not None:
+        days[Visibility.FULL] = full
     return days
-
-
-#: the views, as a tuple: iterating the enum itself costs more than the loop's body
-_VIEWS = tuple(Visibility)
 
 
 #: the instant of an append, in the statements kept below
@@ -391,7 +394,7 @@ def _refold(
             event
             for event in (*earlier, *fresh)
             if event.type != RETRACTION
-            and (whole or ((latest := event.latest) is not None and latest >= day))
+            and (whole or ((on := event.occurred_on) is not None and on.last_day >= day))
             and visibility.shows(event)
             and not (retracted and event.id in retracted)
         ]
@@ -405,10 +408,12 @@ def _refold(
         key = (start, count, start_text, *(event.id for event in events)) if len(views) > 1 else ()
         new = folded.get(key)
         if new is None:
+            known = None
             if before is not None:
                 state = kind.decode(json.loads(before.state))
+                known = (state, before.state)
             spans = refold(start, state, count, events, kind.apply, kind.bound)
-            new = folded[key] = encode(spans, kind.encode)
+            new = folded[key] = encode(spans, kind.encode, known)
         revision = revise(
             at,
             [version for version in versions if version.recorded_to == OPEN_END],

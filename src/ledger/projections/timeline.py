@@ -96,13 +96,13 @@ def refold(
     possible fold answers differently (and nothing when it does not: a start state read back
     from a row may carry that row's possible answer)."""
     pending = list(events)
-    # each event's two days, looked up once: a re-fold walks them at every boundary
-    certain_days = [certain_from(event) for event in pending]
-    entry_days = [day_of(event) for event in pending]
+    # each event's two days (``certain_from``, ``day_of``), looked up once: a re-fold walks them
+    # at every boundary
+    dates = [event.occurred_on for event in pending]
+    certain_days = [MIN_DAY if on is None else on.last_day for on in dates]
+    entry_days = [MIN_DAY if on is None else on.first_day for on in dates]
     boundaries = sorted(
-        {start}
-        | {day for day in certain_days if start < day < MAX_DAY}
-        | {day for day in entry_days if start < day < MAX_DAY}
+        day for day in {start, *certain_days, *entry_days} if start <= day < MAX_DAY
     )
     entering = sorted(range(len(pending)), key=entry_days.__getitem__)
     spans: list[Span[S]] = []
@@ -117,6 +117,10 @@ def refold(
     # events): it ends where the next different one starts
     opened: date | None = None
     shown_open, count_open = start_state, start_count
+    # the last ``bound`` asked and its answer: most boundaries leave both folds as they were
+    # (an event that changes nothing but the count), and ask it again
+    bound_of: tuple[S, S] | None = None
+    shown = start_state
     total = len(pending)
     for day in boundaries:
         while certain < total and certain_days[certain] <= day:
@@ -140,7 +144,8 @@ def refold(
             for index in straddling[len(folds) :]:
                 possible = apply(possible, pending[index])
                 folds.append(possible)
-        shown = bound(state, possible)
+        if bound_of is None or bound_of[0] is not state or bound_of[1] is not possible:
+            bound_of, shown = (state, possible), bound(state, possible)
         if opened is not None:
             if count_open == count and (shown_open is shown or shown_open == shown):
                 # an event entering changed nothing shown: one row, not two (a certain event
@@ -154,25 +159,28 @@ def refold(
 
 
 class Encoded(NamedTuple, Generic[S]):
-    """A span's state encoded once: the JSON value and its canonical text, which is both what
-    is stored and what tells an unchanged version from a changed one."""
+    """A span's state encoded once: its canonical text, which is both what is stored and what
+    tells an unchanged version from a changed one."""
 
     span: Span[S]
-    value: dict[str, Any]
     text: str
 
 
-def encode(spans: Iterable[Span[S]], encoder: Callable[[S], dict[str, Any]]) -> list[Encoded[S]]:
+def encode(
+    spans: Iterable[Span[S]],
+    encoder: Callable[[S], dict[str, Any]],
+    known: tuple[S, str] | None = None,
+) -> list[Encoded[S]]:
     """Each span's state encoded; a state the fold left as it was (the very same immutable
-    object as the span before: most events change only the count) is not encoded again."""
+    object as the span before: most events change only the count) is not encoded again, nor
+    is ``known``, a state given with its text (the stored state a re-fold starts from, decoded
+    from that very text)."""
     encoded: list[Encoded[S]] = []
+    last, text = known if known is not None else (None, "")
     for span in spans:
-        if encoded and span.state is encoded[-1].span.state:
-            value, text = encoded[-1].value, encoded[-1].text
-        else:
-            value = encoder(span.state)
-            text = document(value)
-        encoded.append(Encoded(span, value, text))
+        if span.state is not last:
+            last, text = span.state, document(encoder(span.state))
+        encoded.append(Encoded(span, text))
     return encoded
 
 
