@@ -5,9 +5,10 @@ A request that reaches GraphQL (a syntax error in the document, an unknown field
 the GraphQL way, ``errors`` in the response; only what is not a GraphQL request at all (a body
 that is not JSON, no query, an unsupported method or media type) becomes a problem.
 
-Answers are encoded by orjson (UTF-8, compact: the same JSON as strawberry's ``json.dumps``
-with its separators, in a fifth of the time), or by ``json.dumps`` where orjson refuses a
-value (an integer past 64 bits, which an event's data may hold).
+Answers are encoded by orjson (compact: the same JSON as strawberry's ``json.dumps`` with its
+separators, in a fraction of the time), or by ``json.dumps`` where orjson refuses a value (an
+integer past 64 bits, which an event's data may hold). As text: a websocket message is sent as
+a binary frame when its encoding is bytes, and graphql-ws clients read only text frames.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ _CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 class ProblemGraphQLRouter(LedgerGraphQLRouter):
-    def encode_json(self, data: object) -> str | bytes:
+    def encode_json(self, data: object) -> str:
         try:
-            return orjson.dumps(data)
+            return orjson.dumps(data).decode()
         except TypeError:
             return json.dumps(data, separators=(",", ":"))
 
