@@ -131,6 +131,17 @@ class Strict:
 
 
 @strawberry.type
+class Checked:
+    """A type checking its objects with an is_type_of of its own, which reads the info."""
+
+    value: int = 1
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return info.field_name in {"checked", "checkedList", "impostor"} and isinstance(obj, cls)
+
+
+@strawberry.type
 class Leaves:
     text: str = "a"
     nothing: str | None = None
@@ -191,6 +202,18 @@ class Leaves:
     async def later_list(self) -> list[int]:
         return [5, 6]
 
+    @strawberry.field
+    def checked(self) -> Checked | None:
+        return Checked()
+
+    @strawberry.field
+    def checked_list(self) -> list[Checked | None]:
+        return [Checked(), Strict()]  # type: ignore[list-item]
+
+    @strawberry.field
+    def impostor(self) -> Checked | None:
+        return Strict()  # type: ignore[return-value]
+
 
 @strawberry.type
 class LeafQuery:
@@ -201,7 +224,8 @@ class LeafQuery:
 
 LEAVES = """{ leaves { text nothing count colour broken refused later
   aliased: text __typename strict { missing } names holes gaps refusedItems
-  kids { missing } ranged tagged laterList } }"""
+  kids { missing } ranged tagged laterList checked { value } checkedList { value }
+  impostor { value } } }"""
 
 
 def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
@@ -209,7 +233,8 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     raises, returns null or what its type refuses; an async leaf still answers; an object's
     non-null field answering null nulls the object; a list's item answering null or what its
     type refuses fails at the item, nulling the list where the item is non-null; a list that is
-    not a Python list, a list asking for an Info and an awaited list answer as before."""
+    not a Python list, a list asking for an Info and an awaited list answer as before; an object
+    its type's own check (given the info) refuses fails as before."""
     schema = strawberry.Schema(query=LeafQuery)
     direct_fields.install_direct_resolvers(schema._schema, schema.config.info_class)
     general = asyncio.run(schema.execute(LEAVES))
@@ -231,6 +256,9 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
         "ranged",
         "tagged",
         "laterList",
+        "checked",  # objects whose type checks them with an info
+        "checkedList",
+        "impostor",
     }
     assert set(next(fields for t, fields in leaves.items() if t.name == "Strict")) == {"missing"}
     schema.execution_context_class = leaf_execution(leaves)
@@ -238,7 +266,7 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     assert one_step.data == general.data
     assert general.errors is not None and one_step.errors is not None
     assert [e.formatted for e in one_step.errors] == [e.formatted for e in general.errors]
-    assert len(general.errors) == 6
+    assert len(general.errors) == 8
     assert one_step.data is not None and one_step.data["leaves"]["strict"] is None
     assert one_step.data["leaves"]["holes"] is None
     assert one_step.data["leaves"]["kids"] == [None, None]

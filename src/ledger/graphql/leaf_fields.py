@@ -51,6 +51,9 @@ from ledger.graphql.direct_fields import Read, direct_reader
 
 #: Values of these types are never awaitable: no need to ask.
 _PLAIN = frozenset({str, int, float, bool, list, tuple})
+#: Completed values of these types are never awaitable (an object's or a list's completion, a
+#: coerced leaf, null): no need to ask.
+_DONE = frozenset({dict, list, str, int, float, bool, type(None)})
 #: What a list field's value must be to be walked here (anything else: the general way).
 _LISTS = (list, tuple)
 
@@ -78,7 +81,8 @@ class Leaf:
     #: the type's leaf type where the field is one (the loop over sub-fields completes those)
     leaf_type: GraphQLLeafType | None
     #: whether completing the value reads the info: an object type checking its objects with
-    #: ``is_type_of`` (all graphql-core's completion of an object reads the info for)
+    #: an ``is_type_of`` that may read it (all graphql-core's completion of an object reads the
+    #: info for)
     needs_info: bool
 
     @property
@@ -104,10 +108,17 @@ def shape_of(graphql_type: GraphQLOutputType) -> Shape | None:
     return None
 
 
-def _checks_objects(shape: Shape) -> bool:
+#: strawberry's own check of a type implementing an interface, which never reads its info
+_STRAWBERRYS_CHECK = "GraphQLCoreConverter.from_object.<locals>._get_is_type_of.<locals>.is_type_of"
+
+
+def _checks_objects_with_info(shape: Shape) -> bool:
+    """Whether completing a value of ``shape`` reads the info: an object type checking its
+    objects with an ``is_type_of`` other than strawberry's own."""
     if shape.item is not None:
-        return _checks_objects(shape.item)
-    return shape.object_type is not None and shape.object_type.is_type_of is not None
+        return _checks_objects_with_info(shape.item)
+    check = shape.object_type.is_type_of if shape.object_type is not None else None
+    return check is not None and getattr(check, "__qualname__", None) != _STRAWBERRYS_CHECK
 
 
 def leaf_fields(schema: GraphQLSchema) -> Leaves:
@@ -131,7 +142,7 @@ def leaf_fields(schema: GraphQLSchema) -> Leaves:
                 direct_reader(definition),
                 shape,
                 shape.leaf_type,
-                _checks_objects(shape),
+                _checks_objects_with_info(shape),
             )
     return leaves
 
@@ -197,7 +208,7 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                             )
                             result = None
                         results[response_name] = result
-                        if is_awaitable(result):
+                        if type(result) not in _DONE and is_awaitable(result):
                             awaitable_fields.append(response_name)
                         continue
                     field_path = Path(path, response_name, parent_type.name)
@@ -206,7 +217,7 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                     )
                     if result is not Undefined:
                         results[response_name] = result
-                        if is_awaitable(result):
+                        if type(result) not in _DONE and is_awaitable(result):
                             awaitable_fields.append(response_name)
             except Exception:
                 if awaitable_fields:
@@ -286,7 +297,7 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                 info,
                 position_context,
             )
-            if self.is_awaitable(completed):
+            if type(completed) not in _DONE and self.is_awaitable(completed):
                 return self._settled(completed, leaf.return_type, field_details_list, path)
             return completed
 
@@ -315,6 +326,16 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                 return self.complete_leaf_value(shape.leaf_type, value)
             object_type = shape.object_type
             if object_type is not None:
+                if position_context is None and self._is_type(object_type, value, info):
+                    # graphql-core's completion of an object, without its three calls around
+                    # the sub-fields' execution (nothing deferred: no delivery groups to make)
+                    grouped_field_set, deferred, _ = self.collect_subfields(
+                        object_type, field_details_list
+                    )
+                    if not deferred:
+                        return self.execute_fields(
+                            object_type, value, path, grouped_field_set, None
+                        )
                 return self.complete_object_value(
                     object_type, field_details_list, info, path, value, position_context
                 )
@@ -417,7 +438,7 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                     )
                     done = None
                 else:
-                    if is_awaitable(done):
+                    if type(done) not in _DONE and is_awaitable(done):
                         done = self._settled(done, item.graphql_type, field_details_list, item_path)
                         awaitable.append(index)
                 completed.append(done)
@@ -432,6 +453,21 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                 for index, done in zip(awaitable, awaited, strict=True):
                     completed[index] = done
             return completed
+
+        @staticmethod
+        def _is_type(object_type: GraphQLObjectType, value: Any, info: Any) -> bool:
+            """Whether ``value`` passes the type's own check at once (or it has none); else
+            graphql-core's completion checks it again and answers the failure its way."""
+            is_type_of = object_type.is_type_of
+            if is_type_of is None:
+                return True
+            checked = is_type_of(value, info)
+            if checked is True:
+                return True
+            close = getattr(checked, "close", None)
+            if close is not None:  # an awaitable check, made again where it is awaited
+                close()
+            return False
 
         def _info(
             self,
