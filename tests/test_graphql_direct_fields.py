@@ -214,6 +214,14 @@ class Leaves:
     def impostor(self) -> Checked | None:
         return Strict()  # type: ignore[return-value]
 
+    @strawberry.field
+    def echo(self, text: str, times: int = 2) -> list[str]:
+        return [text] * times
+
+    @strawberry.field
+    def divided(self, by: int) -> int | None:
+        return 12 // by
+
 
 @strawberry.type
 class LeafQuery:
@@ -225,7 +233,8 @@ class LeafQuery:
 LEAVES = """{ leaves { text nothing count colour broken refused later
   aliased: text __typename strict { missing } names holes gaps refusedItems
   kids { missing } ranged tagged laterList checked { value } checkedList { value }
-  impostor { value } } }"""
+  impostor { value } echo(text: "x") thrice: echo(text: "y", times: 3) divided(by: 0)
+  halved: divided(by: 2) } }"""
 
 
 def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
@@ -234,7 +243,8 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     non-null field answering null nulls the object; a list's item answering null or what its
     type refuses fails at the item, nulling the list where the item is non-null; a list that is
     not a Python list, a list asking for an Info and an awaited list answer as before; an object
-    its type's own check (given the info) refuses fails as before."""
+    its type's own check (given the info) refuses fails as before; a field given arguments
+    answers and fails as before."""
     schema = strawberry.Schema(query=LeafQuery)
     direct_fields.install_direct_resolvers(schema._schema, schema.config.info_class)
     general = asyncio.run(schema.execute(LEAVES))
@@ -259,6 +269,8 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
         "checked",  # objects whose type checks them with an info
         "checkedList",
         "impostor",
+        "echo",  # fields given arguments
+        "divided",
     }
     assert set(next(fields for t, fields in leaves.items() if t.name == "Strict")) == {"missing"}
     schema.execution_context_class = leaf_execution(leaves)
@@ -266,7 +278,7 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     assert one_step.data == general.data
     assert general.errors is not None and one_step.errors is not None
     assert [e.formatted for e in one_step.errors] == [e.formatted for e in general.errors]
-    assert len(general.errors) == 8
+    assert len(general.errors) == 9
     assert one_step.data is not None and one_step.data["leaves"]["strict"] is None
     assert one_step.data["leaves"]["holes"] is None
     assert one_step.data["leaves"]["kids"] == [None, None]

@@ -1,5 +1,5 @@
-"""Fields without arguments completed without graphql-core's general way: leaves in one step,
-objects and lists of either by their type's shape, worked out once per schema.
+"""Fields completed without graphql-core's general way: leaves in one step, objects and lists
+of either by their type's shape, worked out once per schema.
 
 graphql-core executes every field alike: it looks the field up, builds a resolve info (an object
 of thirteen members), calls the resolver, asks whether the result is awaitable, walks the type
@@ -10,18 +10,18 @@ a count) and short lists of small objects (a person's recommendations, a page's 
 them only the read, the coercion and the sub-fields do anything; the rest was most of an
 uncached page's execution (issue 16).
 
-Here every field of the schema that takes no argument and whose type is a scalar, an enum, an
-object type or a list of those (maybe non-null at each level; no interface, no union) is listed
-once with its type's shape, and the execution context completes it directly: the read (without
-an ``Info`` where :func:`ledger.graphql.direct_fields.direct_reader` knows how; else the
-field's resolver, given the info graphql-core would have built), graphql-core's own null checks
+Here every field of the schema whose type is a scalar, an enum, an object type or a list of
+those (maybe non-null at each level; no interface, no union) is listed once with its type's
+shape, and the execution context completes it directly: the read (without an ``Info`` where
+:func:`ledger.graphql.direct_fields.direct_reader` knows how; else the field's resolver, given
+the info graphql-core would have built and the arguments as graphql-core reads them; strawberry's
+resolver converts them), graphql-core's own null checks
 (the same errors for a non-null field or list item), its own coercion (the same error for a
 value the type refuses), the sub-fields of an object through graphql-core's memoised collection,
 and every error located and handled by graphql-core at the field or item where it would have
 been. A leaf of an object's sub-fields is completed inside the loop over them, with no path
 made unless it fails. An awaitable value (at the field or as a list item), a value that is not
-a list where one is expected, a field given arguments and any other type take graphql-core's
-general way.
+a list where one is expected and any other type take graphql-core's general way.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -122,8 +123,8 @@ def _checks_objects_with_info(shape: Shape) -> bool:
 
 
 def leaf_fields(schema: GraphQLSchema) -> Leaves:
-    """Every field of ``schema`` that takes no argument, is strawberry's, and returns a scalar,
-    an enum, an object type or a list of those."""
+    """Every field of ``schema`` that is strawberry's and returns a scalar, an enum, an object
+    type or a list of those (one taking arguments is resolved by its resolver, given them)."""
     leaves: Leaves = {}
     if schema.get_directive("stream") is not None:  # a list could be streamed: not walked here
         return leaves
@@ -132,7 +133,7 @@ def leaf_fields(schema: GraphQLSchema) -> Leaves:
             continue
         for name, field in graphql_type.fields.items():
             definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if not isinstance(definition, StrawberryField) or field.args:
+            if not isinstance(definition, StrawberryField):
                 continue
             shape = shape_of(field.type)
             if shape is None or definition.is_subscription:
@@ -248,7 +249,7 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
             fields = leaves.get(parent_type)
             node = field_details_list[0].node
             leaf = fields.get(node.name.value) if fields is not None else None
-            if leaf is None or node.arguments or not self.direct:
+            if leaf is None or not self.direct or (node.arguments and leaf.read is not None):
                 return super().execute_field(
                     parent_type, source, field_details_list, path, position_context
                 )
@@ -259,7 +260,18 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                 else:
                     info = self._info(leaf, parent_type, field_details_list, path)
                     resolve = leaf.definition.resolve or self.field_resolver
-                    value = resolve(source, info)
+                    if leaf.definition.args or node.arguments:
+                        # as graphql-core reads them (the resolver, strawberry's, converts them)
+                        arguments = get_argument_values(
+                            leaf.definition,
+                            node,
+                            self.variable_values,
+                            field_details_list[0].fragment_variable_values,
+                            self.hide_suggestions,
+                        )
+                        value = resolve(source, info, **arguments)
+                    else:
+                        value = resolve(source, info)
                 return self._complete_read(
                     leaf, parent_type, field_details_list, path, value, info, position_context
                 )
