@@ -11,8 +11,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.domain.hash_chain import GENESIS, canonical_json, canonical_value, chain
+from ledger.domain.hash_chain import (
+    GENESIS,
+    Recording,
+    canonical_json,
+    canonical_value,
+    chain,
+    event_hash,
+    uuid_text,
+)
+from ledger.domain.new_event import ValidEvent
 from ledger.domain.partial_date import PartialDate
+from ledger.domain.source import Source
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
@@ -125,3 +135,82 @@ def test_a_canonical_value_refuses_what_json_refuses() -> None:
 
 def test_the_chain_is_sha256_of_the_previous_hash_and_the_document() -> None:
     assert chain(GENESIS, "{}") == hashlib.sha256((GENESIS + "{}").encode()).hexdigest()
+
+
+@given(st.uuids())
+def test_an_id_is_written_as_the_standard_text_of_the_uuid(event_id: uuid.UUID) -> None:
+    assert uuid_text(event_id) == str(event_id)
+
+
+@given(
+    stream=st.text(),
+    recorded_by=st.text(),
+    events=st.lists(
+        st.tuples(
+            st.text(),
+            st.dictionaries(st.text(), json_values, max_size=4),
+            st.lists(st.text(min_size=1), min_size=1, max_size=2),
+            st.none()
+            | st.sampled_from(["2019", "2019-12-27", "2019/2020", "../2020-02-17", "2007~"]),
+            st.none() | st.uuids(),
+            st.booleans(),
+            st.none() | st.text(),
+            st.lists(st.uuids(), max_size=2, unique=True),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_a_recorded_event_is_chained_over_the_canonical_document_of_its_own_fields(
+    stream: str,
+    recorded_by: str,
+    events: list[
+        tuple[
+            str,
+            dict[str, object],
+            list[str],
+            str | None,
+            uuid.UUID | None,
+            bool,
+            str | None,
+            list[uuid.UUID],
+        ]
+    ],
+) -> None:
+    """What appending writes (``Recording.add``, from the parts an append call shares) is the
+    document every walk of the chain recomputes from the stored event (``event_hash``)."""
+    recording = Recording(
+        position=41,
+        hash="f" * 64,
+        recorded_at=datetime(2026, 11, 24, 10, 15, 1, 5, tzinfo=timezone(timedelta(hours=-3))),
+        recorded_by=recorded_by,
+    )
+    valid = [
+        ValidEvent(
+            type_name,
+            3,
+            data,
+            tuple(Source(title=title) for title in titles),
+            PartialDate.parse(occurred) if occurred else None,
+            event_id,
+            restricted,
+            None,  # type: ignore[arg-type]  # the payload model: not hashed
+            note,
+            tuple(disputes),
+        )
+        for type_name, data, titles, occurred, event_id, restricted, note, disputes in events
+    ]
+    added = recording.add(stream, 6, valid)
+    previous = "f" * 64
+    for position, event in enumerate(added, start=42):
+        assert (event.position, event.version, event.previous_hash) == (
+            position,
+            position - 35,
+            previous,
+        )
+        assert event.hash == event_hash(event, previous)
+        previous = event.hash
+    assert [sealed.event for sealed in recording.sealed] == added
+    assert [sealed.data_json for sealed in recording.sealed] == [
+        canonical_value(event.data) for event in added
+    ]

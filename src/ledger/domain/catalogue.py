@@ -90,13 +90,14 @@ def _field_path(error: Mapping[str, Any]) -> list[str | int]:
     return ["data", *error["loc"]]
 
 
-def validate_data(type_name: str, data: Any, stream_id: str) -> EventData:
-    """Parse ``data`` with its type's model; refuse with the first offending field named."""
-    model = model_for(type_name)
+def validate_data(model: type[EventData], data: Any, stream_id: str) -> EventData:
+    """Parse ``data`` with its type's model (``model_for``); refuse with the first offending
+    field named."""
     if not _belongs(model, stream_id):
         allowed = ", ".join(sorted(k.value for k in model.stream_kinds))
         raise ValidationError(
-            f"a {type_name} event belongs on a {allowed} stream, not on '{stream_id}'", ["type"]
+            f"a {model.type_name} event belongs on a {allowed} stream, not on '{stream_id}'",
+            ["type"],
         )
     if not isinstance(data, dict):
         raise ValidationError("data must be a JSON object", ["data"])

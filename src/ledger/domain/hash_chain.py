@@ -128,18 +128,75 @@ def canonical_json(
     together), but ``data`` and ``sources`` come already encoded (``canonical_value``): the
     store writes those same strings to its JSON columns, so each is serialised once per append.
     """
+    return _document(
+        uuid_text(event_id),
+        int(position),
+        int(version),
+        int(schema_version),
+        _string(type_name),
+        _recording_fields(recorded_at, recorded_by),
+        _stream_field(stream_id),
+        occurred_on,
+        data_json,
+        sources_json,
+        restricted,
+        salt,
+        note,
+        disputes,
+    )
+
+
+def uuid_text(value: UUID) -> str:
+    """``str(value)``: lower-case hex digits in groups of 8-4-4-4-12, by slices of one
+    formatted number (``UUID.__str__`` %-formats the five groups again: 7,500 against 6,500
+    instructions under callgrind)."""
+    digits = "%032x" % value.int  # noqa: UP031 (a third cheaper than a format specifier)
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+def _recording_fields(recorded_at: datetime, recorded_by: str) -> str:
+    """The document's text from ``recordedAt`` to ``restricted``'s value: the same for every
+    event of an append call."""
+    return (
+        f',"recordedAt":"{format_instant(recorded_at)}","recordedBy":{_string(recorded_by)},'
+        '"restricted":'
+    )
+
+
+def _stream_field(stream_id: str) -> str:
+    """The document's text from ``streamId`` to ``type``'s value: the same for every event of
+    a stream's batch."""
+    return f',"streamId":{_string(stream_id)},"type":'
+
+
+def _document(
+    id_text: str,
+    position: int,
+    version: int,
+    schema_version: int,
+    type_json: str,
+    recording_fields: str,
+    stream_field: str,
+    occurred_on: PartialDate | None,
+    data_json: str,
+    sources_json: str,
+    restricted: bool,
+    salt: str | None,
+    note: str | None,
+    disputes: tuple[UUID, ...],
+) -> str:
+    """The document from its parts, the ones an append call shares written once
+    (``_recording_fields``, ``_stream_field``, the type as JSON text); by position, as
+    ``Recording.add`` calls it for every event."""
     disputed = '"disputes":["' + '","'.join(map(str, disputes)) + '"],' if disputes else ""
     noted = f'"note":{_string(note)},' if note is not None else ""
     # A UUID's text (hex digits and hyphens) and the instant's never need escaping.
     return (
-        f'{{"data":{data_json},{disputed}"id":"{event_id}",{noted}'
+        f'{{"data":{data_json},{disputed}"id":"{id_text}",{noted}'
         f'"occurredOn":{_string(occurred_on.text) if occurred_on else "null"},'
-        f'"position":{int(position)},"recordedAt":"{format_instant(recorded_at)}",'
-        f'"recordedBy":{_string(recorded_by)},"restricted":{"true" if restricted else "false"},'
-        f'"salt":{"null" if salt is None else _string(salt)},'
-        f'"schemaVersion":{int(schema_version)},'
-        f'"sources":{sources_json},"streamId":{_string(stream_id)},'
-        f'"type":{_string(type_name)},"version":{int(version)}}}'
+        f'"position":{position}{recording_fields}{"true" if restricted else "false"},'
+        f'"salt":{"null" if salt is None else _string(salt)},"schemaVersion":{schema_version},'
+        f'"sources":{sources_json}{stream_field}{type_json},"version":{version}}}'
     )
 
 
@@ -237,6 +294,9 @@ class Sealed(NamedTuple):
         return cls(event, canonical_value(event.data), canonical_value(list(event.sources)))
 
 
+#: builds a named tuple from a tuple of its fields in C, without its constructor's Python call
+_new = tuple.__new__
+
 #: A source's every field value: what tells two sources apart, read in half the time the
 #: model's own comparison takes (sources parsed from each event's input are equal, not the same)
 _source_fields = attrgetter(*Source.model_fields)
@@ -260,6 +320,8 @@ class Recording:
     _sources: dict[tuple[tuple[Any, ...], ...], tuple[tuple[dict[str, str], ...], str]] = field(
         default_factory=dict, repr=False
     )
+    #: each type name of this call as JSON text
+    _types: dict[str, str] = field(default_factory=dict, repr=False)
 
     def add(
         self, stream_id: str, version: int, events: Sequence[ValidEvent]
@@ -267,58 +329,81 @@ class Recording:
         """Record ``events`` as versions ``version + 1 …`` of ``stream_id``."""
         added = []
         position, previous = self.position, self.hash
-        recorded_at, recorded_by = self.recorded_at, self.recorded_by
+        recording_fields = _recording_fields(self.recorded_at, self.recorded_by)
+        stream_field = _stream_field(stream_id)
+        types = self._types
         for event in events:
-            sources, sources_json = self._sources_of(event.sources)
-            data_json = canonical_value(event.data)
+            # Unpacked at once, where each field read goes through the named tuple's class; the
+            # tuples below are built by tuple.__new__, where the named tuple's constructor is a
+            # Python function (4,400 against 1,500 instructions for a RecordedEvent).
+            (
+                type_name,
+                schema_version,
+                data,
+                given,
+                occurred_on,
+                event_id,
+                restricted,
+                _,
+                note,
+                disputes,
+            ) = event
+            sources, sources_json = self._sources_of(given)
+            data_json = canonical_value(data)
             position += 1
             version += 1
-            event_id = event.id or uuid4()
-            salt = secrets.token_hex(16) if event.restricted else None
+            if event_id is None:
+                event_id = uuid4()
+            salt = secrets.token_hex(16) if restricted else None
+            type_json = types.get(type_name)
+            if type_json is None:
+                type_json = types[type_name] = _string(type_name)
             # The hash covers every other field: chained first, so that each event is built
             # once, whole (``event_hash`` recomputes it from the event with the same document).
             digest = chain(
                 previous,
-                canonical_json(
-                    event_id=event_id,
-                    position=position,
-                    stream_id=stream_id,
-                    version=version,
-                    type_name=event.type,
-                    schema_version=event.schema_version,
-                    occurred_on=event.occurred_on,
-                    recorded_at=recorded_at,
-                    recorded_by=recorded_by,
-                    data_json=data_json,
-                    sources_json=sources_json,
-                    restricted=event.restricted,
-                    salt=salt,
-                    note=event.note,
-                    disputes=event.disputes,
+                _document(
+                    uuid_text(event_id),
+                    position,
+                    version,
+                    schema_version,
+                    type_json,
+                    recording_fields,
+                    stream_field,
+                    occurred_on,
+                    data_json,
+                    sources_json,
+                    restricted,
+                    salt,
+                    note,
+                    disputes,
                 ),
             )
-            # By position, in the order of RecordedEvent's fields.
-            recorded = RecordedEvent(
-                event_id,
-                position,
-                stream_id,
-                version,
-                event.type,
-                event.schema_version,
-                event.occurred_on,
-                recorded_at,
-                recorded_by,
-                event.data,
-                sources,
-                digest,
-                previous,
-                event.restricted,
-                salt,
-                event.note,
-                event.disputes,
+            # In the order of RecordedEvent's fields.
+            recorded = _new(
+                RecordedEvent,
+                (
+                    event_id,
+                    position,
+                    stream_id,
+                    version,
+                    type_name,
+                    schema_version,
+                    occurred_on,
+                    self.recorded_at,
+                    self.recorded_by,
+                    data,
+                    sources,
+                    digest,
+                    previous,
+                    restricted,
+                    salt,
+                    note,
+                    disputes,
+                ),
             )
             previous = digest
-            self.sealed.append(Sealed(recorded, data_json, sources_json))
+            self.sealed.append(_new(Sealed, (recorded, data_json, sources_json)))
             added.append(recorded)
         self.events.extend(added)
         self.position, self.hash = position, previous

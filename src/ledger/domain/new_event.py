@@ -31,6 +31,10 @@ class NewEvent:
     disputes: tuple[UUID, ...] = ()
 
 
+#: builds a named tuple from a tuple of its fields, in C
+_new = tuple.__new__
+
+
 class ValidEvent(NamedTuple):
     """A submitted event that passed its schema: its data is normalised by the model.
 
@@ -233,29 +237,42 @@ def _plain(value: Any) -> bool:
 
 def validate_event(event: NewEvent, stream_id: str) -> ValidEvent:
     """Check one event against its schema and the contract's rules for every event."""
-    model = model_for(event.type)
-    check_plain_json(event.data, ["data"])
-    payload = validate_data(event.type, event.data, stream_id)
-    if not event.sources:
-        raise ValidationError("at least one source is required", ["sources"])
-    if model.dated and event.occurred_on is None:
-        raise ValidationError(f"a {event.type} event needs occurredOn", ["occurredOn"])
-    if not model.dated and event.occurred_on is not None:
-        raise ValidationError(f"a {event.type} event is undated: omit occurredOn", ["occurredOn"])
-    if event.id is not None and event.id in event.disputes:
-        raise ValidationError(
-            "an event cannot dispute itself", ["disputes", event.disputes.index(event.id)]
-        )
-    # By position, in the order of ValidEvent's fields: keywords cost a named tuple a third more.
-    return ValidEvent(
+    type_name, data, sources, occurred_on, event_id = (
         event.type,
-        model.schema_version,
-        payload.to_json(),
+        event.data,
         event.sources,
         event.occurred_on,
         event.id,
-        event.restricted,
-        payload,
-        event.note,
-        event.disputes,
+    )
+    model = model_for(type_name)
+    if not _plain(data):
+        check_plain_json(data, ["data"])
+    payload = validate_data(model, data, stream_id)
+    if not sources:
+        raise ValidationError("at least one source is required", ["sources"])
+    if model.dated and occurred_on is None:
+        raise ValidationError(f"a {type_name} event needs occurredOn", ["occurredOn"])
+    if not model.dated and occurred_on is not None:
+        raise ValidationError(f"a {type_name} event is undated: omit occurredOn", ["occurredOn"])
+    disputes = event.disputes
+    if event_id is not None and event_id in disputes:
+        raise ValidationError(
+            "an event cannot dispute itself", ["disputes", disputes.index(event_id)]
+        )
+    # Built by tuple.__new__ from its fields in order: the named tuple's constructor is a
+    # Python function (2,800 instructions more under callgrind).
+    return _new(
+        ValidEvent,
+        (
+            type_name,
+            model.schema_version,
+            payload.to_json(),
+            sources,
+            occurred_on,
+            event_id,
+            event.restricted,
+            payload,
+            event.note,
+            disputes,
+        ),
     )

@@ -38,8 +38,9 @@ class Kind(Generic[S]):
     decode: Callable[[dict[str, Any]], S]
     #: the denormalised columns lists filter and sort on
     columns: Callable[[S], dict[str, Any]]
-    #: the person streams a state names (recommendations), kept in a link table
-    links: Callable[[S], Sequence[str]]
+    #: the person streams a state names (recommendations), kept in a link table; None: a kind
+    #: whose states name none (persons), whose rows are inserted without asking each
+    links: Callable[[S], Sequence[str]] | None
     #: the certain state carrying what the possible fold answers differently
     bound: Callable[[S, S], S]
 
@@ -77,7 +78,7 @@ PERSONS: Kind[PersonState] = Kind(
     encode=person_to_json,
     decode=person_from_json,
     columns=_person_columns,
-    links=lambda state: (),
+    links=None,
     bound=bound_person,
 )
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -26,25 +26,30 @@ from uuid import UUID
 
 import orjson
 from sqlalchemy import (
+    ARRAY,
     JSON,
     BindParameter,
     Connection,
     Date,
     Dialect,
     Executable,
+    Integer,
     Select,
     String,
     Table,
     Text,
     and_,
+    any_,
     bindparam,
     cast,
     delete,
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
+    true,
     update,
 )
 
@@ -85,9 +90,6 @@ class StoredRow(NamedTuple):
     recorded_to: datetime
     event_count: int
     state: str
-
-
-_CHUNK = 5000
 
 
 @dataclass
@@ -188,29 +190,36 @@ def _affected_days(
 AT: BindParameter[Any] = bindparam("at", type_=UTCDateTime())
 
 
-@lru_cache(maxsize=64)
-def _stored_query(table: Table, streams: int) -> Select[Any]:
-    """The read of ``_stored_rows`` for ``streams`` streams, built once per shape: building a
-    statement and its cache key anew costs more than running it."""
+@lru_cache(maxsize=8)
+def _stored_arrays(table: Table) -> Select[Any]:
+    """``_stored_rows`` on PostgreSQL: the streams and their days as two arrays joined to the
+    table, one statement whatever the number of streams. An OR of a condition per stream was
+    built, and planned by the server, for each number of streams, and bound two parameters per
+    stream. Each stream's rows are a subquery of its own (LATERAL), which the planner can only
+    run as a seek per stream: joined plainly, without statistics yet, it scanned the whole
+    table for them."""
+    streams = (
+        func.unnest(
+            bindparam("streams", type_=ARRAY(String())), bindparam("days", type_=ARRAY(Date()))
+        )
+        .table_valued("stream", "day")
+        .render_derived()
+    )
     columns = [
         cast(column, Text).label("state") if column.name == "state" else column
         for column in version_columns(table)
     ]
-    return select(table.c.id, table.c.stream_id, *columns).where(
-        or_(
-            *(
-                and_(
-                    table.c.stream_id == bindparam(f"stream_{index}", type_=String()),
-                    filter_only(table.c.recorded_to >= AT),
-                    or_(
-                        table.c.recorded_to == AT,
-                        table.c.valid_to >= bindparam(f"day_{index}", type_=Date()),
-                    ),
-                )
-                for index in range(streams)
-            )
+    stored = (
+        select(table.c.id, table.c.stream_id, *columns)
+        .where(
+            table.c.stream_id == streams.c.stream,
+            filter_only(table.c.recorded_to >= AT),
+            or_(table.c.recorded_to == AT, table.c.valid_to >= streams.c.day),
         )
+        .offset(literal_column("0"))  # a subquery with an OFFSET is not merged into the join
+        .lateral("stored")
     )
+    return select(stored).select_from(streams.join(stored, true()))
 
 
 @lru_cache(maxsize=8)
@@ -334,12 +343,9 @@ def _stored_rows(
     is neither parsed nor encoded again (only the state a re-fold starts from is parsed)."""
     if connection.dialect.name == "sqlite":
         return _stored_sqlite(connection, table, at, days)
-    params: dict[str, Any] = {"at": at}
-    for index, (stream_id, day) in enumerate(days.items()):
-        params[f"stream_{index}"] = stream_id
-        params[f"day_{index}"] = day
+    params = {"streams": list(days), "days": list(days.values()), "at": at}
     rows: dict[str, list[StoredRow]] = defaultdict(list)
-    for row in connection.execute(_stored_query(table, len(days)), params):
+    for row in connection.execute(_stored_arrays(table), params):
         rows[row.stream_id].append(StoredRow(*row))
     return rows
 
@@ -400,16 +406,16 @@ def _refold(
         ]
         events.sort(key=RecordedEvent.fold_key)
         versions = [_version(row) for row in rows if row.valid_from >= start]
-        state, count, start_text = kind.empty(stream_id), 0, None
-        if before is not None:
-            count, start_text = before.event_count, before.state
+        count, start_text = (0, None) if before is None else (before.event_count, before.state)
         # Both views' rows from the same inputs (no restricted event involved): one fold. (A
         # single row set needs no key.)
         key = (start, count, start_text, *(event.id for event in events)) if len(views) > 1 else ()
         new = folded.get(key)
         if new is None:
             known = None
-            if before is not None:
+            if before is None:
+                state = kind.empty(stream_id)
+            else:
                 state = kind.decode(json.loads(before.state))
                 known = (state, before.state)
             spans = refold(start, state, count, events, kind.apply, kind.bound)
@@ -438,21 +444,19 @@ def _version(row: StoredRow) -> Version:
     )
 
 
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for index in range(0, len(ids), _CHUNK):
-        yield ids[index : index + _CHUNK]
-
-
-IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+#: the ids of ``_changes``' statements, as one array
+IDS: BindParameter[Any] = bindparam("ids", type_=ARRAY(Integer()))
 
 
 @lru_cache(maxsize=8)
 def _changes(table: Table) -> tuple[Executable, Executable, Executable]:
     """The statements that end rows (at ``at``: closed, or ``OPEN_END``: reopened) and delete
-    them with their links, built once per table."""
-    ending = update(table).where(table.c.id.in_(IDS)).values(recorded_to=AT)
-    unlinking = delete(LINKS).where(LINKS.c.state_id.in_(IDS))
-    return ending, unlinking, delete(table).where(table.c.id.in_(IDS))
+    them with their links, built once per table, on PostgreSQL; the ids as one array
+    (``= ANY``): an expanding ``IN`` was rendered again at every call, a parameter per id, in
+    chunks under the server's limit of parameters."""
+    ending = update(table).where(table.c.id == any_(IDS)).values(recorded_to=AT)
+    unlinking = delete(LINKS).where(LINKS.c.state_id == any_(IDS))
+    return ending, unlinking, delete(table).where(table.c.id == any_(IDS))
 
 
 #: the ids of ``_ending_json``'s statements, as one JSON array
@@ -503,13 +507,12 @@ def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Chang
 
 def _end(connection: Connection, table: Table, at: datetime, changes: Changes) -> None:
     ending, unlinking, deleting = _changes(table)
-    for ids in _chunks(changes.closed):
-        connection.execute(ending, {"ids": ids, "at": at})
-    for ids in _chunks(changes.reopened):
-        connection.execute(ending, {"ids": ids, "at": OPEN_END})
-    for ids in _chunks(changes.deleted):
-        connection.execute(unlinking, {"ids": ids})
-        connection.execute(deleting, {"ids": ids})
+    for ids, instant in ((changes.closed, at), (changes.reopened, OPEN_END)):
+        if ids:
+            connection.execute(ending, {"ids": ids, "at": instant})
+    if changes.deleted:
+        connection.execute(unlinking, {"ids": changes.deleted})
+        connection.execute(deleting, {"ids": changes.deleted})
 
 
 #: a state version to store: stream, the views it serves (a ``Visibility`` value or ``SHARED``),
@@ -577,7 +580,7 @@ def insert_rows(
     types' own bind processors give."""
     if not rows.values:
         return
-    links = [kind.links(span.state) for span in spans]
+    links = [] if kind.links is None else [kind.links(span.state) for span in spans]
     if not any(links):
         _insert_plain(connection, kind.table, rows)
         return

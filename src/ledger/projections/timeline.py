@@ -104,7 +104,12 @@ def refold(
     boundaries = sorted(
         day for day in {start, *certain_days, *entry_days} if start <= day < MAX_DAY
     )
-    entering = sorted(range(len(pending)), key=entry_days.__getitem__)
+    total = len(pending)
+    entering = sorted(range(total), key=entry_days.__getitem__)
+    # sentinels after every boundary (each is before ``MAX_DAY``): the walks below stop there
+    certain_days.append(MAX_DAY)
+    entry_days.append(MAX_DAY)
+    entering.append(total)
     spans: list[Span[S]] = []
     state, count = start_state, start_count
     certain = entered = 0
@@ -121,9 +126,8 @@ def refold(
     # (an event that changes nothing but the count), and ask it again
     bound_of: tuple[S, S] | None = None
     shown = start_state
-    total = len(pending)
     for day in boundaries:
-        while certain < total and certain_days[certain] <= day:
+        while certain_days[certain] <= day:
             # the earliest straddling event is the first to become certain, and the possible
             # fold's first step is then the certain one
             if straddling and straddling[0] == certain:
@@ -133,7 +137,7 @@ def refold(
                 state = apply(state, pending[certain])
                 folds.clear()
             certain, count = certain + 1, count + 1
-        while entered < total and entry_days[index := entering[entered]] <= day:
+        while entry_days[index := entering[entered]] <= day:
             if index >= certain:
                 place = bisect_left(straddling, index)
                 straddling.insert(place, index)

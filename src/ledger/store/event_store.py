@@ -92,9 +92,10 @@ def row_to_event(row: Any) -> RecordedEvent:
     )
 
 
-def _disputes_json(event: RecordedEvent) -> str | None:
-    """The ``disputes`` column's JSON list of ids; None when the event disputes nothing."""
-    return canonical_value([str(item) for item in event.disputes]) if event.disputes else None
+def _disputes_json(disputes: tuple[UUID, ...]) -> str:
+    """The ``disputes`` column's JSON list of ids (NULL, not an empty list, when the event
+    disputes nothing)."""
+    return canonical_value([str(item) for item in disputes])
 
 
 def _values(sealed: Sealed) -> tuple[Any, ...]:
@@ -121,7 +122,7 @@ def _values(sealed: Sealed) -> tuple[Any, ...]:
         event.hash,
         event.previous_hash,
         event.note,
-        _disputes_json(event),
+        _disputes_json(event.disputes) if event.disputes else None,
     )
 
 
@@ -144,44 +145,60 @@ def _sqlite_row(sealed: Sealed, instants: dict[datetime, str]) -> tuple[int, tup
     Returned as which of the optional groups (``_OPTIONAL``) the event fills, one bit each, and
     the values of the columns ``_sqlite_columns`` names for them: an empty group is left out of
     the row rather than bound as None (see ``_OPTIONAL``)."""
-    event = sealed.event
-    at = event.recorded_at
+    event, data_json, sources_json = sealed
+    # Unpacked at once: a named tuple's field read goes through its class, each of them.
+    (
+        event_id,
+        position,
+        stream_id,
+        version,
+        type_name,
+        schema_version,
+        occurred,
+        at,
+        recorded_by,
+        data,
+        _,
+        digest,
+        previous,
+        restricted,
+        salt,
+        note,
+        disputes,
+    ) = event
     instant = instants.get(at)
     if instant is None:
         instant = instants[at] = sqlite_instant(at)
-    disputes = _disputes_json(event)
     row: tuple[Any, ...] = (
-        event.position,
-        event.id.hex,
-        event.stream_id,
-        event.version,
-        event.type,
-        event.schema_version,
+        position,
+        "%032x" % event_id.int,  # noqa: UP031 (UUID.hex's own formatting, without its call)
+        stream_id,
+        version,
+        type_name,
+        schema_version,
         instant,
-        event.recorded_by,
-        sealed.data_json,
-        sealed.sources_json,
-        1 if event.restricted else 0,
-        event.hash,
-        event.previous_hash,
-        "null" if disputes is None else disputes,
+        recorded_by,
+        data_json,
+        sources_json,
+        1 if restricted else 0,
+        digest,
+        previous,
+        _disputes_json(disputes) if disputes else "null",
     )
     filled = 0
-    occurred = event.occurred_on
     if occurred is not None:
         text = occurred.text
         first, last = _sqlite_days(text)
         row += (text, first, last)
         filled = 1
-    if event.salt is not None:
-        row += (event.salt,)
+    if salt is not None:
+        row += (salt,)
         filled |= 2
-    retracts = event.retracts
-    if retracts is not None:
-        row += (retracts.hex,)
+    if type_name == RETRACTION:  # what RecordedEvent.retracts reads, without its call
+        row += (UUID(data["eventId"]).hex,)
         filled |= 4
-    if event.note is not None:
-        row += (event.note,)
+    if note is not None:
+        row += (note,)
         filled |= 8
     return filled, row
 
@@ -380,7 +397,8 @@ class EventLog:
         if self.connection.dialect.name == "postgresql":
             rows = self.connection.execute(_STORED_ANY, {"ids": list(ids)})
         else:  # the column's text on SQLite: 32 hex digits
-            hexes = _json_array([event_id.hex for event_id in ids])
+            # UUID.hex's formatting, without its call
+            hexes = _json_array(["%032x" % event_id.int for event_id in ids])  # noqa: UP031
             rows = self.connection.execute(_STORED_IN, {"ids": hexes})
         events = [row_to_event(row) for row in rows]
         return {event.id: event for event in events}
