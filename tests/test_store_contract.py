@@ -306,3 +306,29 @@ def test_the_bulk_insert_binds_every_column_on_sqlite_as_the_column_types_do(
             for name, value in zip(EVENTS.c.keys(), expected, strict=True)
             if value is not None
         }
+
+
+def test_an_append_of_any_number_of_events_stores_each_once_as_it_was_returned(
+    ledger: Ledger,
+) -> None:
+    """On SQLite an append's rows go several to an INSERT, as many as the largest divisor of
+    their number up to 64 (a prime past 64: one each); undated, noted and dated events are rows
+    of different shapes, inserted by statements of their own."""
+    profiled = parse_new_event(
+        {"type": "PersonProfiled", "data": {"name": "A"}, "sources": [{"title": "Report"}]}
+    )
+    noted = parse_new_event(
+        {
+            "type": "PersonDetained",
+            "occurredOn": "2019-12",
+            "data": {"kind": "HOUSE_ARREST"},
+            "sources": [{"title": "Report"}],
+            "note": "the second report",
+        }
+    )
+    appended = []
+    for count in (1, 2, 7, 50, 64, 67, 120):
+        events = [(detained(), noted, detained("2020"), profiled)[i % 4] for i in range(count)]
+        appended += ledger.service.append(f"person-c{count}", events, recorded_by="t").events
+    assert ledger.store.read_feed(0, 1000) == appended
+    assert verify_chain(ledger.store).ok

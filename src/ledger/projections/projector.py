@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
 from itertools import groupby
+from operator import attrgetter
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -103,11 +104,15 @@ class Changes:
     inserted: list[tuple[str, str, Encoded[Any]]] = field(default_factory=list)
 
 
+#: an event's record instant, read in C
+_RECORDED_AT = attrgetter("recorded_at")
+
+
 class Projector:
     """The projections, as the service's ``Projection`` (``ledger.service.handlers``)."""
 
     def on_append(self, log: EventLog, events: Sequence[RecordedEvent]) -> None:
-        for at, batch in groupby(events, key=lambda event: event.recorded_at):
+        for at, batch in groupby(events, key=_RECORDED_AT):
             project(log, at, list(batch))
 
 
@@ -416,7 +421,7 @@ def _refold(
             if before is None:
                 state = kind.empty(stream_id)
             else:
-                state = kind.decode(json.loads(before.state))
+                state = _decoded(kind.decode, before.state)
                 known = (state, before.state)
             spans = refold(start, state, count, events, kind.apply, kind.bound)
             new = folded[key] = encode(spans, kind.encode, known)
@@ -430,6 +435,14 @@ def _refold(
         changes.reopened += [row.id for row in revision.reopened if row.id is not None]
         changes.deleted += [row.id for row in revision.deleted if row.id is not None]
         changes.inserted += [(stream_id, view, item) for item in revision.inserted]
+
+
+@lru_cache(maxsize=4096)
+def _decoded(decode: Callable[[dict[str, Any]], Any], text: str) -> Any:
+    """The state a stored text holds, decoded once for many appends: a stream's next append
+    starts from the last row this one writes, whose state is most often the same text (an
+    event that changes nothing but the count). States are immutable, so one can be shared."""
+    return decode(json.loads(text))
 
 
 def _version(row: StoredRow) -> Version:
@@ -501,7 +514,8 @@ def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Chang
     else:
         _end(connection, kind.table, at, changes)
     inserted = changes.inserted
-    rows = state_rows(kind, ((s, v, item, at, OPEN_END) for s, v, item in inserted))
+    versions = ((s, v, item, at, OPEN_END) for s, v, item in inserted)
+    rows = state_rows(kind, versions, texts=texts_for(connection, kind))
     insert_rows(connection, kind, rows, [item.span for _, _, item in inserted])
 
 
@@ -535,17 +549,24 @@ _VERSION = (
 @dataclass(frozen=True)
 class StateRows:
     """State rows to insert: the column names, then each row's values in that order (tuples,
-    not a dictionary per row: the drivers take them as they are)."""
+    not a dictionary per row: the drivers take them as they are). ``texts``: the days and
+    instants are already the text SQLite stores."""
 
     names: tuple[str, ...]
     values: list[tuple[Any, ...]]
+    texts: bool = False
 
 
-def state_rows(kind: Kind[Any], versions: Iterable[Stored]) -> StateRows:
+def state_rows(kind: Kind[Any], versions: Iterable[Stored], *, texts: bool = False) -> StateRows:
     """The rows of state versions (for appends and rebuilds alike), the kind's columns of each
     state computed once: a span folded once for both visibilities, and the spans whose state an
-    event left as it was, share the very same state object."""
+    event left as it was, share the very same state object. ``texts``: each day and instant as
+    the text SQLite stores (``date.isoformat``, ``sqlite_instant``), each distinct one converted
+    once per call, for the driver to take as it is: converting the built rows column by column
+    through the types' bind processors cost more than building them."""
     columns: dict[int, tuple[Any, ...]] = {}
+    days: dict[date, str] = {}
+    instants: dict[datetime, str] = {}
     names: tuple[str, ...] = _VERSION
     values = []
     for stream_id, view, encoded, recorded_from, recorded_to in versions:
@@ -555,20 +576,43 @@ def state_rows(kind: Kind[Any], versions: Iterable[Stored]) -> StateRows:
             named = kind.columns(span.state)
             names = (*_VERSION, *named)
             found = columns[id(span.state)] = tuple(named.values())
+        valid_from: date | str = span.valid_from
+        valid_to: date | str = span.valid_to
+        start: datetime | str = recorded_from
+        end: datetime | str = recorded_to
+        if texts:
+            valid_from = days.get(span.valid_from) or days.setdefault(
+                span.valid_from, span.valid_from.isoformat()
+            )
+            valid_to = days.get(span.valid_to) or days.setdefault(
+                span.valid_to, span.valid_to.isoformat()
+            )
+            start = instants.get(recorded_from) or instants.setdefault(
+                recorded_from, sqlite_instant(recorded_from)
+            )
+            end = instants.get(recorded_to) or instants.setdefault(
+                recorded_to, sqlite_instant(recorded_to)
+            )
         values.append(
             (
                 stream_id,
                 view,
-                span.valid_from,
-                span.valid_to,
-                recorded_from,
-                recorded_to,
+                valid_from,
+                valid_to,
+                start,
+                end,
                 span.event_count,
                 encoded.text,
                 *found,
             )
         )
-    return StateRows(names, values)
+    return StateRows(names, values, texts)
+
+
+def texts_for(connection: Connection, kind: Kind[Any]) -> bool:
+    """Whether ``kind``'s state rows go to ``connection`` as texts (``state_rows``): on SQLite,
+    for a kind whose rows have no links (those go through SQLAlchemy's typed INSERT)."""
+    return connection.dialect.name == "sqlite" and kind.links is None
 
 
 def insert_rows(
@@ -611,6 +655,9 @@ def _insert_plain(connection: Connection, table: Table, rows: StateRows) -> None
             for row in rows.values:
                 copy.write_row(row)
         return
+    if rows.texts:
+        connection.exec_driver_sql(_text_statement(table, names), rows.values)
+        return
     statement, order, processors = _plain_statement(table, connection.dialect, names)
     # Column by column, with no Python loop per row: the record instants repeat on every row
     # (one or two per append) and a row's valid days are its neighbours' too, so each distinct
@@ -620,6 +667,14 @@ def _insert_plain(connection: Connection, table: Table, rows: StateRows) -> None
     for index, process in processors:
         columns[index] = map(cache(process), columns[index])
     connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
+
+
+@lru_cache(maxsize=8)
+def _text_statement(table: Table, names: tuple[str, ...]) -> str:
+    """The positional INSERT of ``names`` into ``table`` on SQLite, its parameters in the order
+    of ``names``: rows of texts (``state_rows``) go to the driver as they are."""
+    marks = ", ".join("?" * len(names))
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608
 
 
 @lru_cache(maxsize=8)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, delete, func, select
 from ledger.domain.recorded_event import RecordedEvent
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import KINDS, Kind, kind_of
-from ledger.projections.projector import LINKS, insert_rows, state_rows
+from ledger.projections.projector import LINKS, insert_rows, state_rows, texts_for
 from ledger.projections.replay import Row, history
 from ledger.projections.timeline import SHARED, document, version_columns
 from ledger.store.engine import analyze
@@ -68,7 +68,7 @@ def _flush(connection: Connection, kind: Kind[Any], pending: list[Pending]) -> N
     # A row replayed once for both views (see ``histories``) is one state: its columns are
     # computed once.
     versions = ((s, v, row.encoded, row.recorded_from, row.recorded_to) for s, v, row in pending)
-    rows = state_rows(kind, versions)
+    rows = state_rows(kind, versions, texts=texts_for(connection, kind))
     insert_rows(connection, kind, rows, [row.span for _, _, row in pending])
     pending.clear()
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -101,9 +100,8 @@ def refold(
     dates = [event.occurred_on for event in pending]
     certain_days = [MIN_DAY if on is None else on.last_day for on in dates]
     entry_days = [MIN_DAY if on is None else on.first_day for on in dates]
-    boundaries = sorted(
-        day for day in {start, *certain_days, *entry_days} if start <= day < MAX_DAY
-    )
+    days = sorted({start, *certain_days, *entry_days})
+    boundaries = days[bisect_left(days, start) : bisect_left(days, MAX_DAY)]
     total = len(pending)
     entering = sorted(range(total), key=entry_days.__getitem__)
     # sentinels after every boundary (each is before ``MAX_DAY``): the walks below stop there
@@ -210,8 +208,7 @@ class Version(NamedTuple):
         return (self.valid_from, self.valid_to, self.event_count, self.document)
 
 
-@dataclass(frozen=True)
-class Revision(Generic[S]):
+class Revision(NamedTuple, Generic[S]):
     """What an append at ``at`` does to the rows from the re-fold's start onwards."""
 
     at: datetime
