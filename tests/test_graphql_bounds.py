@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from graphql import get_introspection_query, parse
 
 from ledger.config import Settings
+from ledger.graphql import limits
 from ledger.graphql.bounds import Bounds, check_bounds
 
 #: Generous: the check takes milliseconds (bench/hardening.py); the exponential walk it
@@ -66,6 +67,24 @@ def test_one_field_repeated_past_the_limit_is_refused_even_when_few_fields(
     body = post_with_guard(client, "{ " + "head { position } " * 40 + "}").json()
     assert body["data"] is None
     assert "the same field 40 times" in body["errors"][0]["message"]
+
+
+def test_a_document_is_measured_once_and_refused_every_time_it_is_sent(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured: list[str] = []
+
+    def counting(document: Any, bounds: Bounds) -> list[Any]:
+        measured.append("once")
+        return check_bounds(document, bounds)
+
+    monkeypatch.setattr(limits, "check_bounds", counting)
+    query = "{ " + "head { position } " * 41 + "}"
+    for _ in range(3):
+        body = post_with_guard(client, query).json()
+        assert body["data"] is None
+        assert "the same field 41 times" in body["errors"][0]["message"]
+    assert measured == ["once"]
 
 
 def test_fragment_spreads_past_the_limit_are_refused(client: TestClient) -> None:

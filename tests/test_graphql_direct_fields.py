@@ -131,6 +131,17 @@ class Strict:
 
 
 @strawberry.type
+class Checked:
+    """A type checking its objects with an is_type_of of its own, which reads the info."""
+
+    value: int = 1
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return info.field_name in {"checked", "checkedList", "impostor"} and isinstance(obj, cls)
+
+
+@strawberry.type
 class Leaves:
     text: str = "a"
     nothing: str | None = None
@@ -159,6 +170,58 @@ class Leaves:
     def strict(self) -> Strict | None:
         return Strict()
 
+    @strawberry.field
+    def names(self) -> list[str]:
+        return ["a", "b"]
+
+    @strawberry.field
+    def holes(self) -> list[str] | None:
+        return ["a", None]  # type: ignore[list-item]
+
+    @strawberry.field
+    def gaps(self) -> list[str | None]:
+        return ["a", None]
+
+    @strawberry.field
+    def refused_items(self) -> list[int | None]:
+        return [1, "x"]  # type: ignore[list-item]
+
+    @strawberry.field
+    def kids(self) -> list[Strict | None] | None:
+        return [Strict(), None]
+
+    @strawberry.field
+    def ranged(self) -> list[int]:
+        return range(2)  # type: ignore[return-value]
+
+    @strawberry.field
+    def tagged(self, info: strawberry.Info) -> list[str]:
+        return [info.field_name, info.path.key]  # type: ignore[list-item]
+
+    @strawberry.field
+    async def later_list(self) -> list[int]:
+        return [5, 6]
+
+    @strawberry.field
+    def checked(self) -> Checked | None:
+        return Checked()
+
+    @strawberry.field
+    def checked_list(self) -> list[Checked | None]:
+        return [Checked(), Strict()]  # type: ignore[list-item]
+
+    @strawberry.field
+    def impostor(self) -> Checked | None:
+        return Strict()  # type: ignore[return-value]
+
+    @strawberry.field
+    def echo(self, text: str, times: int = 2) -> list[str]:
+        return [text] * times
+
+    @strawberry.field
+    def divided(self, by: int) -> int | None:
+        return 12 // by
+
 
 @strawberry.type
 class LeafQuery:
@@ -168,13 +231,20 @@ class LeafQuery:
 
 
 LEAVES = """{ leaves { text nothing count colour broken refused later
-  aliased: text __typename strict { missing } } }"""
+  aliased: text __typename strict { missing } names holes gaps refusedItems
+  kids { missing } ranged tagged laterList checked { value } checkedList { value }
+  impostor { value } echo(text: "x") thrice: echo(text: "y", times: 3) divided(by: 0)
+  halved: divided(by: 2) } }"""
 
 
 def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     """Data and errors (message, path, location) alike, whether the field is nullable or not,
     raises, returns null or what its type refuses; an async leaf still answers; an object's
-    non-null field answering null nulls the object."""
+    non-null field answering null nulls the object; a list's item answering null or what its
+    type refuses fails at the item, nulling the list where the item is non-null; a list that is
+    not a Python list, a list asking for an Info and an awaited list answer as before; an object
+    its type's own check (given the info) refuses fails as before; a field given arguments
+    answers and fails as before."""
     schema = strawberry.Schema(query=LeafQuery)
     direct_fields.install_direct_resolvers(schema._schema, schema.config.info_class)
     general = asyncio.run(schema.execute(LEAVES))
@@ -188,6 +258,19 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
         "refused",
         "later",  # an awaitable value: completed the general way
         "strict",  # an object
+        "names",  # lists of leaves or objects
+        "holes",
+        "gaps",
+        "refusedItems",
+        "kids",
+        "ranged",
+        "tagged",
+        "laterList",
+        "checked",  # objects whose type checks them with an info
+        "checkedList",
+        "impostor",
+        "echo",  # fields given arguments
+        "divided",
     }
     assert set(next(fields for t, fields in leaves.items() if t.name == "Strict")) == {"missing"}
     schema.execution_context_class = leaf_execution(leaves)
@@ -195,8 +278,10 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     assert one_step.data == general.data
     assert general.errors is not None and one_step.errors is not None
     assert [e.formatted for e in one_step.errors] == [e.formatted for e in general.errors]
-    assert len(general.errors) == 3
+    assert len(general.errors) == 9
     assert one_step.data is not None and one_step.data["leaves"]["strict"] is None
+    assert one_step.data["leaves"]["holes"] is None
+    assert one_step.data["leaves"]["kids"] == [None, None]
 
 
 def test_every_enum_member_is_named_from_the_table_as_strawberry_names_it() -> None:

@@ -4,6 +4,7 @@ argument and enum value of core.graphql is served unchanged, and internal errors
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 from pathlib import Path
@@ -24,8 +25,9 @@ from typer.testing import CliRunner
 
 from conftest import ROOT
 from ledger.cli.main import app as cli
+from ledger.config import Settings
 from ledger.container import Ledger
-from ledger.graphql.schema import print_sdl
+from ledger.graphql.schema import graphql_router, print_sdl
 
 #: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
 #: projections, read model and feed on both databases; see tests/conftest.py).
@@ -160,3 +162,14 @@ def test_user_errors_are_not_masked(client: TestClient) -> None:
     assert body["errors"][0]["message"] == "argument 'id' is a Recommendation id, not a Person id"
     body = client.post("/graphql", json={"query": "{ persons(first: -1) { totalCount } }"}).json()
     assert "first" in body["errors"][0]["message"]
+
+
+def test_an_answer_is_encoded_as_json_text_even_where_it_holds_an_integer_past_64_bits() -> None:
+    """orjson encodes answers and refuses such an integer (an event's data may hold one); text,
+    since a websocket message encoded as bytes goes out as a frame graphql-ws clients refuse."""
+    router = graphql_router(Settings())
+    answer = {"data": {"big": 2**70, "name": "Макс Бокаев", "share": 0.5, "none": None}}
+    for value in (answer, {"data": {"small": 1}}):
+        encoded = router.encode_json(value)
+        assert isinstance(encoded, str)
+        assert json.loads(encoded) == value

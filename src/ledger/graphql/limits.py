@@ -46,7 +46,7 @@ from strawberry.extensions import SchemaExtension
 
 from ledger.graphql.bounds import Bounds, check_bounds
 from ledger.graphql.connections import DEFAULT_FIRST, MAX_FIRST
-from ledger.graphql.document_cache import ENTRIES
+from ledger.graphql.document_cache import ENTRIES, ValidationResults
 from ledger.graphql.scalars import TIME_PARSERS
 
 MAX_COST = 25_000
@@ -236,16 +236,25 @@ class DocumentBounds(SchemaExtension):
     """Refuses a document over its bounds before graphql-core validates it.
 
     Setting ``pre_execution_errors`` here makes strawberry skip graphql-core's validation,
-    whose rules walk spreads as if inlined: the bounds are what keep that walk small.
+    whose rules walk spreads as if inlined: the bounds are what keep that walk small. A
+    document's figures depend on its text alone, so what a text was found to exceed is kept in
+    ``checked`` (shared by the schema's requests) and not measured again.
     """
 
-    def __init__(self, bounds: Bounds) -> None:
+    def __init__(self, bounds: Bounds, checked: ValidationResults) -> None:
         self.bounds = bounds
+        self.checked = checked
 
     def on_validate(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        if document is not None and self.execution_context.pre_execution_errors is None:
-            errors = check_bounds(document, self.bounds)
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None:
+            key = (context.query, "") if context.query is not None else None
+            errors = self.checked.get(key) if key is not None else None
+            if errors is None:
+                errors = check_bounds(document, self.bounds)
+                if key is not None:
+                    self.checked.put(key, errors)
             if errors:
-                self.execution_context.pre_execution_errors = errors
+                context.pre_execution_errors = errors
         yield

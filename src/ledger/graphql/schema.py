@@ -28,6 +28,7 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
         max_fragment_spreads=settings.graphql_max_fragment_spreads,
         max_repeats=settings.graphql_max_repeats,
     )
+    checked = ValidationResults()
     return LedgerSchema(
         query=Query,
         mutation=Mutation,
@@ -39,7 +40,7 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=ENTRIES),
-            lambda: DocumentBounds(bounds),
+            lambda: DocumentBounds(bounds, checked),
             VariableAwareRules,
             validated_once(ValidationResults()),
             MaskInternalErrors,

@@ -265,18 +265,23 @@ def reading(engine: Engine) -> Iterator[Connection]:
     """A connection to read with: the request's own if one is held, else one from the pool.
 
     The request's connection is in autocommit, so a read after a write of the same request sees
-    that write, as with a fresh connection.
+    that write, as with a fresh connection. Its reads are not each wrapped in a transaction of
+    SQLAlchemy's (begun and committed around every read before): in the driver's autocommit no
+    BEGIN or COMMIT reaches the database either way, so the first read begins one that lasts as
+    long as the request holds the connection. A read that fails ends it, as each read's own did,
+    so that after a lost connection the request's next read connects afresh.
     """
     held = _REQUEST_CONNECTION.get()
     if held is None or held.engine is not engine:
         with engine.connect() as connection:
             yield connection
         return
-    if held.in_transaction():
+    try:
         yield held
-        return
-    with held.begin():
-        yield held
+    except BaseException:
+        if held.in_transaction():
+            held.rollback()
+        raise
 
 
 def analyze(engine: Engine) -> None:
