@@ -49,7 +49,7 @@ class EventSchema(NamedTuple):
     dated: bool
     schema_version: int
     validator: SchemaValidator
-    #: writes the model's data as ``EventData.to_json`` does
+    #: the model's serializer, for ``ledger.domain.event_types.dumped_data``
     serializer: SchemaSerializer
 
 

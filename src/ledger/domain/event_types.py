@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic_core import SchemaSerializer
 
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
@@ -45,12 +46,17 @@ class EventData(BaseModel):
     dated: ClassVar[bool] = True
 
     def to_json(self) -> dict[str, object]:
-        """``model_dump(mode="json", by_alias=True, exclude_none=True)``, calling the serializer
-        itself: the wrapper passes a dozen more keyword arguments at every event appended."""
-        dumped: dict[str, object] = self.__pydantic_serializer__.to_python(
-            self, mode="json", by_alias=True, exclude_none=True
-        )
-        return dumped
+        return dumped_data(self.__pydantic_serializer__, self)
+
+
+def dumped_data(serializer: SchemaSerializer, payload: EventData) -> dict[str, object]:
+    """``payload.model_dump(mode="json", by_alias=True, exclude_none=True)``, calling its model's
+    ``serializer`` itself: the wrapper passes a dozen more keyword arguments at every event
+    appended. (Validation passes the serializer it read once per type, ``EventSchema``.)"""
+    dumped: dict[str, object] = serializer.to_python(
+        payload, mode="json", by_alias=True, exclude_none=True
+    )
+    return dumped
 
 
 def _partial_date_text(value: str | None) -> str | None:
