@@ -158,7 +158,7 @@ def _sqlite_row(sealed: Sealed, instants: dict[datetime, str]) -> tuple[int, tup
         occurred,
         at,
         recorded_by,
-        data,
+        _,
         _,
         digest,
         previous,
@@ -195,8 +195,8 @@ def _sqlite_row(sealed: Sealed, instants: dict[datetime, str]) -> tuple[int, tup
     if salt is not None:
         row += (salt,)
         filled |= 2
-    if type_name == RETRACTION:  # what RecordedEvent.retracts reads, without its call
-        row += (UUID(data["eventId"]).hex,)
+    if type_name == RETRACTION:  # RecordedEvent.retracts asked of retractions only
+        row += (cast(UUID, event.retracts).hex,)
         filled |= 4
     if note is not None:
         row += (note,)
