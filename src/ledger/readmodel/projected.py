@@ -677,7 +677,8 @@ class ProjectedReadModel:
     @staticmethod
     def _naming(dialect: str) -> Executable:
         """The recommendations naming any of ``ids``: on PostgreSQL ``= ANY`` of one array
-        parameter (see :func:`_id_list`); on SQLite an expanding ``IN``, which it plans best
+        parameter (rendered and planned once whatever the number of ids, as in
+        ``EventLog._one_of``); on SQLite an expanding ``IN``, which it plans best
         (the alive recommendations, then a seek on the links for each id; a ``json_each`` list
         was planned no better for a page and worse for a lone person)."""
         table = RECOMMENDATIONS.table
