@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from ledger.container import Ledger
+from ledger.domain.errors import NotFound
 from ledger.domain.new_event import NewEvent
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.search_text import fold_text
@@ -153,6 +154,34 @@ def test_implementation_summary_counts_every_status(filled: Ledger) -> None:
     }
     known_before = filled.read_model.implementation_summary(TimePoint(None, START))
     assert known_before[ImplementationStatus.NOT_ASSESSED] == 2
+
+
+def test_the_summary_to_an_addressee_reads_its_spellings_with_its_counts_in_one_statement(
+    filled: Ledger,
+) -> None:
+    model = filled.read_model
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(filled.engine, "before_cursor_execute", listener)
+    try:
+        now = model.implementation_summary(TimePoint(), addressee="KAZAKHSTAN")
+    finally:
+        event.remove(filled.engine, "before_cursor_execute", listener)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert now == {
+        ImplementationStatus.NOT_ASSESSED: 0,
+        ImplementationStatus.NOT_IMPLEMENTED: 1,
+        ImplementationStatus.PARTIALLY_IMPLEMENTED: 0,
+        ImplementationStatus.IMPLEMENTED: 0,
+    }
+    known_before = model.implementation_summary(TimePoint(None, START), addressee="kazakhstan")
+    assert known_before[ImplementationStatus.NOT_ASSESSED] == 1
+    before_issued = model.implementation_summary(
+        TimePoint(date(2019, 1, 1)), addressee="EU delegation"
+    )
+    assert set(before_issued.values()) == {0}
+    with pytest.raises(NotFound, match="addressees: 'EU Delegation', 'Kazakhstan'"):
+        model.implementation_summary(TimePoint(), addressee="Kazakstan")
 
 
 def test_recommendations_naming_many_persons_take_one_query(filled: Ledger) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
@@ -585,17 +585,21 @@ class ProjectedReadModel:
             return query
         return query.where(table.c.addressee.in_(bindparam("addressees", expanding=True)))
 
-    def _addressees_like(self, addressee: str, visibility: Visibility) -> list[str]:
+    def _addressees_like(
+        self, addressee: str, visibility: Visibility, read: Iterable[str] | None = None
+    ) -> list[str]:
         """The stored spellings of ``addressee``, ignoring case and accents ("kazakhstan").
 
         Judged against every recommendation the caller may see, at any point: one not yet
         addressed at the queried point counts zero, one never addressed at all is refused, so
-        that a misspelling is not answered with a silent zero.
+        that a misspelling is not answered with a silent zero. ``read``: the addressees a
+        statement of the caller's has just read with its own answer; kept for the rest of the
+        request unless the request has read them already.
         """
         known = once_per_request(
             self.engine,
             ("addressees", visibility),
-            lambda: self._addressees(visibility),
+            (lambda: sorted(read)) if read is not None else lambda: self._addressees(visibility),
         )
         wanted = sort_key(addressee)
         matching = [name for name in known if sort_key(name) == wanted]
@@ -701,26 +705,50 @@ class ProjectedReadModel:
         addressee: str | None = None,
         visibility: Visibility = Visibility.PUBLIC,
     ) -> dict[ImplementationStatus, int]:
+        """To an addressee: one statement reads the counts by addressee and status with the
+        addressees themselves (every one the caller may see, as :meth:`_addressees` reads them),
+        so that matching the spelling costs no round trip of its own."""
         at = self._resolve(at)
-        table = RECOMMENDATIONS.table
-        params = _params(at, visibility)
-        if addressee is not None:
-            params["addressees"] = self._addressees_like(addressee, visibility)
-
-        def build() -> Executable:
-            subquery = (
-                self._recommendations_at(addressee is not None)
-                .add_columns(table.c.status)
-                .subquery()
-            )
-            return select(subquery.c.status, func.count()).group_by(subquery.c.status)
-
-        query = self._prepared.get(("implementation", addressee is not None), build)
         counts = dict.fromkeys(ImplementationStatus, 0)
+        if addressee is not None:
+            by_addressee = self._counts_by_addressee(at, visibility)
+            names = {name for name, _status, _count in by_addressee}
+            matching = set(self._addressees_like(addressee, visibility, read=names))
+            for name, status, count in by_addressee:
+                if name in matching:
+                    counts[ImplementationStatus(status)] += count
+            return counts
+        table = RECOMMENDATIONS.table
+        query = self._prepared.get(
+            "implementation",
+            lambda: (
+                select(table.c.status, func.count())
+                .where(_shown(table), table.c.event_count > 0, _alive(table))
+                .group_by(table.c.status)
+            ),
+        )
         with reading(self.engine) as connection:
-            for status, count in connection.execute(query, params):
+            for status, count in connection.execute(query, _params(at, visibility)):
                 counts[ImplementationStatus(status)] = int(count)
         return counts
+
+    def _counts_by_addressee(
+        self, at: TimePoint, visibility: Visibility
+    ) -> list[tuple[str, str, int]]:
+        """(addressee, status, how many recommendations alive at the point) for every addressee
+        and status of the caller's view at any point, those with none alive counting 0."""
+        table = RECOMMENDATIONS.table
+        query = self._prepared.get(
+            "implementation_by_addressee",
+            lambda: (
+                select(table.c.addressee, table.c.status, func.count().filter(_alive(table)))
+                .where(_shown(table), table.c.event_count > 0)
+                .group_by(table.c.addressee, table.c.status)
+            ),
+        )
+        with reading(self.engine) as connection:
+            rows = connection.execute(query, _params(at, visibility)).all()
+        return [(str(name), str(status), int(count)) for name, status, count in rows]
 
     def custody_summary(
         self, at: TimePoint, *, visibility: Visibility = Visibility.PUBLIC
