@@ -370,6 +370,41 @@ def test_the_report_summary_reads_the_addressees_once_for_both_fields_naming_one
     assert len(selecting) == 1, statements
 
 
+def test_a_persons_history_reads_its_state_naming_recommendations_and_events_in_one_statement(
+    loaded: TestClient,
+) -> None:
+    """The fields asked of the person are read with it; the same fields asked where the
+    person's resolver does not look (a fragment) read on their own and answer the same."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    fields = """name recommendations { code status }
+        events(first: $first, after: $after) { totalCount edges { cursor node { position } } }"""
+    plain = f"""query($first: Int, $after: String) {{
+        person(id: "person-maks-bokayev", asOf: "2020-02-17") {{ {fields} }} }}"""
+    in_fragment = f"""query($first: Int, $after: String) {{
+        person(id: "person-maks-bokayev", asOf: "2020-02-17") {{ ...history }} }}
+        fragment history on Person {{ {fields} }}"""
+    engine = ledger_of(loaded).engine
+    first_page = data(loaded, in_fragment, {"first": 2})["person"]["events"]["edges"]
+    for variables in [{"first": 2}, {"first": 3, "after": first_page[0]["cursor"]}, {}]:
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            body = data(loaded, plain, variables)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        # (besides the answer cache's read of the head) one statement reads all three
+        reads = [s for s in statements if "recommendation_persons" in s or "events.data" in s]
+        assert len(reads) == 1 and "person_states" in reads[0], statements
+        statements.clear()
+        assert body == data(loaded, in_fragment, variables)
+        assert body["person"]["recommendations"]
+    refused = gql(loaded, plain, {"first": -1})
+    assert "argument 'first' must be between 0" in messages(refused)
+
+
 def test_a_persons_history_counts_its_events_from_the_state_it_read(loaded: TestClient) -> None:
     """totalCount is the state row's own event count: the lookup of the person read it, so the
     page of events costs no statement of its own for it (and says the same as a fresh read)."""

@@ -202,6 +202,46 @@ def test_recommendations_naming_many_persons_take_one_query(filled: Ledger) -> N
     }
 
 
+def test_a_persons_read_answers_its_three_reads_in_one_statement(filled: Ledger) -> None:
+    """person_read's parts are what person (without event ids), recommendations_naming and
+    event_pages answer, at every point, view and cursor (undated and dated events)."""
+    model = filled.read_model
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    points = [TimePoint(), TimePoint(date(2016, 1, 1)), TimePoint(None, START)]
+    for at in (point.resolved() for point in points):
+        for visibility in Visibility:
+            for stream_id in ["person-bokayev", "person-ayan", "person-none"]:
+                everything = model.event_pages([stream_id], at, after=None, limit=10)[stream_id]
+                cursors = [None] + [key for key, _event in everything]
+                for after, limit in [(None, 0), (None, 1), (None, 10), *((c, 2) for c in cursors)]:
+                    statements.clear()
+                    event.listen(filled.engine, "before_cursor_execute", listener)
+                    try:
+                        read = model.person_read(
+                            stream_id,
+                            at,
+                            visibility=visibility,
+                            naming=True,
+                            events=(after, limit),
+                        )
+                    finally:
+                        event.remove(filled.engine, "before_cursor_execute", listener)
+                    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+                    assert len(selects) == 1
+                    assert read.state == model.person(
+                        stream_id, at, visibility=visibility, events=False
+                    )
+                    naming = model.recommendations_naming([stream_id], at, visibility=visibility)
+                    assert read.naming == naming[stream_id]
+                    page = model.event_pages(
+                        [stream_id], at, after=after, limit=limit, visibility=visibility
+                    )
+                    assert read.events == page[stream_id]
+    alone = model.person_read("person-ayan", TimePoint())
+    assert alone.state is not None and alone.naming == [] and alone.events == []
+
+
 def test_batch_lookup_returns_the_states_that_exist(filled: Ledger) -> None:
     found = filled.read_model.persons_by_ids(["person-ayan", "person-nobody"], TimePoint())
     assert list(found) == ["person-ayan"]

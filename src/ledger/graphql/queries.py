@@ -24,8 +24,10 @@ from ledger.graphql.ids import (
     encode_cursor,
     typed_id,
 )
+from ledger.graphql.lookahead import person_fields
 from ledger.graphql.points import Point
 from ledger.graphql.types import (
+    NAMING_READ,
     CustodyCount,
     EventConnection,
     EventEdge,
@@ -42,6 +44,7 @@ from ledger.graphql.types import (
     StatusCount,
     StreamDiff,
     event_node,
+    events_read,
     person_node,
     persons_of,
     recommendation_node,
@@ -182,10 +185,24 @@ class Query:
     ) -> PersonType | None:
         named = typed_id(id, "Person")
         context, point = _id_point(info, named, as_of, known_at, "id")
-        found = context.read_model.person(
-            named.key, point.at, visibility=context.visibility, events=False
+        asked = person_fields(info)
+        read = context.read_model.person_read(
+            named.key,
+            point.at,
+            visibility=context.visibility,
+            naming=asked.naming,
+            events=asked.events,
         )
-        return persons_of([found], point)[0] if found is not None else None
+        if read.state is None:
+            return None
+        person = persons_of([read.state], point)[0]
+        siblings, stream_id = person.siblings, read.state.stream_id
+        if siblings is not None:
+            if asked.naming:
+                siblings.keep(NAMING_READ, {stream_id: read.naming})
+            if asked.events is not None:
+                siblings.keep(events_read(*asked.events), {stream_id: read.events})
+        return person
 
     @strawberry.field(description="Persons ordered by name (then stream id).")
     def persons(

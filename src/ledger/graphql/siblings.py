@@ -45,3 +45,8 @@ class Siblings:
         if isinstance(found, Exception):
             raise found
         return cast(Mapping[str, V], found)
+
+    def keep(self, what: Hashable, found: Mapping[str, Any]) -> None:
+        """Keeps ``found`` as the read of ``what``: read with the objects themselves (a lone
+        person's nested fields, :mod:`ledger.graphql.lookahead`)."""
+        self._read[what] = found

@@ -8,7 +8,7 @@ privately, so nested fields answer at the root's asOf/knownAt without the client
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import date, datetime
 from typing import Any
 
@@ -263,6 +263,15 @@ class EventConnection:
     total_count: int
 
 
+#: What a person's or recommendation's siblings keep of their reads, by key.
+NAMING_READ = ("recommendations_naming",)
+
+
+def events_read(start: FoldKey | None, size: int) -> Hashable:
+    """The key of the page of ``size`` events after ``start`` each sibling reads."""
+    return ("event_pages", start, size)
+
+
 def events_page(
     info: Info,
     stream_id: str,
@@ -282,7 +291,7 @@ def events_page(
         return _loaded_events_page(context, stream_id, point, limit, start)
     model, visibility = context.read_model, context.visibility
     pages = siblings.read(
-        ("event_pages", start, limit + 1),
+        events_read(start, limit + 1),
         lambda ids: model.event_pages(
             ids, point.at, after=start, limit=limit + 1, visibility=visibility
         ),
@@ -605,7 +614,7 @@ class PersonType(Node):
             return self._loaded_recommendations(context)
         model, at, visibility = context.read_model, self.point.at, context.visibility
         naming = self.siblings.read(
-            ("recommendations_naming",),
+            NAMING_READ,
             lambda ids: model.recommendations_naming(ids, at, visibility=visibility),
         )
         return [recommendation_node(r, self.point) for r in naming.get(self.state.stream_id, [])]

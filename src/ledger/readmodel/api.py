@@ -60,6 +60,20 @@ class FoldKey:
         return cls(True, latest, earliest, position)
 
 
+#: A page of a stream's events: the cursor it starts after (None: from the first) and how many
+#: events at most.
+EventsPage = tuple[FoldKey | None, int]
+
+
+@dataclass(frozen=True)
+class PersonRead:
+    """A person's state with what its nested fields read (empty where not asked for)."""
+
+    state: PersonState | None
+    naming: list[RecommendationState]
+    events: list[tuple[FoldKey, RecordedEvent]]
+
+
 class ReadModel(Protocol):
     def person(
         self,
@@ -71,6 +85,20 @@ class ReadModel(Protocol):
     ) -> PersonState | None:
         """None when the person has no counting event at that point. ``events=False`` leaves
         ``event_ids`` empty: the one part of an answer that grows with the stream's history."""
+        ...
+
+    def person_read(
+        self,
+        stream_id: str,
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        naming: bool = False,
+        events: EventsPage | None = None,
+    ) -> PersonRead:
+        """``person(events=False)`` with, read together, ``recommendations_naming`` of the person
+        (``naming``) and its ``event_pages`` page (``events``): what one served request asks
+        of a lone person, in one read."""
         ...
 
     def persons_by_ids(

@@ -33,15 +33,19 @@ from sqlalchemy import (
     Date,
     Engine,
     Executable,
+    Integer,
     Select,
     String,
     Table,
+    Text,
     any_,
     bindparam,
     case,
+    cast,
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     tuple_,
@@ -57,7 +61,7 @@ from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
 from ledger.projections.kinds import PERSONS, RECOMMENDATIONS, Kind, kind_of
 from ledger.projections.timeline import MIN_DAY, SHARED, clamp_day
-from ledger.readmodel.api import FoldKey, Page, StreamDiff
+from ledger.readmodel.api import EventsPage, FoldKey, Page, PersonRead, StreamDiff
 from ledger.readmodel.decoded import DecodedStates, state_text
 from ledger.store.engine import once_per_request, reading, request_reads
 from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
@@ -66,6 +70,15 @@ from ledger.store.types import UTCDateTime
 
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
 S = TypeVar("S", PersonState, RecommendationState)
+#: The parts of :meth:`ProjectedReadModel.person_read`'s statement, and the columns besides the
+#: events' that one part or another fills.
+_STATE, _NAMING, _EVENTS = 0, 1, 2
+_PART_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("state", Text()),
+    ("event_count", Integer()),
+    ("code", String()),
+    ("naming_stream", String()),
+)
 
 
 #: The point of a prepared statement: the clamped valid day of the state rows, the event's own
@@ -189,6 +202,12 @@ class ProjectedReadModel:
         params = _params(at, visibility, stream_id=stream_id)
         with reading(self.engine) as connection:
             row = connection.execute(query, params).first()
+        return self._found(kind, stream_id, at, visibility, row)
+
+    def _found(
+        self, kind: Kind[S], stream_id: str, at: TimePoint, visibility: Visibility, row: Any
+    ) -> S | None:
+        """The state of a lookup's row (``state``, ``event_count``; None: no row)."""
         if row is None:
             return None
         kept = request_reads(self.engine)
@@ -210,6 +229,92 @@ class ProjectedReadModel:
         if state is None or not events:
             return state
         return self._with_event_ids({stream_id: state}, at, visibility)[stream_id]
+
+    def person_read(
+        self,
+        stream_id: str,
+        at: TimePoint,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        naming: bool = False,
+        events: EventsPage | None = None,
+    ) -> PersonRead:
+        """One statement (UNION ALL) for what :meth:`person` (``events=False``),
+        :meth:`recommendations_naming` and :meth:`event_pages` answer of one person: on
+        PostgreSQL one round trip instead of three. The parts are told apart by a ``part``
+        column, the columns one part lacks are NULL."""
+        at = self._resolve(at)
+        after, limit = events if events is not None else (None, 0)
+        page = (
+            None if limit <= 0 else "dated" if after and after.dated else "undated" if after else ""
+        )
+        query = self._prepared.get(
+            ("person_read", naming, page, visibility),
+            lambda: self._person_read(naming, page, visibility),
+        )
+        params = _params(at, visibility, stream_id=stream_id, stream_0=stream_id)
+        params.update(_page_params(after, limit))
+        with reading(self.engine) as connection:
+            rows = connection.execute(query, params).all()
+        state_row, named, paged = None, [], []
+        for row in rows:
+            if row.part == _STATE:
+                state_row = row
+            elif row.part == _NAMING:
+                named.append(self._decoded.decode(RECOMMENDATIONS, row.state))
+            else:
+                paged.append(_page_entry(row))
+        return PersonRead(
+            state=self._found(PERSONS, stream_id, at, visibility, state_row),
+            naming=named,
+            events=sorted(paged, key=_fold_key)[:limit],
+        )
+
+    def _person_read(self, naming: bool, page: str | None, visibility: Visibility) -> Executable:
+        """``page``: None for no page of events, else its cursor's kind ("" for none)."""
+        persons, recommendations = PERSONS.table, RECOMMENDATIONS.table
+        stream_id = bindparam("stream_id", type_=String())
+        event_columns = list(EVENTS.c)
+
+        def part(number: int, **given: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+            columns: list[ColumnElement[Any]] = [literal_column(str(number), Integer).label("part")]
+            for name, type_ in _PART_COLUMNS:
+                columns.append(given.get(name, cast(null(), type_)).label(name))
+            for column in event_columns:
+                columns.append(given.get(column.name, cast(null(), column.type)).label(column.name))
+            return columns
+
+        state = self._alive_row(persons, stream_id).subquery()
+        branches: list[Select[Any]] = [
+            select(*part(_STATE, state=state.c.state, event_count=state.c.event_count))
+        ]
+        if naming:
+            branches.append(
+                select(
+                    *part(
+                        _NAMING,
+                        state=state_text(recommendations),
+                        code=recommendations.c.code,
+                        naming_stream=recommendations.c.stream_id,
+                    )
+                )
+                .select_from(LINKS.join(recommendations, recommendations.c.id == LINKS.c.state_id))
+                .where(
+                    LINKS.c.person_id == stream_id,
+                    _shown(recommendations),
+                    recommendations.c.event_count > 0,
+                    _alive(recommendations),
+                )
+            )
+        if page is not None:
+            for branch in self._event_page_branches(1, page or None, visibility):
+                found = branch.subquery()
+                branches.append(
+                    select(*part(_EVENTS, **{c.name: found.c[c.name] for c in event_columns}))
+                )
+        return union_all(*branches).order_by(
+            literal_column("part"), literal_column("code"), literal_column("naming_stream")
+        )
 
     def recommendation(
         self,
@@ -312,23 +417,28 @@ class ProjectedReadModel:
             ("pages", len(pages), cursor, visibility),
             lambda: self._event_pages(len(pages), cursor, visibility),
         )
-        params = _params(at, visibility, limit=limit)
+        params = _params(at, visibility, **_page_params(after, limit))
         params.update({f"stream_{index}": stream_id for index, stream_id in enumerate(pages)})
-        if after is not None:
-            params.update(
-                after_latest=after.latest,
-                after_earliest=after.earliest,
-                after_position=after.position,
-            )
         with reading(self.engine) as connection:
             rows = connection.execute(query, params).all()
         for row in rows:
-            key = FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position)
-            pages[row.stream_id].append((key, row_to_event(row)))
+            pages[row.stream_id].append(_page_entry(row))
         return {stream_id: sorted(page, key=_fold_key)[:limit] for stream_id, page in pages.items()}
 
+    @classmethod
+    def _event_pages(cls, streams: int, cursor: str | None, visibility: Visibility) -> Executable:
+        branches = [
+            branch.subquery().select()
+            for branch in cls._event_page_branches(streams, cursor, visibility)
+        ]
+        return union_all(*branches) if len(branches) > 1 else branches[0]
+
     @staticmethod
-    def _event_pages(streams: int, cursor: str | None, visibility: Visibility) -> Executable:
+    def _event_page_branches(
+        streams: int, cursor: str | None, visibility: Visibility
+    ) -> list[Select[Any]]:
+        """Each stream's page as one or two keyset walks (each ordered and limited: a
+        compound statement takes them as subqueries)."""
         e = EVENTS.c
         recorded = counting(KNOWN_AT, visibility)
         # An event has both days or neither (a PartialDate has both): testing the latest day
@@ -339,14 +449,14 @@ class ProjectedReadModel:
         undated = e.occurred_latest.is_(None)
         dated_order = (e.occurred_latest, e.occurred_earliest, e.position)
         after_position = bindparam("after_position", type_=e.position.type)
-        branches = []
+        branches: list[Select[Any]] = []
         for index in range(streams):
             mine = recorded.where(e.stream_id == bindparam(f"stream_{index}", type_=String()))
             if cursor != "dated":
                 first = mine.where(undated).order_by(e.position).limit(LIMIT)
                 if cursor == "undated":
                     first = first.where(e.position > after_position)
-                branches.append(first.subquery().select())
+                branches.append(first)
             second = mine.where(e.occurred_latest <= DAY).order_by(*dated_order).limit(LIMIT)
             if cursor == "dated":
                 after_day = (
@@ -355,8 +465,8 @@ class ProjectedReadModel:
                     after_position,
                 )
                 second = second.where(tuple_(*dated_order) > tuple_(*after_day))
-            branches.append(second.subquery().select())
-        return union_all(*branches) if len(branches) > 1 else branches[0]
+            branches.append(second)
+        return branches
 
     def event_counts(
         self,
@@ -822,6 +932,23 @@ def _counted(stream_id: str, at: TimePoint, visibility: Visibility) -> Hashable:
 
 def _fold_key(entry: tuple[FoldKey, RecordedEvent]) -> FoldKey:
     return entry[0]
+
+
+def _page_entry(row: Any) -> tuple[FoldKey, RecordedEvent]:
+    """An event of a page read with its place in fold order."""
+    return FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position), row_to_event(row)
+
+
+def _page_params(after: FoldKey | None, limit: int) -> dict[str, Any]:
+    """The parameters of an events page: its size and the cursor it starts after."""
+    if after is None:
+        return {"limit": limit}
+    return {
+        "limit": limit,
+        "after_latest": after.latest,
+        "after_earliest": after.earliest,
+        "after_position": after.position,
+    }
 
 
 def _uuids(values: Sequence[str]) -> list[UUID]:

@@ -1,0 +1,68 @@
+"""What a lone person's nested fields will read, seen in the query before they resolve.
+
+On PostgreSQL every statement is a round trip to the server; a person's history (its state,
+the recommendations naming it, a page of its events) was three, one after the other, as the
+person and then its fields resolved. The ``person`` root field looks at the fields asked of it
+first and reads their answers with the person's own in one statement
+(``ReadModel.person_read``), kept for those fields as their siblings' reads
+(:mod:`ledger.graphql.siblings`) under the keys they read by. What the query does not show
+plainly (a field inside a fragment, a second page of events under another alias, arguments
+the field will refuse) is read by the field itself, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import FieldNode, GraphQLError, GraphQLField, GraphQLObjectType, get_named_type
+from graphql.pyutils import Undefined
+from graphql.utilities import value_from_ast
+from strawberry.types import Info
+
+from ledger.graphql.connections import check_first, decode_fold_cursor
+from ledger.readmodel.api import EventsPage
+
+
+@dataclass(frozen=True)
+class PersonFields:
+    """``naming``: ``recommendations`` is asked; ``events``: the page the first ``events``
+    field reads (its cursor, and its size plus the one that tells whether there is more)."""
+
+    naming: bool = False
+    events: EventsPage | None = None
+
+
+def person_fields(info: Info) -> PersonFields:
+    """The fields directly in the person's selection set (graphql-core's nodes of it)."""
+    person = get_named_type(info._raw_info.return_type)
+    assert isinstance(person, GraphQLObjectType)
+    naming, events = False, None
+    for node in info._raw_info.field_nodes:
+        if node.selection_set is None:
+            continue
+        for selection in node.selection_set.selections:
+            if not isinstance(selection, FieldNode):
+                continue
+            name = selection.name.value
+            if name == "recommendations":
+                naming = True
+            elif name == "events" and events is None:
+                events = _page(person.fields[name], selection, info.variable_values)
+    return PersonFields(naming, events)
+
+
+def _page(field: GraphQLField, node: FieldNode, variables: dict[str, Any]) -> EventsPage | None:
+    """The page an ``events`` field will read, its arguments valued as the field will get them
+    (a literal, a variable, or its default, None, when absent)."""
+    given: dict[str, Any] = {"first": None, "after": None}
+    for argument in node.arguments or ():
+        name = argument.name.value
+        value = value_from_ast(argument.value, field.args[name].type, variables)
+        given[name] = None if value is Undefined else value
+    try:
+        limit = check_first(given["first"])
+        start = decode_fold_cursor(given["after"]) if given["after"] is not None else None
+    except GraphQLError:  # the field answers it
+        return None
+    return start, limit + 1
