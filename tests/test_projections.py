@@ -283,3 +283,20 @@ def test_the_last_versions_index_names_the_open_end_of_valid_time() -> None:
     """The partial index and the reader's seek write MAX_DAY out as SQL text: they must agree."""
     assert f"'{MAX_DAY.isoformat()}'" == OPEN_VALID_END
     assert f"valid_to = {OPEN_VALID_END}" == LAST_VERSIONS
+
+
+def test_an_append_of_any_number_of_state_rows_stores_each_as_a_fresh_fold_has_it(
+    ledger: Ledger,
+) -> None:
+    """On SQLite an append's state rows go several to an INSERT, as many as the largest divisor
+    of their number up to 64 (a prime past 64: one each), as the events' rows do."""
+    incident = {"kind": "SEARCH", "description": "searched"}
+    # events that change nothing but the count: a row before the first, then one each
+    for count in (1, 2, 6, 63, 66, 119):
+        events = [
+            dated("IncidentReported", incident, f"{2000 + i // 12}-{1 + i % 12:02d}")
+            for i in range(count)
+        ]
+        ledger.service.append(f"person-c{count}", events, recorded_by="t")
+        assert len(rows_of(ledger, f"person-c{count}")) == count + 1
+    assert verify_projections(ledger.engine).ok

@@ -71,7 +71,13 @@ from ledger.projections.timeline import (
     revise,
     version_columns,
 )
-from ledger.store.driver import DriverStatement, driver_statement
+from ledger.store.driver import (
+    MOST_ROWS,
+    DriverStatement,
+    driver_statement,
+    rows_per_insert,
+    rows_together,
+)
 from ledger.store.event_store import EventLog, filter_only
 from ledger.store.tables import RecommendationPersonRow
 from ledger.store.types import JsonText, UTCDateTime, sqlite_instant, sqlite_instant_value
@@ -93,6 +99,11 @@ class StoredRow(NamedTuple):
     state: str
 
 
+#: a state version to store: stream, the views it serves (a ``Visibility`` value or ``SHARED``),
+#: encoded span, recorded from, recorded to
+Stored = tuple[str, str, Encoded[Any], datetime, datetime]
+
+
 @dataclass
 class Changes:
     """What one append does to one projection table, gathered over every stream it touches."""
@@ -100,8 +111,8 @@ class Changes:
     closed: list[int] = field(default_factory=list)
     reopened: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
-    #: stream, the views the row serves (a ``Visibility`` value or ``SHARED``), the version
-    inserted: list[tuple[str, str, Encoded[Any]]] = field(default_factory=list)
+    #: the versions to insert, as ``state_rows`` takes them
+    inserted: list[Stored] = field(default_factory=list)
 
 
 #: an event's record instant, read in C
@@ -122,8 +133,13 @@ def project(log: EventLog, at: datetime, fresh: Sequence[RecordedEvent]) -> None
     for event in fresh:
         grouped[event.stream_id].append(event)
     by_stream = {s: events for s, events in grouped.items() if kind_of(s) is not None}
+    # ``retracts`` asked of retractions only: a property call per event cost more than the test
     targets = log.stored(
-        [target for e in fresh if (target := e.retracts) is not None and e.stream_id in by_stream]
+        [
+            target
+            for e in fresh
+            if e.type == RETRACTION and e.stream_id in by_stream and (target := e.retracts)
+        ]
     )
     days = {
         stream_id: found
@@ -173,15 +189,16 @@ def _affected_days(
     One pass: the public view is changed by the events it shows, the full view by all."""
     public: date | None = None
     full: date | None = None
+    shows = Visibility.PUBLIC.shows
     for event in fresh:
-        target = event.retracts
+        target = event.retracts if event.type == RETRACTION else None
         found = event if target is None else targets.get(target)
         if found is None:
             continue
         day = day_of(found)
         if full is None or day < full:
             full = day
-        if Visibility.PUBLIC.shows(found) and (public is None or day < public):
+        if (public is None or day < public) and shows(found):
             public = day
     days: dict[Visibility, date] = {}
     if public is not None:
@@ -388,7 +405,7 @@ def _refold(
     changes: Changes,
 ) -> None:
     """Re-fold one stream per row set and record the revision of its rows in ``changes``."""
-    retracted = {target for e in fresh if (target := e.retracts) is not None}
+    retracted = {e.retracts for e in fresh if e.type == RETRACTION}
     folded: dict[tuple[Any, ...], list[Encoded[Any]]] = {}
     views = _views(at, days, fresh, stored, changes)
     for view, (visibility, day) in views.items():
@@ -401,12 +418,13 @@ def _refold(
         )
         start = before.valid_from if before is not None else MIN_DAY
         whole = day == MIN_DAY
+        shows = visibility.shows
         events = [
             event
             for event in (*earlier, *fresh)
-            if event.type != RETRACTION
-            and (whole or ((on := event.occurred_on) is not None and on.last_day >= day))
-            and visibility.shows(event)
+            if (whole or ((on := event.occurred_on) is not None and on.last_day >= day))
+            and event.type != RETRACTION
+            and shows(event)
             and not (retracted and event.id in retracted)
         ]
         events.sort(key=RecordedEvent.fold_key)
@@ -434,7 +452,7 @@ def _refold(
         changes.closed += [row.id for row in revision.closed if row.id is not None]
         changes.reopened += [row.id for row in revision.reopened if row.id is not None]
         changes.deleted += [row.id for row in revision.deleted if row.id is not None]
-        changes.inserted += [(stream_id, view, item) for item in revision.inserted]
+        changes.inserted += [(stream_id, view, item, at, OPEN_END) for item in revision.inserted]
 
 
 @lru_cache(maxsize=4096)
@@ -514,9 +532,10 @@ def _write(connection: Connection, kind: Kind[Any], at: datetime, changes: Chang
     else:
         _end(connection, kind.table, at, changes)
     inserted = changes.inserted
-    versions = ((s, v, item, at, OPEN_END) for s, v, item in inserted)
-    rows = state_rows(kind, versions, texts=texts_for(connection, kind))
-    insert_rows(connection, kind, rows, [item.span for _, _, item in inserted])
+    rows = state_rows(kind, inserted, texts=texts_for(connection, kind))
+    # the spans name the links: a kind without links needs none
+    spans = [] if kind.links is None else [item.span for _, _, item, _, _ in inserted]
+    insert_rows(connection, kind, rows, spans)
 
 
 def _end(connection: Connection, table: Table, at: datetime, changes: Changes) -> None:
@@ -528,10 +547,6 @@ def _end(connection: Connection, table: Table, at: datetime, changes: Changes) -
         connection.execute(unlinking, {"ids": changes.deleted})
         connection.execute(deleting, {"ids": changes.deleted})
 
-
-#: a state version to store: stream, the views it serves (a ``Visibility`` value or ``SHARED``),
-#: encoded span, recorded from, recorded to
-Stored = tuple[str, str, Encoded[Any], datetime, datetime]
 
 #: the columns every state row starts with, in the order of ``StateRows.values``
 _VERSION = (
@@ -569,43 +584,43 @@ def state_rows(kind: Kind[Any], versions: Iterable[Stored], *, texts: bool = Fal
     instants: dict[datetime, str] = {}
     names: tuple[str, ...] = _VERSION
     values = []
-    for stream_id, view, encoded, recorded_from, recorded_to in versions:
-        span = encoded.span
-        found = columns.get(id(span.state))
+    for stream_id, view, (span, text), recorded_from, recorded_to in versions:
+        valid_from, valid_to, state, count = span
+        found = columns.get(id(state))
         if found is None:
-            named = kind.columns(span.state)
+            named = kind.columns(state)
             names = (*_VERSION, *named)
-            found = columns[id(span.state)] = tuple(named.values())
-        valid_from: date | str = span.valid_from
-        valid_to: date | str = span.valid_to
-        start: datetime | str = recorded_from
-        end: datetime | str = recorded_to
+            found = columns[id(state)] = tuple(named.values())
         if texts:
-            valid_from = days.get(span.valid_from) or days.setdefault(
-                span.valid_from, span.valid_from.isoformat()
+            values.append(
+                (
+                    stream_id,
+                    view,
+                    days.get(valid_from) or days.setdefault(valid_from, valid_from.isoformat()),
+                    days.get(valid_to) or days.setdefault(valid_to, valid_to.isoformat()),
+                    instants.get(recorded_from)
+                    or instants.setdefault(recorded_from, sqlite_instant(recorded_from)),
+                    instants.get(recorded_to)
+                    or instants.setdefault(recorded_to, sqlite_instant(recorded_to)),
+                    count,
+                    text,
+                    *found,
+                )
             )
-            valid_to = days.get(span.valid_to) or days.setdefault(
-                span.valid_to, span.valid_to.isoformat()
+        else:
+            values.append(
+                (
+                    stream_id,
+                    view,
+                    valid_from,
+                    valid_to,
+                    recorded_from,
+                    recorded_to,
+                    count,
+                    text,
+                    *found,
+                )
             )
-            start = instants.get(recorded_from) or instants.setdefault(
-                recorded_from, sqlite_instant(recorded_from)
-            )
-            end = instants.get(recorded_to) or instants.setdefault(
-                recorded_to, sqlite_instant(recorded_to)
-            )
-        values.append(
-            (
-                stream_id,
-                view,
-                valid_from,
-                valid_to,
-                start,
-                end,
-                span.event_count,
-                encoded.text,
-                *found,
-            )
-        )
     return StateRows(names, values, texts)
 
 
@@ -620,8 +635,8 @@ def insert_rows(
 ) -> None:
     """Insert state rows, all in one statement; a recommendation's rows also get their person
     links (in a second). Rows without links go through the bare driver, without SQLAlchemy's
-    per-row bookkeeping: COPY on PostgreSQL, on SQLite ``executemany`` of the values the column
-    types' own bind processors give."""
+    per-row bookkeeping: COPY on PostgreSQL, on SQLite ``executemany`` of an INSERT of several
+    rows (``rows_per_insert``) of the texts ``state_rows`` gives."""
     if not rows.values:
         return
     links = [] if kind.links is None else [kind.links(span.state) for span in spans]
@@ -656,7 +671,9 @@ def _insert_plain(connection: Connection, table: Table, rows: StateRows) -> None
                 copy.write_row(row)
         return
     if rows.texts:
-        connection.exec_driver_sql(_text_statement(table, names), rows.values)
+        size = rows_per_insert(len(rows.values), len(names))
+        statement = _text_statement(table, names, size)
+        connection.exec_driver_sql(statement, rows_together(rows.values, size))
         return
     statement, order, processors = _plain_statement(table, connection.dialect, names)
     # Column by column, with no Python loop per row: the record instants repeat on every row
@@ -669,12 +686,13 @@ def _insert_plain(connection: Connection, table: Table, rows: StateRows) -> None
     connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
 
 
-@lru_cache(maxsize=8)
-def _text_statement(table: Table, names: tuple[str, ...]) -> str:
-    """The positional INSERT of ``names`` into ``table`` on SQLite, its parameters in the order
-    of ``names``: rows of texts (``state_rows``) go to the driver as they are."""
-    marks = ", ".join("?" * len(names))
-    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608
+@lru_cache(maxsize=4 * MOST_ROWS)
+def _text_statement(table: Table, names: tuple[str, ...], rows: int) -> str:
+    """The positional INSERT of ``rows`` rows of ``names`` into ``table`` on SQLite, its
+    parameters in the order of ``names``, row after row: rows of texts (``state_rows``) go to
+    the driver as they are, several to a statement (``rows_per_insert``)."""
+    row = f"({', '.join('?' * len(names))})"
+    return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES {', '.join([row] * rows)}"  # noqa: S608
 
 
 @lru_cache(maxsize=8)

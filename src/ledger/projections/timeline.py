@@ -49,8 +49,10 @@ S = TypeVar("S")
 
 def day_of(event: RecordedEvent) -> date:
     """Where an event starts to matter in valid time: its earliest day (it may have happened
-    from then on); an open start and undated events from the start of time."""
-    return event.earliest or MIN_DAY
+    from then on); an open start and undated events from the start of time. (Read off the date
+    directly: ``event.earliest`` is a property call, for a day every append asks of each.)"""
+    on = event.occurred_on
+    return MIN_DAY if on is None else on.first_day
 
 
 def certain_from(event: RecordedEvent) -> date:
@@ -72,13 +74,19 @@ def document(state_json: object) -> str:
 class Span(NamedTuple, Generic[S]):
     """A state over an interval of valid time, not yet placed in record time. (The value
     types here are named tuples: a re-fold makes several per event, and a frozen dataclass
-    costs three times as much to build.)"""
+    costs three times as much to build. The re-fold builds them with ``_built``.)"""
 
     valid_from: date
     valid_to: date
     state: S
     #: how many events count in this state (zero: the stream has nothing to show yet)
     event_count: int
+
+
+#: ``_built(Span, (…))``: a named tuple built by ``tuple.__new__`` at once, without the Python
+#: ``__new__`` a named tuple's class call goes through (half the time to build one; a re-fold
+#: builds a span and its encoding per event)
+_built = tuple.__new__
 
 
 def refold(
@@ -120,9 +128,11 @@ def refold(
     # events): it ends where the next different one starts
     opened: date | None = None
     shown_open, count_open = start_state, start_count
-    # the last ``bound`` asked and its answer: most boundaries leave both folds as they were
-    # (an event that changes nothing but the count), and ask it again
-    bound_of: tuple[S, S] | None = None
+    # the last ``bound`` asked (of ``bound_state``, ``bound_possible``) and its answer: most
+    # boundaries leave both folds as they were (an event that changes nothing but the count),
+    # and ask it again
+    bound_state: S | None = None
+    bound_possible: S | None = None
     shown = start_state
     for day in boundaries:
         while certain_days[certain] <= day:
@@ -146,17 +156,17 @@ def refold(
             for index in straddling[len(folds) :]:
                 possible = apply(possible, pending[index])
                 folds.append(possible)
-        if bound_of is None or bound_of[0] is not state or bound_of[1] is not possible:
-            bound_of, shown = (state, possible), bound(state, possible)
+        if state is not bound_state or possible is not bound_possible:
+            bound_state, bound_possible, shown = state, possible, bound(state, possible)
         if opened is not None:
             if count_open == count and (shown_open is shown or shown_open == shown):
                 # an event entering changed nothing shown: one row, not two (a certain event
                 # always changes the count, so every latest day stays a boundary)
                 continue
-            spans.append(Span(opened, day, shown_open, count_open))
+            spans.append(_built(Span, (opened, day, shown_open, count_open)))
         opened, shown_open, count_open = day, shown, count
     assert opened is not None  # ``start`` is always a boundary
-    spans.append(Span(opened, MAX_DAY, shown_open, count_open))
+    spans.append(_built(Span, (opened, MAX_DAY, shown_open, count_open)))
     return spans
 
 
@@ -182,7 +192,7 @@ def encode(
     for span in spans:
         if span.state is not last:
             last, text = span.state, document(encoder(span.state))
-        encoded.append(Encoded(span, text))
+        encoded.append(_built(Encoded, (span, text)))
     return encoded
 
 

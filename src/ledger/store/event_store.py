@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import chain
 from typing import Any, cast
 from uuid import UUID
 
@@ -54,7 +53,13 @@ from ledger.domain.hash_chain import GENESIS, Sealed, canonical_value
 from ledger.domain.partial_date import PartialDate
 from ledger.domain.recorded_event import RecordedEvent, fold_order
 from ledger.domain.visibility import Visibility
-from ledger.store.driver import DriverStatement, driver_statement
+from ledger.store.driver import (
+    MOST_ROWS,
+    DriverStatement,
+    driver_statement,
+    rows_per_insert,
+    rows_together,
+)
 from ledger.store.engine import reading, write_transaction
 from ledger.store.event_rows import sqlite_events
 from ledger.store.tables import EventDisputeRow, EventRow
@@ -445,7 +450,7 @@ class EventLog:
 
     def insert(self, events: Sequence[Sealed]) -> None:
         """The rows go through the bare driver, without SQLAlchemy's per-row bookkeeping: to
-        SQLite by ``executemany`` of an INSERT of several rows (``_rows_per_insert``; values
+        SQLite by ``executemany`` of an INSERT of several rows (``rows_per_insert``; values
         bound as the column types bind them), to PostgreSQL by
         COPY, one round trip for the whole batch (a single row: one INSERT). All run in the
         caller's transaction."""
@@ -465,15 +470,9 @@ class EventLog:
             # One statement per shape, nearly always one: positions are the rows' keys, so the
             # order in which the shapes are inserted changes nothing that is stored.
             for filled, rows in shapes.items():
-                size = _rows_per_insert(len(rows), len(_sqlite_columns(filled)))
-                if size == 1:
-                    self.connection.exec_driver_sql(_sqlite_insert(filled, 1), rows)
-                    continue
-                values = [
-                    tuple(chain.from_iterable(rows[start : start + size]))
-                    for start in range(0, len(rows), size)
-                ]
-                self.connection.exec_driver_sql(_sqlite_insert(filled, size), values)
+                size = rows_per_insert(len(rows), len(_sqlite_columns(filled)))
+                statement = _sqlite_insert(filled, size)
+                self.connection.exec_driver_sql(statement, rows_together(rows, size))
             return
         values = [_values(event) for event in events]
         if len(values) == 1:
@@ -649,28 +648,7 @@ def _sqlite_columns(filled: int) -> tuple[str, ...]:
     return _ALWAYS + tuple(name for group in groups for name in group)
 
 
-#: The most values one INSERT binds: SQLite's own bound before 3.32 (SQLITE_MAX_VARIABLE_NUMBER,
-#: 32,766 since), which a build may still keep.
-_MOST_VALUES = 999
-#: The most rows one INSERT of ``_rows_per_insert`` carries: past a few dozen, the statement's
-#: program grows (and is kept by the driver's statement cache) for no further saving.
-_MOST_ROWS = 64
-
-
-def _rows_per_insert(count: int, columns: int) -> int:
-    """How many rows each INSERT of an append carries on SQLite: the largest divisor of
-    ``count`` within ``_MOST_ROWS`` rows and ``_MOST_VALUES`` values, so that one executemany
-    of the same statement writes them all (one statement per call, as before). Each execution
-    of a statement opens and closes a cursor on the table and each of its six indexes and resets
-    the statement, and the driver binds and steps it: a row at a time, that was a fifth of the
-    insert's instructions (67,300 against 54,400 per row of bench/append.py's workload under
-    callgrind for 50 rows per INSERT). A count with no such divisor but 1 (a prime past 64)
-    is inserted a row at a time, as before."""
-    most = min(count, _MOST_ROWS, _MOST_VALUES // columns)
-    return next(size for size in range(most, 0, -1) if count % size == 0)
-
-
-@lru_cache(maxsize=(1 << len(_OPTIONAL)) * _MOST_ROWS)
+@lru_cache(maxsize=(1 << len(_OPTIONAL)) * MOST_ROWS)
 def _sqlite_insert(filled: int, rows: int) -> str:
     """The INSERT of ``rows`` rows of the shape ``filled``, their values in row order."""
     columns = _sqlite_columns(filled)

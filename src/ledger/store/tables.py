@@ -155,7 +155,7 @@ class PersonStateRow(StateVersion, Base):
         _last_versions(
             "ix_person_states_recorded", "stream_id", "recorded_from", "valid_from", "visibility"
         ),
-        Index("ix_person_states_listing", "visibility", "recorded_to", "sort_name"),
+        Index("ix_person_states_listing", "visibility", "recorded_to"),
     )
 
 
@@ -184,7 +184,7 @@ class RecommendationStateRow(StateVersion, Base):
             "valid_from",
             "visibility",
         ),
-        Index("ix_recommendation_states_listing", "visibility", "recorded_to", "code"),
+        Index("ix_recommendation_states_listing", "visibility", "recorded_to"),
     )
 
 
