@@ -149,15 +149,17 @@ def leaf_fields(schema: GraphQLSchema) -> Leaves:
     return leaves
 
 
-def _object_classes(shape: Shape) -> set[type]:
-    """The Python classes of the strawberry object types in ``shape`` whose instances cannot be
-    awaited (no ``__await__``; a coroutine or generator is no strawberry type)."""
+def _value_classes(shape: Shape) -> set[type]:
+    """The Python classes of the values a field of ``shape`` answers whose instances cannot be
+    awaited: a strawberry object type's class, a strawberry enum's (neither has ``__await__``;
+    a coroutine or a generator is neither)."""
     if shape.item is not None:
-        return _object_classes(shape.item)
-    if shape.object_type is None:
+        return _value_classes(shape.item)
+    graphql_type = shape.object_type or shape.leaf_type
+    if graphql_type is None:
         return set()
-    definition = shape.object_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    origin = getattr(definition, "origin", None)
+    definition = graphql_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None) or getattr(definition, "wrapped_cls", None)
     if not isinstance(origin, type) or hasattr(origin, "__await__"):
         return set()
     return {origin}
@@ -165,13 +167,14 @@ def _object_classes(shape: Shape) -> set[type]:
 
 def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext]:
     """strawberry's execution context, completing the fields of ``leaves`` directly."""
-    #: values never awaitable: plain ones, and the objects of the types completed here (a page
-    #: of persons is a few hundred of them, each asked by the awaitable check's several tests)
-    synchronous = frozenset(
-        _PLAIN.union(
-            *(_object_classes(leaf.shape) for fields in leaves.values() for leaf in fields.values())
-        )
+    #: values neither awaitable nor null nor an error: plain ones, and the objects and enum
+    #: members of the types completed here (a page of persons answers a few hundred of them,
+    #: each asked by the awaitable check's several tests otherwise)
+    coercible = _PLAIN.union(
+        *(_value_classes(leaf.shape) for fields in leaves.values() for leaf in fields.values())
     )
+    #: values never awaitable
+    synchronous = coercible | {type(None)}
 
     class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -205,7 +208,7 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                         try:
                             value = leaf.read(source_value)
                             leaf_type = leaf.leaf_type
-                            if leaf_type is not None and type(value) in _PLAIN:
+                            if leaf_type is not None and type(value) in coercible:
                                 coerced = leaf_type.coerce_output_value(value)
                                 if coerced is not None and coerced is not Undefined:
                                     results[response_name] = coerced
