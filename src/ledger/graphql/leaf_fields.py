@@ -19,9 +19,10 @@ resolver converts them), graphql-core's own null checks
 (the same errors for a non-null field or list item), its own coercion (the same error for a
 value the type refuses), the sub-fields of an object through graphql-core's memoised collection,
 and every error located and handled by graphql-core at the field or item where it would have
-been. A leaf of an object's sub-fields is completed inside the loop over them, with no path
-made unless it fails. An awaitable value (at the field or as a list item), a value that is not
-a list where one is expected and any other type take graphql-core's general way.
+been. A sub-field of an object read without an info is completed inside the loop over them,
+a leaf with no path made unless it fails; a value of an object type completed here is known
+not to be awaitable by its class. An awaitable value (at the field or as a list item), a value
+that is not a list where one is expected and any other type take graphql-core's general way.
 """
 
 from __future__ import annotations
@@ -148,8 +149,32 @@ def leaf_fields(schema: GraphQLSchema) -> Leaves:
     return leaves
 
 
+def _value_classes(shape: Shape) -> set[type]:
+    """The Python classes of the values a field of ``shape`` answers whose instances cannot be
+    awaited: a strawberry object type's class, a strawberry enum's (neither has ``__await__``;
+    a coroutine or a generator is neither)."""
+    if shape.item is not None:
+        return _value_classes(shape.item)
+    graphql_type = shape.object_type or shape.leaf_type
+    if graphql_type is None:
+        return set()
+    definition = graphql_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None) or getattr(definition, "wrapped_cls", None)
+    if not isinstance(origin, type) or hasattr(origin, "__await__"):
+        return set()
+    return {origin}
+
+
 def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext]:
     """strawberry's execution context, completing the fields of ``leaves`` directly."""
+    #: values neither awaitable nor null nor an error: plain ones, and the objects and enum
+    #: members of the types completed here (a page of persons answers a few hundred of them,
+    #: each asked by the awaitable check's several tests otherwise)
+    coercible = _PLAIN.union(
+        *(_value_classes(leaf.shape) for fields in leaves.values() for leaf in fields.values())
+    )
+    #: values never awaitable
+    synchronous = coercible | {type(None)}
 
     class LeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -179,16 +204,12 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                 for response_name, field_details_list in grouped_field_set.items():
                     node = field_details_list[0].node
                     leaf = fields.get(node.name.value)
-                    if (
-                        leaf is not None
-                        and leaf.leaf_type is not None
-                        and leaf.read is not None
-                        and not node.arguments
-                    ):
+                    if leaf is not None and leaf.read is not None and not node.arguments:
                         try:
                             value = leaf.read(source_value)
-                            if type(value) in _PLAIN:
-                                coerced = leaf.leaf_type.coerce_output_value(value)
+                            leaf_type = leaf.leaf_type
+                            if leaf_type is not None and type(value) in coercible:
+                                coerced = leaf_type.coerce_output_value(value)
                                 if coerced is not None and coerced is not Undefined:
                                     results[response_name] = coerced
                                     continue
@@ -291,7 +312,7 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
         ) -> Any:
             """The field's read ``value`` completed; errors raised, for the caller to handle
             at the field."""
-            if type(value) not in _PLAIN and self.is_awaitable(value):
+            if type(value) not in synchronous and self.is_awaitable(value):
                 if info is None:
                     info = self._info(leaf, parent_type, field_details_list, path)
                 return self.complete_awaitable_value(
@@ -418,7 +439,7 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
             is_awaitable = self.is_awaitable
             for index, value in enumerate(values):
                 item_path = Path(path, index, None)
-                if type(value) not in _PLAIN and is_awaitable(value):
+                if type(value) not in synchronous and is_awaitable(value):
                     if info is None:
                         info = self._info(leaf, parent_type, field_details_list, path)
                     completed.append(

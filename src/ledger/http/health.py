@@ -145,4 +145,4 @@ async def _answer(ledger: Ledger) -> tuple[int, Health]:
 
 def _check(ledger: Ledger) -> tuple[int, ChainReport]:
     head = ledger.store.head().position
-    return head, newest_checked(ledger.store, ledger.settings.health_chain_events)
+    return head, newest_checked(ledger.store, ledger.settings.health_chain_events, head)

@@ -142,9 +142,9 @@ def _good_prefix(
     return good, None
 
 
-def newest_checked(store: EventStore, count: int) -> ChainReport:
-    """The chain check of the newest ``count`` events (for ``/healthz``)."""
-    newest = store.head().position
+def newest_checked(store: EventStore, count: int, newest: int) -> ChainReport:
+    """The chain check of the ``count`` events up to position ``newest``, the head the caller
+    read (``/healthz`` reports it: one read of the head, not two that an append may part)."""
     first = max(1, newest - count + 1)
     if first == 1:
         events, bad = _good_prefix(store.read_feed(0, count), ChainCheck())
