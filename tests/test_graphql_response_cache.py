@@ -68,13 +68,13 @@ class Runs:
 
     def __init__(self, ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        original = ledger.read_model.person
+        original = ledger.read_model.person_read
 
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.count += 1
             return original(*args, **kwargs)
 
-        monkeypatch.setattr(ledger.read_model, "person", counted)
+        monkeypatch.setattr(ledger.read_model, "person_read", counted)
 
 
 def ask(client: TestClient, query: str = HISTORY, **headers: str) -> dict[str, Any]:
