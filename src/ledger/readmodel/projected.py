@@ -245,12 +245,10 @@ class ProjectedReadModel:
         column, the columns one part lacks are NULL."""
         at = self._resolve(at)
         after, limit = events if events is not None else (None, 0)
-        page = (
-            None if limit <= 0 else "dated" if after and after.dated else "undated" if after else ""
-        )
+        with_page, cursor = limit > 0, _cursor_kind(after)
         query = self._prepared.get(
-            ("person_read", naming, page, visibility),
-            lambda: self._person_read(naming, page, visibility),
+            ("person_read", naming, with_page, cursor, visibility),
+            lambda: self._person_read(naming, with_page, cursor, visibility),
         )
         params = _params(at, visibility, stream_id=stream_id, stream_0=stream_id)
         params.update(_page_params(after, limit))
@@ -270,8 +268,10 @@ class ProjectedReadModel:
             events=sorted(paged, key=_fold_key)[:limit],
         )
 
-    def _person_read(self, naming: bool, page: str | None, visibility: Visibility) -> Executable:
-        """``page``: None for no page of events, else its cursor's kind ("" for none)."""
+    def _person_read(
+        self, naming: bool, with_page: bool, cursor: str | None, visibility: Visibility
+    ) -> Executable:
+        """``with_page``: a page of events is read, after a cursor of kind ``cursor``."""
         persons, recommendations = PERSONS.table, RECOMMENDATIONS.table
         stream_id = bindparam("stream_id", type_=String())
         event_columns = list(EVENTS.c)
@@ -290,24 +290,18 @@ class ProjectedReadModel:
         ]
         if naming:
             branches.append(
-                select(
+                _naming_rows(
+                    LINKS.c.person_id == stream_id,
                     *part(
                         _NAMING,
                         state=state_text(recommendations),
                         code=recommendations.c.code,
                         naming_stream=recommendations.c.stream_id,
-                    )
-                )
-                .select_from(LINKS.join(recommendations, recommendations.c.id == LINKS.c.state_id))
-                .where(
-                    LINKS.c.person_id == stream_id,
-                    _shown(recommendations),
-                    recommendations.c.event_count > 0,
-                    _alive(recommendations),
+                    ),
                 )
             )
-        if page is not None:
-            for branch in self._event_page_branches(1, page or None, visibility):
+        if with_page:
+            for branch in self._event_page_branches(1, cursor, visibility):
                 found = branch.subquery()
                 branches.append(
                     select(*part(_EVENTS, **{c.name: found.c[c.name] for c in event_columns}))
@@ -412,7 +406,7 @@ class ProjectedReadModel:
         if not pages or limit <= 0:
             return pages
         at = self._resolve(at)
-        cursor = None if after is None else "dated" if after.dated else "undated"
+        cursor = _cursor_kind(after)
         query = self._prepared.get(
             ("pages", len(pages), cursor, visibility),
             lambda: self._event_pages(len(pages), cursor, visibility),
@@ -801,11 +795,8 @@ class ProjectedReadModel:
             if dialect == "sqlite"
             else LINKS.c.person_id == any_(bindparam("ids", type_=ARRAY(String())))
         )
-        return (
-            select(LINKS.c.person_id, state_text(table))
-            .join(table, table.c.id == LINKS.c.state_id)
-            .where(naming, _shown(table), table.c.event_count > 0, _alive(table))
-            .order_by(table.c.code, table.c.stream_id)
+        return _naming_rows(naming, LINKS.c.person_id, state_text(table)).order_by(
+            table.c.code, table.c.stream_id
         )
 
     def implementation_summary(
@@ -937,6 +928,23 @@ def _fold_key(entry: tuple[FoldKey, RecordedEvent]) -> FoldKey:
 def _page_entry(row: Any) -> tuple[FoldKey, RecordedEvent]:
     """An event of a page read with its place in fold order."""
     return FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position), row_to_event(row)
+
+
+def _cursor_kind(after: FoldKey | None) -> str | None:
+    """The kind of an events page's cursor, which picks the page's statement: None (no
+    cursor), "dated" or "undated"."""
+    return None if after is None else "dated" if after.dated else "undated"
+
+
+def _naming_rows(naming: ColumnElement[bool], *columns: ColumnElement[Any]) -> Select[Any]:
+    """``columns`` of the recommendations alive at the point that name the persons ``naming``
+    picks, in the caller's view (``recommendations_naming`` and ``person_read`` alike)."""
+    table = RECOMMENDATIONS.table
+    return (
+        select(*columns)
+        .select_from(LINKS.join(table, table.c.id == LINKS.c.state_id))
+        .where(naming, _shown(table), table.c.event_count > 0, _alive(table))
+    )
 
 
 def _page_params(after: FoldKey | None, limit: int) -> dict[str, Any]:
