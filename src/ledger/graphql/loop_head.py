@@ -12,10 +12,12 @@ workers on PostgreSQL a cached answer's p99 was 6-8 times its p50, while the unc
 three times as long, stayed within 3.
 
 Here each process keeps one connection of its own, driven by psycopg's asyncio interface, and
-reads the head with the store's statement. Requests that arrive while a read is in flight wait
-for the next read, which starts once that one ends and serves all of them: a read that starts
-after a request arrived sees every append committed before it, which is all freshness asks.
-So at most one read is in flight per process, and a request waits for two at most.
+reads the head with the store's statement. A read that starts after a request arrived sees every
+append committed before it, which is all freshness asks. So a request shares the read in flight
+while that read has not yet sent its statement (requests arriving in one turn of the loop share
+one read: a task's first step runs only on the loop's next turn), and otherwise waits for the
+next read, which starts once that one ends and serves all of them. At most one read is in
+flight per process, and a request waits for two at most.
 
 Anything that goes wrong (no connection, a failed read, one slower than the statement timeout)
 answers None and the request takes the worker thread's path, which reads the head there and
@@ -61,6 +63,8 @@ class LoopHead:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._connection: psycopg.AsyncConnection[Any] | None = None
         self._running: asyncio.Task[Latest] | None = None
+        #: The running read has sent (or is about to send) its statement: too late to share.
+        self._sent = False
         self._next: asyncio.Future[Latest] | None = None
         self._retry_at = 0.0
 
@@ -70,8 +74,11 @@ class LoopHead:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._loop, self._connection, self._running, self._next = loop, None, None, None
+        waited: asyncio.Future[Latest]
         if self._running is None:
-            waited: asyncio.Future[Latest] = self._start()
+            waited = self._start()
+        elif not self._sent:  # its statement will run after this request arrived
+            waited = self._running
         else:  # in flight since before this request: the next read is the one to wait for
             if self._next is None:
                 self._next = loop.create_future()
@@ -83,7 +90,7 @@ class LoopHead:
 
     def _start(self) -> asyncio.Task[Latest]:
         task = asyncio.get_running_loop().create_task(self._read())
-        self._running = task
+        self._running, self._sent = task, False
         task.add_done_callback(self._finished)
         return task
 
@@ -101,16 +108,19 @@ class LoopHead:
             self._start().add_done_callback(lambda read: _settle(waiting, read))
 
     async def _read(self) -> Latest:
-        statement_limit = self._timeouts.statement or None
         try:
             connection = await self._connected()
-            async with asyncio.timeout(statement_limit):
-                cursor = await connection.execute(self._statement)
-                row = await cursor.fetchone()
+            self._sent = True
+            return await self._query(connection)
         except BaseException:
             self._retry_at = asyncio.get_running_loop().time() + RETRY_SECONDS
             await self._drop()
             raise
+
+    async def _query(self, connection: psycopg.AsyncConnection[Any]) -> Latest:
+        async with asyncio.timeout(self._timeouts.statement or None):
+            cursor = await connection.execute(self._statement)
+            row = await cursor.fetchone()
         assert row is not None  # two aggregates: always one row
         return int(row[0] or 0), _RECORDED_AT.process_result_value(row[1], self._dialect)
 
