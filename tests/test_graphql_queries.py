@@ -405,6 +405,37 @@ def test_a_persons_history_reads_its_state_naming_recommendations_and_events_in_
     assert "argument 'first' must be between 0" in messages(refused)
 
 
+def test_a_page_of_persons_reads_the_recommendations_naming_them_in_its_own_statement(
+    loaded: TestClient,
+) -> None:
+    """The persons' recommendations are read with the page; asked where the persons resolver
+    does not look (a fragment) they are read on their own and answer the same."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    fields = "name recommendations { code status }"
+    plain = f"""query($first: Int, $after: String) {{ persons(asOf: "2020-02-17", first: $first,
+        after: $after) {{ totalCount edges {{ cursor node {{ {fields} }} }} }} }}"""
+    in_fragment = f"""query($first: Int, $after: String) {{ persons(asOf: "2020-02-17",
+        first: $first, after: $after) {{ totalCount edges {{ cursor node {{ ...named }} }} }} }}
+        fragment named on Person {{ {fields} }}"""
+    engine = ledger_of(loaded).engine
+    first_page = data(loaded, in_fragment, {"first": 5})["persons"]["edges"]
+    for variables in [{"first": 5}, {"first": 100}, {"first": 3, "after": first_page[3]["cursor"]}]:
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            body = data(loaded, plain, variables)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        naming = [s for s in statements if "recommendation_persons" in s]
+        assert len(naming) == 1 and "person_states" in naming[0], statements
+        statements.clear()
+        assert body == data(loaded, in_fragment, variables)
+        assert any(edge["node"]["recommendations"] for edge in body["persons"]["edges"])
+
+
 def test_a_persons_history_counts_its_events_from_the_state_it_read(loaded: TestClient) -> None:
     """totalCount is the state row's own event count: the lookup of the person read it, so the
     page of events costs no statement of its own for it (and says the same as a fresh read)."""

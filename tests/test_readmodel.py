@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import event
@@ -243,6 +244,45 @@ def test_a_persons_read_answers_its_three_reads_in_one_statement(filled: Ledger)
                     assert read.events == page[stream_id]
     alone = model.person_read("person-ayan", TimePoint())
     assert alone.state is not None and alone.naming == [] and alone.events == []
+
+
+def test_a_page_of_persons_reads_the_recommendations_naming_them_in_its_statement(
+    filled: Ledger,
+) -> None:
+    """persons_read is what persons (without event ids) and recommendations_naming of its
+    persons answer, at every point and view, for every page and filter, in the statements a
+    page alone costs (one on PostgreSQL, the count and the page on SQLite)."""
+    model = filled.read_model
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    points = [TimePoint(), TimePoint(date(2016, 1, 1)), TimePoint(None, START)]
+    filters: list[dict[str, Any]] = [
+        {},
+        {"search": "ayan"},
+        {"custody_statuses": [CustodyStatus.IMPRISONED]},
+        {"offset": 1, "limit": 1},
+        {"offset": 5},
+    ]
+    counted = filled.engine.dialect.name == "postgresql"  # the page carries its count
+    for at in (point.resolved() for point in points):
+        for visibility, chosen, naming in itertools.product(Visibility, filters, (False, True)):
+            statements.clear()
+            event.listen(filled.engine, "before_cursor_execute", listener)
+            try:
+                read = model.persons_read(at, visibility=visibility, naming=naming, **chosen)
+            finally:
+                event.remove(filled.engine, "before_cursor_execute", listener)
+            page = model.persons(at, visibility=visibility, events=False, **chosen)
+            assert read.page == page
+            selects = [
+                s for s in statements if s.lstrip(" (").upper().startswith(("SELECT", "WITH"))
+            ]
+            assert len(selects) == (1 if counted and page.items else 2)
+            ids = [person.stream_id for person in page.items]
+            named = model.recommendations_naming(ids, at, visibility=visibility)
+            assert read.naming == (named if naming else {stream_id: [] for stream_id in ids})
+    everyone = model.persons_read(TimePoint(), naming=True)
+    assert [r.code for r in everyone.naming["person-ayan"]] == ["EP-1", "EP-2"]
 
 
 def test_batch_lookup_returns_the_states_that_exist(filled: Ledger) -> None:

@@ -5,8 +5,10 @@ the recommendations naming it, a page of its events) was three, one after the ot
 person and then its fields resolved. The ``person`` root field looks at the fields asked of it
 first and reads their answers with the person's own in one statement
 (``ReadModel.person_read``), kept for those fields as their siblings' reads
-(:mod:`ledger.graphql.siblings`) under the keys they read by. What the query does not show
-plainly (a field inside a fragment, a second page of events under another alias, arguments
+(:mod:`ledger.graphql.siblings`) under the keys they read by. The ``persons`` root field does
+the same for its nodes' ``recommendations`` (``ReadModel.persons_read``): a page and the
+recommendations naming its persons in one statement instead of two. What the query does not
+show plainly (a field inside a fragment, a second page of events under another alias, arguments
 the field will refuse) is read by the field itself, as before.
 """
 
@@ -50,6 +52,28 @@ def person_fields(info: Info) -> PersonFields:
             elif name == "events" and events is None:
                 events = _page(person.fields[name], selection, info.variable_values)
     return PersonFields(naming, events)
+
+
+def persons_naming(info: Info) -> bool:
+    """Whether a page of persons' nodes ask for ``recommendations`` (``edges { node {
+    recommendations } }``, fields directly in the selection sets), read with the page."""
+    for node in info._raw_info.field_nodes:
+        for edges in _fields(node, "edges"):
+            for person in _fields(edges, "node"):
+                if any(_fields(person, "recommendations")):
+                    return True
+    return False
+
+
+def _fields(node: FieldNode, name: str) -> list[FieldNode]:
+    """The fields named ``name`` directly in ``node``'s selection set."""
+    if node.selection_set is None:
+        return []
+    return [
+        selection
+        for selection in node.selection_set.selections
+        if isinstance(selection, FieldNode) and selection.name.value == name
+    ]
 
 
 def _page(field: GraphQLField, node: FieldNode, variables: dict[str, Any]) -> EventsPage | None:

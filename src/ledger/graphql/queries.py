@@ -24,7 +24,7 @@ from ledger.graphql.ids import (
     encode_cursor,
     typed_id,
 )
-from ledger.graphql.lookahead import person_fields
+from ledger.graphql.lookahead import person_fields, persons_naming
 from ledger.graphql.points import Point
 from ledger.graphql.types import (
     NAMING_READ,
@@ -229,7 +229,8 @@ class Query:
     ) -> PersonConnection:
         context, point = _point(info, as_of, known_at)
         window = OffsetWindow.of("person", first, after)
-        page = context.read_model.persons(
+        naming = persons_naming(info)
+        read = context.read_model.persons_read(
             point.at,
             search=_bounded(search, "search"),
             custody_statuses=custody_status,
@@ -237,13 +238,13 @@ class Query:
             offset=window.offset,
             limit=window.limit,
             visibility=context.visibility,
-            events=False,
+            naming=naming,
         )
+        page, nodes = read.page, persons_of(read.page.items, point)
+        if naming and nodes and nodes[0].siblings is not None:
+            nodes[0].siblings.keep(NAMING_READ, read.naming)
         return PersonConnection(
-            edges=[
-                PersonEdge(cursor=window.cursor(i), node=node)
-                for i, node in enumerate(persons_of(page.items, point))
-            ],
+            edges=[PersonEdge(cursor=window.cursor(i), node=node) for i, node in enumerate(nodes)],
             page_info=window.page_info(len(page.items), page.total_count),
             total_count=page.total_count,
         )

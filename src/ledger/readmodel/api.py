@@ -74,6 +74,15 @@ class PersonRead:
     events: list[tuple[FoldKey, RecordedEvent]]
 
 
+@dataclass(frozen=True)
+class PersonsRead:
+    """A page of persons with the recommendations naming each of them, by stream id: every
+    person of the page, with none where they were not asked for."""
+
+    page: Page[PersonState]
+    naming: dict[str, list[RecommendationState]]
+
+
 class ReadModel(Protocol):
     def person(
         self,
@@ -126,6 +135,23 @@ class ReadModel(Protocol):
     ) -> Page[PersonState]:
         """Ordered by name (then stream id); search matches name and aliases, case- and
         diacritic-insensitive; ``article``: charged or convicted under it (e.g. '174')."""
+        ...
+
+    def persons_read(
+        self,
+        at: TimePoint,
+        *,
+        search: str | None = None,
+        custody_statuses: Sequence[CustodyStatus] | None = None,
+        article: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        visibility: Visibility = Visibility.PUBLIC,
+        naming: bool = False,
+    ) -> PersonsRead:
+        """``persons(events=False)`` with, read together, ``recommendations_naming`` of the
+        page's persons (``naming``): what a served page of persons with their recommendations
+        asks, in one read."""
         ...
 
     def recommendation(
