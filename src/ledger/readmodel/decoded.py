@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Table, Text, cast
+from sqlalchemy import ColumnElement, FromClause, Text, cast
 
 from ledger.projections.kinds import Kind
 
@@ -27,7 +27,7 @@ S = TypeVar("S")
 MAX_CHARS = 4 * 2**20
 
 
-def state_text(table: Table) -> ColumnElement[Any]:
+def state_text(table: FromClause) -> ColumnElement[Any]:
     """The state column as the text stored (JSON on PostgreSQL keeps its input text verbatim),
     labelled ``state``."""
     return cast(table.c.state, Text).label("state")

@@ -34,6 +34,7 @@ from sqlalchemy import (
     Date,
     Engine,
     Executable,
+    FromClause,
     Integer,
     Select,
     String,
@@ -77,6 +78,9 @@ from ledger.store.tables import OPEN_VALID_END, RecommendationPersonRow
 from ledger.store.types import UTCDateTime
 
 LINKS: Table = RecommendationPersonRow.__table__  # type: ignore[assignment]
+#: The events as the statements of pages name them: one letter, since
+#: :meth:`ProjectedReadModel.person_read`'s statement names them some fifty times.
+PAGED: FromClause = EVENTS.alias("e")
 S = TypeVar("S", PersonState, RecommendationState)
 #: The parts of :meth:`ProjectedReadModel.person_read`'s statement (a page of persons read with
 #: their recommendations, :func:`_with_naming`, has the first two), and the columns besides the
@@ -138,13 +142,13 @@ class _Prepared:
         return built
 
 
-def _shown(table: Table) -> ColumnElement[bool]:
+def _shown(table: FromClause) -> ColumnElement[bool]:
     """The rows of the reader's view: its own, and those serving both views (a stream's versions
     from before its first restricted event, ``timeline.SHARED``)."""
     return table.c.visibility.in_([VISIBILITY, literal(SHARED)])
 
 
-def _alive(table: Table) -> ColumnElement[bool]:
+def _alive(table: FromClause) -> ColumnElement[bool]:
     return (
         (table.c.valid_from <= AS_OF)
         & (table.c.valid_to > AS_OF)
@@ -177,7 +181,7 @@ class ProjectedReadModel:
     # --- single states ---------------------------------------------------------------------
 
     @staticmethod
-    def _alive_row(table: Table, stream_id: BindParameter[Any]) -> Select[Any]:
+    def _alive_row(table: FromClause, stream_id: BindParameter[Any]) -> Select[Any]:
         """The one state row of a stream alive at the point, found by two seeks: the stream's
         last version as known at ``knownAt``, then back in valid time from ``min(asOf, its
         start)`` (``MIN_DAY`` without one). The minimum is taken inside the first seek's
@@ -286,15 +290,17 @@ class ProjectedReadModel:
     ) -> Executable:
         """``with_page``: a page of events is read, after a cursor of kind ``cursor``.
 
-        Kept short, since psycopg converts the parameters of a statement longer than 4 kB
-        again at every call (4.7 kB with a page on PostgreSQL, instead of 8.3): the events'
-        columns are there only with a page; only the first branch casts the NULLs of the
-        columns it lacks (PostgreSQL resolves a UNION's column types from left to right, and
-        SQLAlchemy reads the rows by that branch's types); on PostgreSQL a branch ordered and
-        limited on its own is put in parentheses, where SQLite takes it only as a subquery to
-        select from.
+        Kept under 4 kB on PostgreSQL (3.9 kB at most, instead of 8.3), since psycopg converts
+        the parameters of a longer statement again at every call, which cost 7 % of the
+        README's person query: the tables go by one-letter aliases (``PAGED`` for the
+        events); the events' columns are there only with a page; only the first branch casts
+        the NULLs of the columns it lacks (PostgreSQL resolves a UNION's column types from left
+        to right, and SQLAlchemy reads the rows by that branch's types); on PostgreSQL a branch
+        ordered and limited on its own is put in parentheses, where SQLite takes it only as a
+        subquery to select from.
         """
-        persons, recommendations = PERSONS.table, RECOMMENDATIONS.table
+        persons = PERSONS.table.alias("s")
+        recommendations, links = RECOMMENDATIONS.table.alias("r"), LINKS.alias("l")
         stream_id = bindparam("stream_id", type_=String())
         named = list(_PART_COLUMNS)
         if with_page:
@@ -321,7 +327,7 @@ class ProjectedReadModel:
         branches: list[Select[Any]] = []
         if with_page:
             for branch in self._event_page_branches(1, cursor, visibility):
-                branches.append(limited(branch, _EVENTS, **dict(EVENTS.c.items())))
+                branches.append(limited(branch, _EVENTS, **dict(PAGED.c.items())))
         state = self._alive_row(persons, stream_id)
         branches.append(
             limited(state, _STATE, state=state_text(persons), event_count=persons.c.event_count)
@@ -329,7 +335,7 @@ class ProjectedReadModel:
         if naming:
             branches.append(
                 _naming_rows(
-                    LINKS.c.person_id == stream_id,
+                    links.c.person_id == stream_id,
                     *part(
                         _NAMING,
                         False,
@@ -337,6 +343,8 @@ class ProjectedReadModel:
                         code=recommendations.c.code,
                         naming_stream=recommendations.c.stream_id,
                     ),
+                    table=recommendations,
+                    links=links,
                 )
             )
         if len(branches) == 1:  # the state alone: a compound of one would order it twice
@@ -468,8 +476,8 @@ class ProjectedReadModel:
     ) -> list[Select[Any]]:
         """Each stream's page as one or two keyset walks (each ordered and limited: a
         compound statement takes them as subqueries)."""
-        e = EVENTS.c
-        recorded = counting(KNOWN_AT, visibility)
+        e = PAGED.c
+        recorded = counting(KNOWN_AT, visibility, events=PAGED)
         # An event has both days or neither (a PartialDate has both): testing the latest day
         # alone lets both branches seek on the (stream_id, occurred_latest) index. Each branch
         # states its own half of _counting's "undated, or certain by the day" (no OR): then
@@ -1027,13 +1035,19 @@ def _cursor_kind(after: FoldKey | None) -> str | None:
     return None if after is None else "dated" if after.dated else "undated"
 
 
-def _naming_rows(naming: ColumnElement[bool], *columns: ColumnElement[Any]) -> Select[Any]:
+def _naming_rows(
+    naming: ColumnElement[bool],
+    *columns: ColumnElement[Any],
+    table: FromClause = RECOMMENDATIONS.table,
+    links: FromClause = LINKS,
+) -> Select[Any]:
     """``columns`` of the recommendations alive at the point that name the persons ``naming``
-    picks, in the caller's view (``recommendations_naming`` and ``person_read`` alike)."""
-    table = RECOMMENDATIONS.table
+    picks, in the caller's view (``recommendations_naming`` and ``person_read`` alike);
+    ``table`` and ``links``: the recommendations' and the links' tables, or aliases of them
+    that ``naming`` and ``columns`` name."""
     return (
         select(*columns)
-        .select_from(LINKS.join(table, table.c.id == LINKS.c.state_id))
+        .select_from(links.join(table, table.c.id == links.c.state_id))
         .where(naming, _shown(table), table.c.event_count > 0, _alive(table))
     )
 

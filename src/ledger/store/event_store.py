@@ -28,6 +28,7 @@ from sqlalchemy import (
     Connection,
     Dialect,
     Engine,
+    FromClause,
     Select,
     String,
     Table,
@@ -225,7 +226,11 @@ _RETRACTIONS = aliased(EVENTS, name="retraction")
 
 
 def counting(
-    known_at: datetime | ColumnElement[Any], visibility: Visibility, *, newest: bool = False
+    known_at: datetime | ColumnElement[Any],
+    visibility: Visibility,
+    *,
+    newest: bool = False,
+    events: FromClause = EVENTS,
 ) -> Select[Any]:
     """The contract's counting rule (``ledger.domain.counting``) in SQL, written once: events
     recorded by ``known_at`` (an instant, or a bound parameter of a statement kept for reuse),
@@ -233,16 +238,17 @@ def counting(
     it by stream and valid time. ``newest``: ``known_at`` is the instant of the append being
     written, which every stored event is recorded by, so that bound is a truth test only
     (``filter_only``): the generic plan of the prepared statement on PostgreSQL walked all of
-    ``ix_events_recorded_at`` for it (2.3 ms a call at 100,000 events, growing with the log)."""
+    ``ix_events_recorded_at`` for it (2.3 ms a call at 100,000 events, growing with the log).
+    ``events``: the events table, or an alias of it the caller narrows by."""
     retraction = _RETRACTIONS
-    recorded = EVENTS.c.recorded_at <= known_at
-    query = select(EVENTS).where(
+    recorded = events.c.recorded_at <= known_at
+    query = select(events).where(
         filter_only(recorded) if newest else recorded,
-        EVENTS.c.type != RETRACTION,
-        ~exists().where(retraction.c.retracts == EVENTS.c.id, retraction.c.recorded_at <= known_at),
+        events.c.type != RETRACTION,
+        ~exists().where(retraction.c.retracts == events.c.id, retraction.c.recorded_at <= known_at),
     )
     if visibility is Visibility.PUBLIC:
-        query = query.where(EVENTS.c.restricted.is_(False))
+        query = query.where(events.c.restricted.is_(False))
     return query
 
 
