@@ -370,6 +370,43 @@ def test_the_report_summary_reads_the_addressees_once_for_both_fields_naming_one
     assert len(selecting) == 1, statements
 
 
+def test_the_report_summary_reads_the_custody_summary_with_the_implementation_summary(
+    loaded: TestClient,
+) -> None:
+    """A custody summary asked at the implementation summary's point is read in its
+    statement; at another point, or where the root field does not look (a fragment), it is
+    read on its own; the answers are the same."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    def report(custody_as_of: str, fragment: bool = False) -> tuple[Any, list[str]]:
+        custody = f'custodySummary(asOf: "{custody_as_of}") {{ status count }}'
+        document = f"""{{ implementationSummary(asOf: "2020-02-17", addressee: "Kazakhstan") {{
+            status count }} {"...custody" if fragment else custody} }}"""
+        if fragment:
+            document += f" fragment custody on Query {{ {custody} }}"
+        engine = ledger_of(loaded).engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            body = data(loaded, document)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        read = [s for s in statements if "custody_status" in s]
+        statements.clear()
+        return body, read
+
+    together, read = report("2020-02-17")
+    assert len(read) == 1 and "recommendation_states" in read[0], read
+    apart, read = report("2020-02-17", fragment=True)
+    assert apart == together and len(read) == 1 and "recommendation_states" not in read[0]
+    elsewhere, read = report("2016-01-01")
+    assert len(read) == 1 and "recommendation_states" not in read[0], read
+    assert elsewhere["implementationSummary"] == together["implementationSummary"]
+    assert elsewhere["custodySummary"] != together["custodySummary"]
+
+
 def test_a_persons_history_reads_its_state_naming_recommendations_and_events_in_one_statement(
     loaded: TestClient,
 ) -> None:

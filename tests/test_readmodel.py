@@ -18,6 +18,7 @@ from ledger.domain.source import Source
 from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
+from ledger.store.engine import request_connection
 
 SOURCES = (Source(title="test"),)
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -286,6 +287,46 @@ def test_a_page_of_persons_reads_the_recommendations_naming_them_in_its_statemen
             assert read.naming == (named if naming else {stream_id: [] for stream_id in ids})
     everyone = model.persons_read(TimePoint(), naming=True)
     assert [r.code for r in everyone.naming["person-ayan"]] == ["EP-1", "EP-2"]
+
+
+def test_a_served_implementation_summary_reads_the_custody_summary_in_its_statement(
+    filled: Ledger,
+) -> None:
+    """Asked with ``custody`` in a served request, implementation_summary answers as without it
+    and reads the custody summary at its point in its own statement: custody_summary at that
+    point then answers what it reads alone, with no statement of its own; at another point it
+    reads its own. Outside a served request ``custody`` changes nothing."""
+    model = filled.read_model
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    points = [TimePoint(), TimePoint(date(2016, 1, 1)), TimePoint(None, START)]
+    for at, visibility, addressee in itertools.product(
+        (point.resolved() for point in points), Visibility, (None, "kazakhstan")
+    ):
+        alone = model.implementation_summary(at, addressee=addressee, visibility=visibility)
+        custody = model.custody_summary(at, visibility=visibility)
+        other = TimePoint(date(2030, 1, 1), at.known_at)
+        with request_connection(filled.engine):
+            event.listen(filled.engine, "before_cursor_execute", listener)
+            try:
+                summary = model.implementation_summary(
+                    at, addressee=addressee, visibility=visibility, custody=True
+                )
+                assert len(statements) == 1
+                assert model.custody_summary(at, visibility=visibility) == custody
+                assert len(statements) == 1
+                model.custody_summary(other, visibility=visibility)
+                assert len(statements) == 2
+            finally:
+                event.remove(filled.engine, "before_cursor_execute", listener)
+            statements.clear()
+        assert summary == alone
+        unserved = model.implementation_summary(
+            at, addressee=addressee, visibility=visibility, custody=True
+        )
+        assert unserved == alone
+    held = model.custody_summary(TimePoint(), visibility=Visibility.PUBLIC)
+    assert held[CustodyStatus.IMPRISONED] > 0
 
 
 def test_batch_lookup_returns_the_states_that_exist(filled: Ledger) -> None:

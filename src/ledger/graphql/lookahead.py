@@ -65,6 +65,30 @@ def persons_naming(info: Info) -> bool:
     return False
 
 
+def root_arguments(info: Info, name: str) -> list[dict[str, Any]]:
+    """The arguments of each root field ``name`` of the operation (directly in its selection
+    set), valued as the field will get them (absent: None); a field whose arguments it will
+    refuse is left out (it answers them itself)."""
+    root = info._raw_info.parent_type
+    field = root.fields.get(name)
+    found: list[dict[str, Any]] = []
+    if field is None:
+        return found
+    for node in info._raw_info.operation.selection_set.selections:
+        if isinstance(node, FieldNode) and node.name.value == name:
+            given: dict[str, Any] = dict.fromkeys(field.args)
+            for argument in node.arguments or ():
+                value = value_from_ast(
+                    argument.value, field.args[argument.name.value].type, info.variable_values
+                )
+                if value is Undefined:
+                    break
+                given[argument.name.value] = value
+            else:
+                found.append(given)
+    return found
+
+
 def _fields(node: FieldNode, name: str) -> list[FieldNode]:
     """The fields named ``name`` directly in ``node``'s selection set."""
     if node.selection_set is None:

@@ -24,7 +24,7 @@ from ledger.graphql.ids import (
     encode_cursor,
     typed_id,
 )
-from ledger.graphql.lookahead import person_fields, persons_naming
+from ledger.graphql.lookahead import person_fields, persons_naming, root_arguments
 from ledger.graphql.points import Point
 from ledger.graphql.types import (
     NAMING_READ,
@@ -311,7 +311,13 @@ class Query:
     ) -> list[StatusCount]:
         context, point = _point(info, as_of, known_at)
         counts = context.read_model.implementation_summary(
-            point.at, addressee=_bounded(addressee, "addressee"), visibility=context.visibility
+            point.at,
+            addressee=_bounded(addressee, "addressee"),
+            visibility=context.visibility,
+            custody=any(
+                context.point(given["asOf"], given["knownAt"]).at == point.at
+                for given in root_arguments(info, "custodySummary")
+            ),
         )
         return [StatusCount(status=s, count=counts.get(s, 0)) for s in ImplementationStatus]
 

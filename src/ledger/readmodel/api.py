@@ -203,8 +203,10 @@ class ReadModel(Protocol):
         *,
         addressee: str | None = None,
         visibility: Visibility = Visibility.PUBLIC,
+        custody: bool = False,
     ) -> dict[ImplementationStatus, int]:
-        """Every status present, 0 where none."""
+        """Every status present, 0 where none. ``custody``: the request will ask
+        ``custody_summary`` at the same point too, which may then be read with this."""
         ...
 
     def custody_summary(

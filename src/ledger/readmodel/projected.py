@@ -86,6 +86,8 @@ S = TypeVar("S", PersonState, RecommendationState)
 #: their recommendations, :func:`_with_naming`, has the first two), and the columns besides the
 #: events' that one part or another fills.
 _STATE, _NAMING, _EVENTS = 0, 1, 2
+#: The parts of :meth:`ProjectedReadModel._summary_rows`'s statement.
+_CUSTODY, _IMPLEMENTATION = 0, 1
 _PART_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("state", Text()),
     ("event_count", Integer()),
@@ -904,56 +906,90 @@ class ProjectedReadModel:
         *,
         addressee: str | None = None,
         visibility: Visibility = Visibility.PUBLIC,
+        custody: bool = False,
     ) -> dict[ImplementationStatus, int]:
         """To an addressee: one statement reads the counts by addressee and status with the
         addressees themselves (every one the caller may see, as :meth:`_addressees` reads them),
-        so that matching the spelling costs no round trip of its own."""
+        so that matching the spelling costs no round trip of its own. ``custody``: in a served
+        request, the same statement reads the custody summary at the same point too, kept for
+        the request's :meth:`custody_summary` (a report asks both: one round trip fewer)."""
         at = self._resolve(at)
+        kept = request_reads(self.engine)
+        custody_key = _custody_counted(at, visibility)
+        custody = custody and kept is not None and custody_key not in kept
+        rows = self._summary_rows(at, visibility, addressee is not None, custody)
+        if kept is not None and custody:
+            kept[custody_key] = _custody_counts(
+                (status, count) for part, _name, status, count in rows if part == _CUSTODY
+            )
         counts = dict.fromkeys(ImplementationStatus, 0)
+        by_addressee = [row[1:] for row in rows if row[0] == _IMPLEMENTATION]
+        matching: set[str | None] = {None}
         if addressee is not None:
-            by_addressee = self._counts_by_addressee(at, visibility)
-            names = {name for name, _status, _count in by_addressee}
+            names = {str(name) for name, _status, _count in by_addressee}
             matching = set(self._addressees_like(addressee, visibility, read=names))
-            for name, status, count in by_addressee:
-                if name in matching:
-                    counts[ImplementationStatus(status)] += count
-            return counts
-        table = RECOMMENDATIONS.table
-        query = self._prepared.get(
-            "implementation",
-            lambda: (
-                select(table.c.status, func.count())
-                .where(_shown(table), table.c.event_count > 0, _alive(table))
-                .group_by(table.c.status)
-            ),
-        )
-        with reading(self.engine) as connection:
-            for status, count in connection.execute(query, _params(at, visibility)):
-                counts[ImplementationStatus(status)] = int(count)
+        for name, status, count in by_addressee:
+            if name in matching:
+                counts[ImplementationStatus(status)] += count
         return counts
 
-    def _counts_by_addressee(
-        self, at: TimePoint, visibility: Visibility
-    ) -> list[tuple[str, str, int]]:
-        """(addressee, status, how many recommendations alive at the point) for every addressee
-        and status of the caller's view at any point, those with none alive counting 0."""
-        table = RECOMMENDATIONS.table
-        query = self._prepared.get(
-            "implementation_by_addressee",
-            lambda: (
-                select(table.c.addressee, table.c.status, func.count().filter(_alive(table)))
-                .where(_shown(table), table.c.event_count > 0)
-                .group_by(table.c.addressee, table.c.status)
-            ),
-        )
+    def _summary_rows(
+        self, at: TimePoint, visibility: Visibility, addressed: bool, custody: bool
+    ) -> list[tuple[int, str | None, str, int]]:
+        """(part, addressee, status, count): the recommendations alive at the point by status
+        (part 1), by addressee too if ``addressed`` (then every addressee and status of the
+        caller's view at any point, those with none alive counting 0; else the addressee is
+        None), and with ``custody`` the persons by custody status (part 0, no addressee)."""
+        table, persons = RECOMMENDATIONS.table, PERSONS.table
+
+        def build() -> Executable:
+            part = literal_column(str(_IMPLEMENTATION), Integer).label("part")
+            if addressed:
+                count = func.count().filter(_alive(table))
+                found = (
+                    select(part, table.c.addressee, table.c.status, count.label("count"))
+                    .where(_shown(table), table.c.event_count > 0)
+                    .group_by(table.c.addressee, table.c.status)
+                )
+            else:
+                found = (
+                    select(
+                        part,
+                        cast(null(), String()).label("addressee"),
+                        table.c.status,
+                        func.count().label("count"),
+                    )
+                    .where(_shown(table), table.c.event_count > 0, _alive(table))
+                    .group_by(table.c.status)
+                )
+            if not custody:
+                return found
+            held = (
+                select(
+                    literal_column(str(_CUSTODY), Integer),
+                    null(),
+                    persons.c.custody_status,
+                    func.count(),
+                )
+                .where(_shown(persons), persons.c.event_count > 0, _alive(persons))
+                .group_by(persons.c.custody_status)
+            )
+            return union_all(found, held)
+
+        query = self._prepared.get(("summary", addressed, custody), build)
         with reading(self.engine) as connection:
             rows = connection.execute(query, _params(at, visibility)).all()
-        return [(str(name), str(status), int(count)) for name, status, count in rows]
+        return [(int(part), name, str(status), int(count)) for part, name, status, count in rows]
 
     def custody_summary(
         self, at: TimePoint, *, visibility: Visibility = Visibility.PUBLIC
     ) -> dict[CustodyStatus, int]:
+        """What this request's :meth:`implementation_summary` read with its own counts, if it
+        did (``custody``), else read here."""
         at = self._resolve(at)
+        kept = request_reads(self.engine)
+        if kept is not None and _custody_counted(at, visibility) in kept:
+            return dict(kept[_custody_counted(at, visibility)])
         table = PERSONS.table
         query = self._prepared.get(
             "custody",
@@ -963,11 +999,8 @@ class ProjectedReadModel:
                 .group_by(table.c.custody_status)
             ),
         )
-        counts = dict.fromkeys(CustodyStatus, 0)
         with reading(self.engine) as connection:
-            for status, count in connection.execute(query, _params(at, visibility)):
-                counts[CustodyStatus(status)] = int(count)
-        return counts
+            return _custody_counts(connection.execute(query, _params(at, visibility)).all())
 
     # --- events ----------------------------------------------------------------------------
 
@@ -1018,6 +1051,19 @@ class ProjectedReadModel:
 def _counted(stream_id: str, at: TimePoint, visibility: Visibility) -> Hashable:
     """The key under which a request keeps a stream's ``event_count`` at a point."""
     return ("event_count", stream_id, at, visibility)
+
+
+def _custody_counted(at: TimePoint, visibility: Visibility) -> Hashable:
+    """The key under which a request keeps the custody summary at a point."""
+    return ("custody_summary", at, visibility)
+
+
+def _custody_counts(rows: Iterable[tuple[str, int]]) -> dict[CustodyStatus, int]:
+    """Every custody status with its count of (status, count) rows, 0 where none."""
+    counts = dict.fromkeys(CustodyStatus, 0)
+    for status, count in rows:
+        counts[CustodyStatus(status)] = int(count)
+    return counts
 
 
 def _fold_key(entry: tuple[FoldKey, RecordedEvent]) -> FoldKey:
