@@ -295,7 +295,8 @@ def test_a_served_implementation_summary_reads_the_custody_summary_in_its_statem
     """Asked with ``custody`` in a served request, implementation_summary answers as without it
     and reads the custody summary at its point in its own statement: custody_summary at that
     point then answers what it reads alone, with no statement of its own; at another point it
-    reads its own. Outside a served request ``custody`` changes nothing."""
+    reads its own; read first, it is kept and not read again with the implementation summary.
+    Outside a served request ``custody`` changes nothing."""
     model = filled.read_model
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
@@ -327,6 +328,15 @@ def test_a_served_implementation_summary_reads_the_custody_summary_in_its_statem
         assert unserved == alone
     held = model.custody_summary(TimePoint(), visibility=Visibility.PUBLIC)
     assert held[CustodyStatus.IMPRISONED] > 0
+    now = TimePoint().resolved()
+    with request_connection(filled.engine):
+        event.listen(filled.engine, "before_cursor_execute", listener)
+        try:
+            assert model.custody_summary(now) == held
+            model.implementation_summary(now, custody=True)
+        finally:
+            event.remove(filled.engine, "before_cursor_execute", listener)
+    assert len(statements) == 2 and "person_states" not in statements[1], statements
 
 
 def test_batch_lookup_returns_the_states_that_exist(filled: Ledger) -> None:

@@ -1,4 +1,5 @@
-"""What a lone person's nested fields will read, seen in the query before they resolve.
+"""What a root field's nested fields (or its sibling root fields) will read, seen in the query
+before they resolve.
 
 On PostgreSQL every statement is a round trip to the server; a person's history (its state,
 the recommendations naming it, a page of its events) was three, one after the other, as the
@@ -7,8 +8,10 @@ first and reads their answers with the person's own in one statement
 (``ReadModel.person_read``), kept for those fields as their siblings' reads
 (:mod:`ledger.graphql.siblings`) under the keys they read by. The ``persons`` root field does
 the same for its nodes' ``recommendations`` (``ReadModel.persons_read``): a page and the
-recommendations naming its persons in one statement instead of two. What the query does not
-show plainly (a field inside a fragment, a second page of events under another alias, arguments
+recommendations naming its persons in one statement instead of two; the
+``implementationSummary`` root field looks for a ``custodySummary`` root field at its point
+(:func:`root_arguments`), whose counts it reads with its own. What the query does not show
+plainly (a field inside a fragment, a second page of events under another alias, arguments
 the field will refuse) is read by the field itself, as before.
 """
 

@@ -985,11 +985,9 @@ class ProjectedReadModel:
         self, at: TimePoint, *, visibility: Visibility = Visibility.PUBLIC
     ) -> dict[CustodyStatus, int]:
         """What this request's :meth:`implementation_summary` read with its own counts, if it
-        did (``custody``), else read here."""
+        did (``custody``), else read here and kept for the request, so that an
+        implementation summary asked after it does not read it again."""
         at = self._resolve(at)
-        kept = request_reads(self.engine)
-        if kept is not None and _custody_counted(at, visibility) in kept:
-            return dict(kept[_custody_counted(at, visibility)])
         table = PERSONS.table
         query = self._prepared.get(
             "custody",
@@ -999,8 +997,12 @@ class ProjectedReadModel:
                 .group_by(table.c.custody_status)
             ),
         )
-        with reading(self.engine) as connection:
-            return _custody_counts(connection.execute(query, _params(at, visibility)).all())
+
+        def read() -> dict[CustodyStatus, int]:
+            with reading(self.engine) as connection:
+                return _custody_counts(connection.execute(query, _params(at, visibility)).all())
+
+        return dict(once_per_request(self.engine, _custody_counted(at, visibility), read))
 
     # --- events ----------------------------------------------------------------------------
 
