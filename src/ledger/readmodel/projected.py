@@ -940,7 +940,7 @@ class ProjectedReadModel:
         (part 1), by addressee too if ``addressed`` (then every addressee and status of the
         caller's view at any point, those with none alive counting 0; else the addressee is
         None), and with ``custody`` the persons by custody status (part 0, no addressee)."""
-        table, persons = RECOMMENDATIONS.table, PERSONS.table
+        table = RECOMMENDATIONS.table
 
         def build() -> Executable:
             part = literal_column(str(_IMPLEMENTATION), Integer).label("part")
@@ -964,17 +964,7 @@ class ProjectedReadModel:
                 )
             if not custody:
                 return found
-            held = (
-                select(
-                    literal_column(str(_CUSTODY), Integer),
-                    null(),
-                    persons.c.custody_status,
-                    func.count(),
-                )
-                .where(_shown(persons), persons.c.event_count > 0, _alive(persons))
-                .group_by(persons.c.custody_status)
-            )
-            return union_all(found, held)
+            return union_all(found, _custody_rows(literal_column(str(_CUSTODY), Integer), null()))
 
         query = self._prepared.get(("summary", addressed, custody), build)
         with reading(self.engine) as connection:
@@ -988,15 +978,7 @@ class ProjectedReadModel:
         did (``custody``), else read here and kept for the request, so that an
         implementation summary asked after it does not read it again."""
         at = self._resolve(at)
-        table = PERSONS.table
-        query = self._prepared.get(
-            "custody",
-            lambda: (
-                select(table.c.custody_status, func.count())
-                .where(_shown(table), table.c.event_count > 0, _alive(table))
-                .group_by(table.c.custody_status)
-            ),
-        )
+        query = self._prepared.get("custody", _custody_rows)
 
         def read() -> dict[CustodyStatus, int]:
             with reading(self.engine) as connection:
@@ -1058,6 +1040,18 @@ def _counted(stream_id: str, at: TimePoint, visibility: Visibility) -> Hashable:
 def _custody_counted(at: TimePoint, visibility: Visibility) -> Hashable:
     """The key under which a request keeps the custody summary at a point."""
     return ("custody_summary", at, visibility)
+
+
+def _custody_rows(*leading: ColumnElement[Any]) -> Select[Any]:
+    """(``leading``, custody status, how many persons alive at the point have it) in the
+    caller's view: :meth:`ProjectedReadModel.custody_summary`, and its part of
+    :meth:`ProjectedReadModel._summary_rows`."""
+    table = PERSONS.table
+    return (
+        select(*leading, table.c.custody_status, func.count())
+        .where(_shown(table), table.c.event_count > 0, _alive(table))
+        .group_by(table.c.custody_status)
+    )
 
 
 def _custody_counts(rows: Iterable[tuple[str, int]]) -> dict[CustodyStatus, int]:
