@@ -42,18 +42,11 @@ def person_fields(info: Info) -> PersonFields:
     """The fields directly in the person's selection set (graphql-core's nodes of it)."""
     person = get_named_type(info._raw_info.return_type)
     assert isinstance(person, GraphQLObjectType)
-    naming, events = False, None
-    for node in info._raw_info.field_nodes:
-        if node.selection_set is None:
-            continue
-        for selection in node.selection_set.selections:
-            if not isinstance(selection, FieldNode):
-                continue
-            name = selection.name.value
-            if name == "recommendations":
-                naming = True
-            elif name == "events" and events is None:
-                events = _page(person.fields[name], selection, info.variable_values)
+    nodes = info._raw_info.field_nodes
+    naming = any(_fields(node, "recommendations") for node in nodes)
+    field, variables = person.fields["events"], info.variable_values
+    pages = (_page(field, page, variables) for node in nodes for page in _fields(node, "events"))
+    events = next((page for page in pages if page is not None), None)
     return PersonFields(naming, events)
 
 
@@ -79,17 +72,21 @@ def root_arguments(info: Info, name: str) -> list[dict[str, Any]]:
         return found
     for node in info._raw_info.operation.selection_set.selections:
         if isinstance(node, FieldNode) and node.name.value == name:
-            given: dict[str, Any] = dict.fromkeys(field.args)
-            for argument in node.arguments or ():
-                value = value_from_ast(
-                    argument.value, field.args[argument.name.value].type, info.variable_values
-                )
-                if value is Undefined:
-                    break
-                given[argument.name.value] = value
-            else:
+            given = _arguments(field, node, info.variable_values)
+            if all(value is not Undefined for value in given.values()):
                 found.append(given)
     return found
+
+
+def _arguments(field: GraphQLField, node: FieldNode, variables: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of ``field`` at ``node``, valued as the field will get them: a literal or a
+    variable's value, None when absent, ``Undefined`` where no value can be had (one the field
+    refuses, a variable not given)."""
+    given: dict[str, Any] = dict.fromkeys(field.args)
+    for argument in node.arguments or ():
+        name = argument.name.value
+        given[name] = value_from_ast(argument.value, field.args[name].type, variables)
+    return given
 
 
 def _fields(node: FieldNode, name: str) -> list[FieldNode]:
@@ -106,14 +103,13 @@ def _fields(node: FieldNode, name: str) -> list[FieldNode]:
 def _page(field: GraphQLField, node: FieldNode, variables: dict[str, Any]) -> EventsPage | None:
     """The page an ``events`` field will read, its arguments valued as the field will get them
     (a literal, a variable, or its default, None, when absent)."""
-    given: dict[str, Any] = {"first": None, "after": None}
-    for argument in node.arguments or ():
-        name = argument.name.value
-        value = value_from_ast(argument.value, field.args[name].type, variables)
-        given[name] = None if value is Undefined else value
+    given = _arguments(field, node, variables)
+    first, after = (
+        None if given[name] is Undefined else given[name] for name in ("first", "after")
+    )
     try:
-        limit = check_first(given["first"])
-        start = decode_fold_cursor(given["after"]) if given["after"] is not None else None
+        limit = check_first(first)
+        start = decode_fold_cursor(after) if after is not None else None
     except GraphQLError:  # the field answers it
         return None
     return start, limit + 1
