@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from conftest import BACKENDS, EVENTS, ROOT, make_ledger
 from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.dataset.loader import load_dataset
+from statement_log import statements
 
 #: API layer: no dialect code here, so SQLite only (the contract suite runs the store,
 #: projections, read model and feed on both databases; see tests/conftest.py).
@@ -346,28 +346,19 @@ def test_a_recommendation_reached_through_a_person_lists_its_events(loaded: Test
 def test_the_report_summary_reads_the_addressees_once_for_both_fields_naming_one(
     loaded: TestClient,
 ) -> None:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    engine = ledger_of(loaded).engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(ledger_of(loaded)) as sent:
         body = data(
             loaded,
             """{ implementationSummary(asOf: "2020-02-17", addressee: "Kazakhstan") { status count }
               recommendations(asOf: "2020-02-17", addressee: "kazakhstan",
                 status: [PARTIALLY_IMPLEMENTED]) { totalCount } }""",
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert body["recommendations"]["totalCount"] == 2
     counts = {row["status"]: row["count"] for row in body["implementationSummary"]}
     assert counts["PARTIALLY_IMPLEMENTED"] == 2
     # one statement selects the addressees (the summary's, with its counts); none other does
-    selecting = [s for s in statements if "recommendation_states.addressee" in s.split("FROM")[0]]
-    assert len(selecting) == 1, statements
+    selecting = [s for s, _ in sent if "recommendation_states.addressee" in s.split("FROM")[0]]
+    assert len(selecting) == 1, sent
 
 
 def test_the_report_summary_reads_the_custody_summary_with_the_implementation_summary(
@@ -376,10 +367,6 @@ def test_the_report_summary_reads_the_custody_summary_with_the_implementation_su
     """A custody summary asked at the implementation summary's point is read in its
     statement; at another point, or where the root field does not look (a fragment), it is
     read on its own; the answers are the same."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
 
     def report(custody_as_of: str, fragment: bool = False) -> tuple[Any, list[str]]:
         custody = f'custodySummary(asOf: "{custody_as_of}") {{ status count }}'
@@ -387,15 +374,9 @@ def test_the_report_summary_reads_the_custody_summary_with_the_implementation_su
             status count }} {"...custody" if fragment else custody} }}"""
         if fragment:
             document += f" fragment custody on Query {{ {custody} }}"
-        engine = ledger_of(loaded).engine
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with statements(ledger_of(loaded)) as sent:
             body = data(loaded, document)
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-        read = [s for s in statements if "custody_status" in s]
-        statements.clear()
-        return body, read
+        return body, [s for s, _ in sent if "custody_status" in s]
 
     together, read = report("2020-02-17")
     assert len(read) == 1 and "recommendation_states" in read[0], read
@@ -412,11 +393,6 @@ def test_a_persons_history_reads_its_state_naming_recommendations_and_events_in_
 ) -> None:
     """The fields asked of the person are read with it; the same fields asked where the
     person's resolver does not look (a fragment) read on their own and answer the same."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
     fields = """name recommendations { code status }
         events(first: $first, after: $after) { totalCount edges { cursor node { position } } }"""
     plain = f"""query($first: Int, $after: String) {{
@@ -424,18 +400,13 @@ def test_a_persons_history_reads_its_state_naming_recommendations_and_events_in_
     in_fragment = f"""query($first: Int, $after: String) {{
         person(id: "person-maks-bokayev", asOf: "2020-02-17") {{ ...history }} }}
         fragment history on Person {{ {fields} }}"""
-    engine = ledger_of(loaded).engine
     first_page = data(loaded, in_fragment, {"first": 2})["person"]["events"]["edges"]
     for variables in [{"first": 2}, {"first": 3, "after": first_page[0]["cursor"]}, {}]:
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with statements(ledger_of(loaded)) as sent:
             body = data(loaded, plain, variables)
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
         # (besides the answer cache's read of the head) one statement reads all three
-        reads = [s for s in statements if "recommendation_persons" in s or "events.data" in s]
-        assert len(reads) == 1 and "person_states" in reads[0], statements
-        statements.clear()
+        reads = [s for s, _ in sent if "recommendation_persons" in s or "events.data" in s]
+        assert len(reads) == 1 and "person_states" in reads[0], sent
         assert body == data(loaded, in_fragment, variables)
         assert body["person"]["recommendations"]
     refused = gql(loaded, plain, {"first": -1})
@@ -447,28 +418,18 @@ def test_a_page_of_persons_reads_the_recommendations_naming_them_in_its_own_stat
 ) -> None:
     """The persons' recommendations are read with the page; asked where the persons resolver
     does not look (a fragment) they are read on their own and answer the same."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
     fields = "name recommendations { code status }"
     plain = f"""query($first: Int, $after: String) {{ persons(asOf: "2020-02-17", first: $first,
         after: $after) {{ totalCount edges {{ cursor node {{ {fields} }} }} }} }}"""
     in_fragment = f"""query($first: Int, $after: String) {{ persons(asOf: "2020-02-17",
         first: $first, after: $after) {{ totalCount edges {{ cursor node {{ ...named }} }} }} }}
         fragment named on Person {{ {fields} }}"""
-    engine = ledger_of(loaded).engine
     first_page = data(loaded, in_fragment, {"first": 5})["persons"]["edges"]
     for variables in [{"first": 5}, {"first": 100}, {"first": 3, "after": first_page[3]["cursor"]}]:
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with statements(ledger_of(loaded)) as sent:
             body = data(loaded, plain, variables)
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-        naming = [s for s in statements if "recommendation_persons" in s]
-        assert len(naming) == 1 and "person_states" in naming[0], statements
-        statements.clear()
+        naming = [s for s, _ in sent if "recommendation_persons" in s]
+        assert len(naming) == 1 and "person_states" in naming[0], sent
         assert body == data(loaded, in_fragment, variables)
         assert any(edge["node"]["recommendations"] for edge in body["persons"]["edges"])
 
@@ -476,19 +437,10 @@ def test_a_page_of_persons_reads_the_recommendations_naming_them_in_its_own_stat
 def test_a_persons_history_counts_its_events_from_the_state_it_read(loaded: TestClient) -> None:
     """totalCount is the state row's own event count: the lookup of the person read it, so the
     page of events costs no statement of its own for it (and says the same as a fresh read)."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
     query = """{ person(id: "person-maks-bokayev", asOf: "2020-02-17") {
         events(first: 2) { totalCount edges { node { position } } } } }"""
-    engine = ledger_of(loaded).engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(ledger_of(loaded)) as sent:
         body = data(loaded, query)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     listed = data(
         loaded,
         """{ persons(asOf: "2020-02-17", search: "Bokayev") { edges { node {
@@ -498,4 +450,4 @@ def test_a_persons_history_counts_its_events_from_the_state_it_read(loaded: Test
     assert total == listed["persons"]["edges"][0]["node"]["events"]["totalCount"] > 2
     assert len(body["person"]["events"]["edges"]) == 2
     # the person's lookup reads its state row, event_count included; nothing reads it again
-    assert sum("event_count" in statement for statement in statements) == 1, statements
+    assert sum("event_count" in statement for statement, _ in sent) == 1, sent

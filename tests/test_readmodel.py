@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from ledger.container import Ledger
 from ledger.domain.errors import NotFound
@@ -19,6 +18,7 @@ from ledger.domain.statuses import CustodyStatus, ImplementationStatus
 from ledger.domain.time_point import TimePoint
 from ledger.domain.visibility import Visibility
 from ledger.store.engine import request_connection
+from statement_log import statements
 
 SOURCES = (Source(title="test"),)
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -163,14 +163,9 @@ def test_the_summary_to_an_addressee_reads_its_spellings_with_its_counts_in_one_
     filled: Ledger,
 ) -> None:
     model = filled.read_model
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(filled.engine, "before_cursor_execute", listener)
-    try:
+    with statements(filled) as sent:
         now = model.implementation_summary(TimePoint(), addressee="KAZAKHSTAN")
-    finally:
-        event.remove(filled.engine, "before_cursor_execute", listener)
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert len([s for s, _ in sent if s.lstrip().upper().startswith("SELECT")]) == 1
     assert now == {
         ImplementationStatus.NOT_ASSESSED: 0,
         ImplementationStatus.NOT_IMPLEMENTED: 1,
@@ -188,16 +183,11 @@ def test_the_summary_to_an_addressee_reads_its_spellings_with_its_counts_in_one_
 
 
 def test_recommendations_naming_many_persons_take_one_query(filled: Ledger) -> None:
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(filled.engine, "before_cursor_execute", listener)
-    try:
+    with statements(filled) as sent:
         naming = filled.read_model.recommendations_naming(
             ["person-bokayev", "person-ayan", "person-zh"], TimePoint()
         )
-    finally:
-        event.remove(filled.engine, "before_cursor_execute", listener)
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert len([s for s, _ in sent if s.lstrip().upper().startswith("SELECT")]) == 1
     assert {k: [r.code for r in v] for k, v in naming.items()} == {
         "person-bokayev": ["EP-1"],
         "person-ayan": ["EP-1", "EP-2"],
@@ -212,8 +202,6 @@ def test_a_persons_read_answers_its_three_reads_in_one_statement(filled: Ledger)
     conversion psycopg keeps (it converts a longer one again at every call)."""
     model = filled.read_model
     postgres = filled.engine.dialect.name == "postgresql"
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
     points = [TimePoint(), TimePoint(date(2016, 1, 1)), TimePoint(None, START)]
     for at in (point.resolved() for point in points):
         for visibility in Visibility:
@@ -222,9 +210,7 @@ def test_a_persons_read_answers_its_three_reads_in_one_statement(filled: Ledger)
                 cursors = [None] + [key for key, _event in everything]
                 pages = [(None, 0), (None, 1), (None, 10), *((c, 2) for c in cursors)]
                 for (after, limit), naming in itertools.product(pages, (False, True)):
-                    statements.clear()
-                    event.listen(filled.engine, "before_cursor_execute", listener)
-                    try:
+                    with statements(filled) as sent:
                         read = model.person_read(
                             stream_id,
                             at,
@@ -232,9 +218,7 @@ def test_a_persons_read_answers_its_three_reads_in_one_statement(filled: Ledger)
                             naming=naming,
                             events=(after, limit),
                         )
-                    finally:
-                        event.remove(filled.engine, "before_cursor_execute", listener)
-                    selects = [s for s in statements if s.lstrip(" (").upper().startswith("SELECT")]
+                    selects = [s for s, _ in sent if s.lstrip(" (").upper().startswith("SELECT")]
                     assert len(selects) == 1
                     assert len(selects[0]) <= 4096 or not postgres
                     assert read.state == model.person(
@@ -257,8 +241,6 @@ def test_a_page_of_persons_reads_the_recommendations_naming_them_in_its_statemen
     persons answer, at every point and view, for every page and filter, in the statements a
     page alone costs (one on PostgreSQL, the count and the page on SQLite)."""
     model = filled.read_model
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
     points = [TimePoint(), TimePoint(date(2016, 1, 1)), TimePoint(None, START)]
     filters: list[dict[str, Any]] = [
         {},
@@ -270,17 +252,11 @@ def test_a_page_of_persons_reads_the_recommendations_naming_them_in_its_statemen
     counted = filled.engine.dialect.name == "postgresql"  # the page carries its count
     for at in (point.resolved() for point in points):
         for visibility, chosen, naming in itertools.product(Visibility, filters, (False, True)):
-            statements.clear()
-            event.listen(filled.engine, "before_cursor_execute", listener)
-            try:
+            with statements(filled) as sent:
                 read = model.persons_read(at, visibility=visibility, naming=naming, **chosen)
-            finally:
-                event.remove(filled.engine, "before_cursor_execute", listener)
             page = model.persons(at, visibility=visibility, events=False, **chosen)
             assert read.page == page
-            selects = [
-                s for s in statements if s.lstrip(" (").upper().startswith(("SELECT", "WITH"))
-            ]
+            selects = [s for s, _ in sent if s.lstrip(" (").upper().startswith(("SELECT", "WITH"))]
             assert len(selects) == (1 if counted and page.items else 2)
             ids = [person.stream_id for person in page.items]
             named = model.recommendations_naming(ids, at, visibility=visibility)
@@ -298,8 +274,6 @@ def test_a_served_implementation_summary_reads_the_custody_summary_in_its_statem
     reads its own; read first, it is kept and not read again with the implementation summary.
     Outside a served request ``custody`` changes nothing."""
     model = filled.read_model
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
     points = [TimePoint(), TimePoint(date(2016, 1, 1)), TimePoint(None, START)]
     for at, visibility, addressee in itertools.product(
         (point.resolved() for point in points), Visibility, (None, "kazakhstan")
@@ -307,20 +281,15 @@ def test_a_served_implementation_summary_reads_the_custody_summary_in_its_statem
         alone = model.implementation_summary(at, addressee=addressee, visibility=visibility)
         custody = model.custody_summary(at, visibility=visibility)
         other = TimePoint(date(2030, 1, 1), at.known_at)
-        with request_connection(filled.engine):
-            event.listen(filled.engine, "before_cursor_execute", listener)
-            try:
-                summary = model.implementation_summary(
-                    at, addressee=addressee, visibility=visibility, custody=True
-                )
-                assert len(statements) == 1
-                assert model.custody_summary(at, visibility=visibility) == custody
-                assert len(statements) == 1
-                model.custody_summary(other, visibility=visibility)
-                assert len(statements) == 2
-            finally:
-                event.remove(filled.engine, "before_cursor_execute", listener)
-            statements.clear()
+        with request_connection(filled.engine), statements(filled) as sent:
+            summary = model.implementation_summary(
+                at, addressee=addressee, visibility=visibility, custody=True
+            )
+            assert len(sent) == 1
+            assert model.custody_summary(at, visibility=visibility) == custody
+            assert len(sent) == 1
+            model.custody_summary(other, visibility=visibility)
+            assert len(sent) == 2
         assert summary == alone
         unserved = model.implementation_summary(
             at, addressee=addressee, visibility=visibility, custody=True
@@ -329,14 +298,10 @@ def test_a_served_implementation_summary_reads_the_custody_summary_in_its_statem
     held = model.custody_summary(TimePoint(), visibility=Visibility.PUBLIC)
     assert held[CustodyStatus.IMPRISONED] > 0
     now = TimePoint().resolved()
-    with request_connection(filled.engine):
-        event.listen(filled.engine, "before_cursor_execute", listener)
-        try:
-            assert model.custody_summary(now) == held
-            model.implementation_summary(now, custody=True)
-        finally:
-            event.remove(filled.engine, "before_cursor_execute", listener)
-    assert len(statements) == 2 and "person_states" not in statements[1], statements
+    with request_connection(filled.engine), statements(filled) as sent:
+        assert model.custody_summary(now) == held
+        model.implementation_summary(now, custody=True)
+    assert len(sent) == 2 and "person_states" not in sent[1][0], sent
 
 
 def test_batch_lookup_returns_the_states_that_exist(filled: Ledger) -> None:
