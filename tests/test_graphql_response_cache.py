@@ -4,7 +4,6 @@ could depend on the request's clock, errors and mutations are never kept."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,7 +27,6 @@ from ledger.graphql.response_cache import (
 )
 from ledger.security.roles import Caller, Role
 from ledger.service.handlers import LedgerService
-from ledger.store.engine import Timeouts, make_engine
 
 #: API layer: SQLite only (see tests/conftest.py), but for the tests of freshness: on PostgreSQL
 #: the head of a cache hit is read on the event loop (ledger.graphql.loop_head).
@@ -243,85 +241,3 @@ def test_answers_stay_fresh_when_the_head_cannot_be_read_on_the_event_loop(
     assert ask(client) != first
     assert ask(client)["data"]["person"]["custodyStatus"] == "DETAINED"
     assert runs.count == 1
-
-
-class _ScriptedHead:
-    """A head reader whose statements run against a counter standing for the database, each
-    held until the test releases it (the snapshot is taken when the statement runs)."""
-
-    def __init__(self) -> None:
-        self.reader = LoopHead(
-            make_engine("postgresql+psycopg://nobody@127.0.0.1/none"), Timeouts()
-        )
-        self.database_head = 1
-        self.releases: list[asyncio.Event] = []
-
-        async def connected() -> object:
-            return object()
-
-        async def query(_connection: object) -> Latest:
-            seen = self.database_head
-            release = asyncio.Event()
-            self.releases.append(release)
-            await release.wait()
-            return seen, None
-
-        self.reader._connected = connected  # type: ignore[method-assign,assignment]
-        self.reader._query = query  # type: ignore[method-assign,assignment]
-
-    async def statements_run(self, count: int) -> None:
-        for _ in range(20):
-            await asyncio.sleep(0)
-        assert len(self.releases) == count
-
-
-def test_a_head_read_in_flight_when_a_request_arrives_does_not_answer_it() -> None:
-    """Read-your-writes across processes: a request waits for a read that started after it
-    arrived, so an append committed before it is counted; every request arriving during one read
-    shares the next."""
-    head = _ScriptedHead()
-
-    async def scenario() -> list[Latest | None]:
-        early = asyncio.ensure_future(head.reader.latest())
-        await head.statements_run(1)
-        head.database_head = 2  # an append commits while the first read is in flight
-        late = [asyncio.ensure_future(head.reader.latest()) for _ in range(3)]
-        await head.statements_run(1)
-        head.releases[0].set()
-        assert await early == (1, None)
-        await head.statements_run(2)  # one more read, for all three
-        head.releases[1].set()
-        return list(await asyncio.gather(*late))
-
-    assert asyncio.run(scenario()) == [(2, None)] * 3
-    assert len(head.releases) == 2
-
-
-def test_requests_arriving_before_a_head_read_sends_its_statement_share_that_read() -> None:
-    """Requests handled in one turn of the event loop share one read: its statement runs after
-    every one of them arrived, so it is as fresh for the last as for the first."""
-    head = _ScriptedHead()
-
-    async def scenario() -> list[Latest | None]:
-        together = [asyncio.ensure_future(head.reader.latest()) for _ in range(4)]
-        await head.statements_run(1)
-        head.database_head = 2  # committed after that read's snapshot: not in its answer
-        head.releases[0].set()
-        return list(await asyncio.gather(*together))
-
-    assert asyncio.run(scenario()) == [(1, None)] * 4
-    assert len(head.releases) == 1
-
-
-@pytest.mark.backends("postgres")
-def test_the_head_read_on_the_event_loop_is_the_stores(ledger: Ledger) -> None:
-    ledger.service.append(STREAM, [profiled(), detained()], recorded_by="fixture")
-    reader = LoopHead(ledger.engine, Timeouts())
-
-    async def read() -> Latest | None:
-        try:
-            return await reader.latest()
-        finally:
-            await reader.close()
-
-    assert asyncio.run(read()) == ledger.store.latest()
