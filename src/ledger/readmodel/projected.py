@@ -36,6 +36,7 @@ from sqlalchemy import (
     Executable,
     FromClause,
     Integer,
+    RowMapping,
     Select,
     String,
     Table,
@@ -220,21 +221,27 @@ class ProjectedReadModel:
         at = self._resolve(at)
         params = _params(at, visibility, stream_id=stream_id)
         with reading(self.engine) as connection:
-            row = connection.execute(query, params).first()
+            row = connection.execute(query, params).mappings().first()
         return self._found(kind, stream_id, at, visibility, row)
 
     def _found(
-        self, kind: Kind[S], stream_id: str, at: TimePoint, visibility: Visibility, row: Any
+        self,
+        kind: Kind[S],
+        stream_id: str,
+        at: TimePoint,
+        visibility: Visibility,
+        row: RowMapping | None,
     ) -> S | None:
         """The state of a lookup's row (``state``, ``event_count``; None: no row)."""
         if row is None:
             return None
+        event_count = int(row["event_count"])
         kept = request_reads(self.engine)
         if kept is not None:  # what event_counts would read for this stream at this point
-            kept[_counted(stream_id, at, visibility)] = int(row.event_count)
-        if row.event_count == 0:
+            kept[_counted(stream_id, at, visibility)] = event_count
+        if event_count == 0:
             return None
-        return self._decoded.decode(kind, row.state)
+        return self._decoded.decode(kind, row["state"])
 
     def person(
         self,
@@ -272,13 +279,14 @@ class ProjectedReadModel:
         params = _params(at, visibility, stream_id=stream_id, stream_0=stream_id)
         params.update(_page_params(after, limit))
         with reading(self.engine) as connection:
-            rows = connection.execute(query, params).all()
+            rows = connection.execute(query, params).mappings().all()
         state_row, named, paged = None, [], []
         for row in rows:
-            if row.part == _STATE:
+            part = row["part"]
+            if part == _STATE:
                 state_row = row
-            elif row.part == _NAMING:
-                named.append(self._decoded.decode(RECOMMENDATIONS, row.state))
+            elif part == _NAMING:
+                named.append(self._decoded.decode(RECOMMENDATIONS, row["state"]))
             else:
                 paged.append(_page_entry(row))
         return PersonRead(
@@ -392,8 +400,8 @@ class ProjectedReadModel:
         params = _params(at, visibility, ids=list(stream_ids))
         with reading(self.engine) as connection:
             found = {
-                row.stream_id: self._decoded.decode(kind, row.state)
-                for row in connection.execute(query, params)
+                row["stream_id"]: self._decoded.decode(kind, row["state"])
+                for row in connection.execute(query, params).mappings()
             }
         return self._with_event_ids(found, at, visibility) if events else found
 
@@ -459,9 +467,9 @@ class ProjectedReadModel:
         params = _params(at, visibility, **_page_params(after, limit))
         params.update({f"stream_{index}": stream_id for index, stream_id in enumerate(pages)})
         with reading(self.engine) as connection:
-            rows = connection.execute(query, params).all()
+            rows = connection.execute(query, params).mappings().all()
         for row in rows:
-            pages[row.stream_id].append(_page_entry(row))
+            pages[row["stream_id"]].append(_page_entry(row))
         return {stream_id: sorted(page, key=_fold_key)[:limit] for stream_id, page in pages.items()}
 
     @classmethod
@@ -535,8 +543,8 @@ class ProjectedReadModel:
         shape = tuple(table.name for table in tables)
         query = self._prepared.get(("counts", shape), lambda: self._event_counts(tables))
         with reading(self.engine) as connection:
-            for row in connection.execute(query, params):
-                counts[row.stream_id] = int(row.event_count)
+            for row in connection.execute(query, params).mappings():
+                counts[row["stream_id"]] = int(row["event_count"])
         return counts
 
     def _event_counts(self, tables: list[Table]) -> Executable:
@@ -583,8 +591,10 @@ class ProjectedReadModel:
             ),
         )
         with self.engine.connect() as connection:
-            for row in connection.execute(query, _params(at, visibility, ids=list(found))):
-                found[row.stream_id].append((row.valid_from, self._decoded.decode(kind, row.state)))
+            rows = connection.execute(query, _params(at, visibility, ids=list(found))).mappings()
+            for row in rows:
+                state = self._decoded.decode(kind, row["state"])
+                found[row["stream_id"]].append((row["valid_from"], state))
         return found
 
     def person_versions(
@@ -625,7 +635,7 @@ class ProjectedReadModel:
         )
         with self.engine.connect() as connection:
             events = sorted(
-                (row_to_event(row) for row in connection.execute(query, _params(at, visibility))),
+                map(row_to_event, connection.execute(query, _params(at, visibility)).mappings()),
                 key=RecordedEvent.fold_key,
             )
         for event in events:
@@ -678,19 +688,22 @@ class ProjectedReadModel:
         named: dict[str, list[RecommendationState]] = {}
         with reading(self.engine) as connection:
             total = None if counted else connection.execute(counting, params).scalar_one()
-            rows = connection.execute(paging, params).all()
+            rows = connection.execute(paging, params).mappings().all()
             states: dict[str, S] = {}
-            listed: list[Any] = []
+            listed: list[RowMapping] = []
             for row in rows:
-                if naming and row.part == _NAMING:
-                    named[row.stream_id].append(self._decoded.decode(RECOMMENDATIONS, row.state))
+                stream_id, state = row["stream_id"], row["state"]
+                if naming and row["part"] == _NAMING:
+                    named[stream_id].append(self._decoded.decode(RECOMMENDATIONS, state))
                 else:
-                    states[row.stream_id] = self._decoded.decode(kind, row.state)
-                    named[row.stream_id] = []
+                    states[stream_id] = self._decoded.decode(kind, state)
+                    named[stream_id] = []
                     listed.append(row)
             if total is None:
                 total = (
-                    listed[0].total if listed else connection.execute(counting, params).scalar_one()
+                    listed[0]["total"]
+                    if listed
+                    else connection.execute(counting, params).scalar_one()
                 )
         if events:
             states = self._with_event_ids(states, at, visibility)
@@ -879,8 +892,8 @@ class ProjectedReadModel:
         query = self._prepared.get("naming", lambda: self._naming(self.engine.dialect.name))
         params = _params(at, visibility, ids=list(person_ids))
         with reading(self.engine) as connection:
-            for row in connection.execute(query, params):
-                naming[row.person_id].append(self._decoded.decode(RECOMMENDATIONS, row.state))
+            for row in connection.execute(query, params).mappings():
+                naming[row["person_id"]].append(self._decoded.decode(RECOMMENDATIONS, row["state"]))
         return naming
 
     @staticmethod
@@ -1066,9 +1079,10 @@ def _fold_key(entry: tuple[FoldKey, RecordedEvent]) -> FoldKey:
     return entry[0]
 
 
-def _page_entry(row: Any) -> tuple[FoldKey, RecordedEvent]:
-    """An event of a page read with its place in fold order."""
-    return FoldKey.of(row.occurred_latest, row.occurred_earliest, row.position), row_to_event(row)
+def _page_entry(row: RowMapping) -> tuple[FoldKey, RecordedEvent]:
+    """An event of a page read with its place in fold order (a mapping: see ``row_to_event``)."""
+    key = FoldKey.of(row["occurred_latest"], row["occurred_earliest"], row["position"])
+    return key, row_to_event(row)
 
 
 def _cursor_kind(after: FoldKey | None) -> str | None:
