@@ -172,15 +172,17 @@ class LoopHead:
             # which process's reader a connection in pg_stat_activity is, unless the URL names it
             fallback_application_name=f"ledger head reader {os.getpid()}",
         )
+        wire = _PreparedWire(connection, self._running_loop(), self._loaded, answered)
         try:
-            await connection.execute(
-                f"SET statement_timeout = {round(self._timeouts.statement * 1000)}"
-            )
-            await connection.execute(f"PREPARE {_PREPARED.decode()} AS {self._statement}")
-            return _PreparedWire(connection, self._running_loop(), self._loaded, answered)
+            async with asyncio.timeout(self._timeouts.statement or None):
+                await connection.execute(
+                    f"SET statement_timeout = {round(self._timeouts.statement * 1000)}"
+                )
+                await wire.prepare(self._statement)
         except BaseException:
-            await connection.close()
+            wire.close()
             raise
+        return wire
 
     def _loaded(self, row: tuple[Any, ...]) -> Latest:
         return int(row[0] or 0), _RECORDED_AT.process_result_value(row[1], self._dialect)
@@ -230,17 +232,33 @@ class _PreparedWire:
     ) -> None:
         self._connection = connection
         self._pgconn = connection.pgconn
-        self._pgconn.nonblocking = 1
         self._socket = self._pgconn.socket
         self._loop = loop
         self._loaded = loaded
         self._answered = answered
         self._transformer = Transformer(connection)
         self._result: pq.abc.PGresult | None = None
-        loop.add_reader(self._socket, self._readable)
+        #: While the statement is being prepared: its outcome, for :meth:`prepare` to await.
+        self._preparing: asyncio.Future[pq.abc.PGresult | None] | None = None
+
+    async def prepare(self, statement: str) -> None:
+        """Prepares the statement at the protocol level (not with SQL's ``PREPARE``), which a
+        pooler in transaction mode, PgBouncer 1.21 and later, keeps track of; then watches the
+        socket."""
+        self._preparing = self._loop.create_future()
+        self._loop.add_reader(self._socket, self._readable)
+        self._pgconn.nonblocking = 1
+        self._pgconn.send_prepare(_PREPARED, statement.encode())
+        self._flush()
+        result = await self._preparing
+        if result is None or result.status != pq.ExecStatus.COMMAND_OK:
+            raise self._error(result)
 
     def send(self) -> None:
         self._pgconn.send_query_prepared(_PREPARED, None, result_format=pq.Format.BINARY)
+        self._flush()
+
+    def _flush(self) -> None:
         if self._pgconn.flush():  # the rest goes once the socket can take it
             self._loop.add_writer(self._socket, self._writable)
 
@@ -249,31 +267,46 @@ class _PreparedWire:
             if not self._pgconn.flush():
                 self._loop.remove_writer(self._socket)
         except psycopg.Error as error:
-            self._answered(error)
+            self._failed(error)
 
     def _readable(self) -> None:
         try:
             self._pgconn.consume_input()
             while not self._pgconn.is_busy():
                 result = self._pgconn.get_result()
-                if result is None:  # the statement's results are all in
+                if result is None:  # the command's results are all in
                     self._ended()
                     return
                 self._result = result
         except psycopg.Error as error:
-            self._answered(error)
+            self._failed(error)
 
     def _ended(self) -> None:
         result, self._result = self._result, None
-        if result is None:  # readable with no statement sent: the server closed, say
+        preparing, self._preparing = self._preparing, None
+        if preparing is not None:
+            if not preparing.done():
+                preparing.set_result(result)
+        elif result is None:  # readable with no statement sent: the server closed, say
             if self._pgconn.status != pq.ConnStatus.OK:
                 self._answered(psycopg.OperationalError("the head reader's connection closed"))
-            return
-        if result.status != pq.ExecStatus.TUPLES_OK:
-            self._answered(psycopg.errors.error_from_result(result, self._connection.info.encoding))
-            return
-        self._transformer.set_pgresult(result)
-        self._answered(self._loaded(self._transformer.load_row(0, tuple)))
+        elif result.status != pq.ExecStatus.TUPLES_OK:
+            self._answered(self._error(result))
+        else:
+            self._transformer.set_pgresult(result)
+            self._answered(self._loaded(self._transformer.load_row(0, tuple)))
+
+    def _failed(self, error: psycopg.Error) -> None:
+        preparing, self._preparing = self._preparing, None
+        if preparing is None:
+            self._answered(error)
+        elif not preparing.done():
+            preparing.set_exception(error)
+
+    def _error(self, result: pq.abc.PGresult | None) -> psycopg.Error:
+        if result is None:
+            return psycopg.OperationalError("no answer to preparing the head's statement")
+        return psycopg.errors.error_from_result(result, self._connection.info.encoding)
 
     def close(self) -> None:
         self._loop.remove_reader(self._socket)
