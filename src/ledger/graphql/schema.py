@@ -8,9 +8,9 @@ from strawberry.schema.config import StrawberryConfig
 from ledger.config import Settings
 from ledger.graphql.bounds import Bounds
 from ledger.graphql.context import get_context
-from ledger.graphql.document_cache import ENTRIES, ValidationResults, validated_once
+from ledger.graphql.document_cache import ENTRIES, ValidationResults
 from ledger.graphql.errors import LedgerSchema, MaskInternalErrors
-from ledger.graphql.limits import DocumentBounds, VariableAwareRules
+from ledger.graphql.limits import CheckedDocuments
 from ledger.graphql.mutations import Mutation
 from ledger.graphql.queries import Query
 from ledger.graphql.router import ProblemGraphQLRouter
@@ -28,7 +28,7 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
         max_fragment_spreads=settings.graphql_max_fragment_spreads,
         max_repeats=settings.graphql_max_repeats,
     )
-    checked = ValidationResults()
+    checked, validated = ValidationResults(), ValidationResults()
     return LedgerSchema(
         query=Query,
         mutation=Mutation,
@@ -40,9 +40,7 @@ def build_schema(settings: Settings | None = None) -> LedgerSchema:
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: ParserCache(maxsize=ENTRIES),
-            lambda: DocumentBounds(bounds, checked),
-            VariableAwareRules,
-            validated_once(ValidationResults()),
+            lambda: CheckedDocuments(bounds, checked, validated),
             MaskInternalErrors,
         ],
     )
