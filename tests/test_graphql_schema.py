@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import Response
 from fastapi.testclient import TestClient
 from graphql import (
     GraphQLEnumType,
@@ -173,3 +174,19 @@ def test_an_answer_is_encoded_as_json_text_even_where_it_holds_an_integer_past_6
         encoded = router.encode_json(value)
         assert isinstance(encoded, str)
         assert json.loads(encoded) == value
+
+
+def test_an_http_answer_is_sent_as_the_encoders_bytes_with_its_status_and_headers() -> None:
+    """Not through text: the body is the UTF-8 JSON itself, a value orjson refuses included."""
+    router = graphql_router(Settings())
+    answer = {"data": {"big": 2**70, "name": "Макс Бокаев", "share": 0.5, "none": None}}
+    kept = Response(status_code=202, headers={"x-request-id": "abc"})
+    for value in (answer, {"data": {"small": 1}}):
+        response = router.create_response(value, kept)  # type: ignore[arg-type]
+        assert json.loads(response.body) == value
+        assert response.status_code == 202
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["x-request-id"] == "abc"
+    small = router.create_response({"data": {"name": "Макс"}}, Response())
+    assert small.body == '{"data":{"name":"Макс"}}'.encode()
+    assert small.status_code == 200
