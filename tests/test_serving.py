@@ -4,6 +4,7 @@ test_serve_workers.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
 import threading
 import time
@@ -85,6 +86,34 @@ def test_work_left_behind_by_an_operation_never_runs_during_the_next_one_on_its_
     asyncio.run(both())
     assert threads[0] == threads[1]  # the same thread, so the same loop
     assert ran == []
+
+
+def test_a_task_left_behind_with_a_context_of_its_own_is_cancelled_too() -> None:
+    """The worker's loop notes every task made on it, whichever way it was made."""
+    ran: list[str] = []
+    left: list[asyncio.Future[None]] = []
+    one_at_a_time = ThreadPoolExecutor(1)
+
+    async def later() -> None:
+        await asyncio.sleep(0.1)
+        ran.append("left behind")
+
+    async def leaves_tasks() -> None:
+        loop = asyncio.get_running_loop()
+        left.append(loop.create_task(later(), context=contextvars.copy_context()))
+        left.append(loop.create_task(later(), name="named"))
+        left.append(asyncio.ensure_future(later()))
+
+    async def takes_a_while() -> None:
+        await asyncio.sleep(0.3)
+
+    async def both() -> None:
+        await off_the_loop(leaves_tasks, one_at_a_time)
+        await off_the_loop(takes_a_while, one_at_a_time)
+
+    asyncio.run(both())
+    assert ran == []
+    assert all(task.cancelled() for task in left)
 
 
 def a_served_app() -> dict[str, list[str]]:
