@@ -190,7 +190,7 @@ def report(
 
 
 def test_a_search_for_article_174_convictions_finds_every_convicted_person(report: Ledger) -> None:
-    persons = report.read_model.persons(AT_REPORT, limit=1000).items
+    persons = report.read_model.persons(AT_REPORT, limit=1000).page.items
     convicted = {p.stream_id for p in persons if any("174" in s.articles for s in p.sentences)}
     assert convicted == CONVICTED_UNDER_174
 

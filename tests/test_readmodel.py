@@ -91,7 +91,7 @@ def filled(ledger: Ledger) -> Ledger:
 def test_search_matches_name_and_aliases_whatever_the_case_accents_and_y_spelling(
     filled: Ledger, query: str
 ) -> None:
-    page = filled.read_model.persons(TimePoint(), search=query)
+    page = filled.read_model.persons(TimePoint(), search=query).page
     assert [p.stream_id for p in page.items] == ["person-bokayev"]
 
 
@@ -101,11 +101,11 @@ def test_search_folds_diacritics_and_iotated_vowels() -> None:
 
 
 def test_persons_are_listed_by_name_and_filtered_by_custody(filled: Ledger) -> None:
-    everyone = filled.read_model.persons(TimePoint())
+    everyone = filled.read_model.persons(TimePoint()).page
     assert [p.name for p in everyone.items] == ["Maks Bokayev", "Talgat Ayan", "Žanna Ölmez"]
-    held = filled.read_model.persons(TimePoint(), custody_statuses=[CustodyStatus.IMPRISONED])
+    held = filled.read_model.persons(TimePoint(), custody_statuses=[CustodyStatus.IMPRISONED]).page
     assert [p.name for p in held.items] == ["Maks Bokayev"] and held.total_count == 1
-    page = filled.read_model.persons(TimePoint(), offset=1, limit=1)
+    page = filled.read_model.persons(TimePoint(), offset=1, limit=1).page
     assert [p.name for p in page.items] == ["Talgat Ayan"] and page.has_next
 
 
@@ -115,7 +115,7 @@ def test_every_page_counts_all_the_rows_the_list_has_even_past_its_end(
 ) -> None:
     """The count comes with the page's rows on PostgreSQL; an empty page counts on its own."""
     model = filled.read_model
-    page = model.persons(TimePoint(), offset=offset, limit=limit)
+    page = model.persons(TimePoint(), offset=offset, limit=limit).page
     assert page.total_count == 3
     assert len(page.items) == max(0, min(limit, 3 - offset))
     recommendations = model.recommendations(TimePoint(), offset=offset, limit=limit)
@@ -125,7 +125,7 @@ def test_every_page_counts_all_the_rows_the_list_has_even_past_its_end(
 def test_lists_answer_at_the_queried_point(filled: Ledger) -> None:
     before = filled.read_model.persons(
         TimePoint(date(2016, 1, 1)), custody_statuses=[CustodyStatus.IMPRISONED]
-    )
+    ).page
     assert before.total_count == 0
     assert (
         filled.read_model.custody_summary(TimePoint(date(2016, 1, 1)))[CustodyStatus.UNKNOWN] == 3
@@ -237,7 +237,7 @@ def test_a_persons_read_answers_its_three_reads_in_one_statement(filled: Ledger)
 def test_a_page_of_persons_reads_the_recommendations_naming_them_in_its_statement(
     filled: Ledger,
 ) -> None:
-    """persons_read is what persons (without event ids) and recommendations_naming of its
+    """persons with naming is what persons (without event ids) and recommendations_naming of its
     persons answer, at every point and view, for every page and filter, in the statements a
     page alone costs (one on PostgreSQL, the count and the page on SQLite)."""
     model = filled.read_model
@@ -253,15 +253,17 @@ def test_a_page_of_persons_reads_the_recommendations_naming_them_in_its_statemen
     for at in (point.resolved() for point in points):
         for visibility, chosen, naming in itertools.product(Visibility, filters, (False, True)):
             with statements(filled) as sent:
-                read = model.persons_read(at, visibility=visibility, naming=naming, **chosen)
-            page = model.persons(at, visibility=visibility, events=False, **chosen)
+                read = model.persons(
+                    at, visibility=visibility, events=False, naming=naming, **chosen
+                )
+            page = model.persons(at, visibility=visibility, events=False, **chosen).page
             assert read.page == page
             selects = [s for s, _ in sent if s.lstrip(" (").upper().startswith(("SELECT", "WITH"))]
             assert len(selects) == (1 if counted and page.items else 2)
             ids = [person.stream_id for person in page.items]
             named = model.recommendations_naming(ids, at, visibility=visibility)
             assert read.naming == (named if naming else {stream_id: [] for stream_id in ids})
-    everyone = model.persons_read(TimePoint(), naming=True)
+    everyone = model.persons(TimePoint(), events=False, naming=True)
     assert [r.code for r in everyone.naming["person-ayan"]] == ["EP-1", "EP-2"]
 
 

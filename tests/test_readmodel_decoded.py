@@ -32,7 +32,7 @@ def _answers(model: ProjectedReadModel, at: TimePoint, view: Visibility) -> Any:
     """Every read that decodes a state, at one point, in one view."""
     return (
         model.person(PERSON, at, visibility=view, events=False),
-        model.persons(at, visibility=view, events=False).items,
+        model.persons(at, visibility=view, events=False).page.items,
         model.persons_by_ids([PERSON], at, visibility=view, events=False),
         model.person_versions([PERSON], at, visibility=view),
         model.recommendations(at, visibility=view, events=False).items,

@@ -43,13 +43,13 @@ def test_verify_names_the_stream_whose_projection_was_changed(ledger: Ledger) ->
 
 def test_rebuild_restores_deleted_projections(ledger: Ledger) -> None:
     loaded(ledger)
-    before = ledger.read_model.persons(TimePoint(), limit=100)
+    before = ledger.read_model.persons(TimePoint(), limit=100).page
     with ledger.engine.begin() as connection:
         connection.execute(delete(ROWS))
     assert not verify_projections(ledger.engine).ok
     rebuild(ledger.engine)
     assert verify_projections(ledger.engine).ok
-    assert ledger.read_model.persons(TimePoint(), limit=100) == before
+    assert ledger.read_model.persons(TimePoint(), limit=100).page == before
 
 
 def test_the_cli_rebuilds_and_verifies(ledger: Ledger, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -61,7 +61,7 @@ def test_before_the_report_every_recommendation_was_not_yet_assessed(report: Led
 
 
 def test_at_least_16_political_prisoners_are_held_at_the_report_date(report: Ledger) -> None:
-    persons = report.read_model.persons(AT_REPORT, limit=1000).items
+    persons = report.read_model.persons(AT_REPORT, limit=1000).page.items
     held = [
         p.name
         for p in persons
@@ -180,12 +180,12 @@ def test_custody_changes_on_the_day_of_a_dated_fact(
 
 def test_search_finds_a_person_by_any_transliteration(report: Ledger) -> None:
     for spelling in ("Bokayev", "bokaev", "BOKAYEV", "Бокаев"):
-        found = report.read_model.persons(AT_REPORT, search=spelling).items
+        found = report.read_model.persons(AT_REPORT, search=spelling).page.items
         assert [p.stream_id for p in found] == ["person-maks-bokayev"], spelling
 
 
 def test_persons_are_listed_alphabetically_by_name(report: Ledger) -> None:
-    names = [p.name for p in report.read_model.persons(AT_REPORT, limit=1000).items]
+    names = [p.name for p in report.read_model.persons(AT_REPORT, limit=1000).page.items]
     initials = [name[0] for name in names]
     assert initials == sorted(initials)
     assert names.index("Saken Tulbayev") < names.index("Yaroslav Golyshkin")
@@ -195,7 +195,7 @@ def test_the_persons_restricted_at_the_report_date_are_those_the_report_puts_und
     report: Ledger,
 ) -> None:
     """Parole, release on health grounds, restriction of liberty, a suspended sentence, bans."""
-    persons = report.read_model.persons(AT_REPORT, limit=1000).items
+    persons = report.read_model.persons(AT_REPORT, limit=1000).page.items
     restricted = {
         p.stream_id.removeprefix("person-") for p in persons if p.custody_status is RESTRICTED
     }

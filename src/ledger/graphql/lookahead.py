@@ -7,7 +7,7 @@ person and then its fields resolved. The ``person`` root field looks at the fiel
 first and reads their answers with the person's own in one statement
 (``ReadModel.person_read``), kept for those fields as their siblings' reads
 (:mod:`ledger.graphql.siblings`) under the keys they read by. The ``persons`` root field does
-the same for its nodes' ``recommendations`` (``ReadModel.persons_read``): a page and the
+the same for its nodes' ``recommendations`` (``ReadModel.persons`` with ``naming``): a page and the
 recommendations naming its persons in one statement instead of two; the
 ``implementationSummary`` root field looks for a ``custodySummary`` root field at its point
 (:func:`root_arguments`), whose counts it reads with its own. What the query does not show

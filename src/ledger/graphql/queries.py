@@ -230,7 +230,7 @@ class Query:
         context, point = _point(info, as_of, known_at)
         window = OffsetWindow.of("person", first, after)
         naming = persons_naming(info)
-        read = context.read_model.persons_read(
+        read = context.read_model.persons(
             point.at,
             search=_bounded(search, "search"),
             custody_statuses=custody_status,
@@ -238,6 +238,7 @@ class Query:
             offset=window.offset,
             limit=window.limit,
             visibility=context.visibility,
+            events=False,
             naming=naming,
         )
         page, nodes = read.page, persons_of(read.page.items, point)

@@ -132,26 +132,12 @@ class ReadModel(Protocol):
         limit: int = 20,
         visibility: Visibility = Visibility.PUBLIC,
         events: bool = True,
-    ) -> Page[PersonState]:
-        """Ordered by name (then stream id); search matches name and aliases, case- and
-        diacritic-insensitive; ``article``: charged or convicted under it (e.g. '174')."""
-        ...
-
-    def persons_read(
-        self,
-        at: TimePoint,
-        *,
-        search: str | None = None,
-        custody_statuses: Sequence[CustodyStatus] | None = None,
-        article: str | None = None,
-        offset: int = 0,
-        limit: int = 20,
-        visibility: Visibility = Visibility.PUBLIC,
         naming: bool = False,
     ) -> PersonsRead:
-        """``persons(events=False)`` with, read together, ``recommendations_naming`` of the
-        page's persons (``naming``): what a served page of persons with their recommendations
-        asks, in one read."""
+        """Ordered by name (then stream id); search matches name and aliases, case- and
+        diacritic-insensitive; ``article``: charged or convicted under it (e.g. '174').
+        ``naming``: with ``recommendations_naming`` of the page's persons, read together
+        (what a served page of persons with their recommendations asks, in one read)."""
         ...
 
     def recommendation(

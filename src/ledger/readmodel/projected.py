@@ -721,44 +721,10 @@ class ProjectedReadModel:
         limit: int = 20,
         visibility: Visibility = Visibility.PUBLIC,
         events: bool = True,
-    ) -> Page[PersonState]:
-        found, _naming = self._persons(
-            at, search, custody_statuses, article, offset, limit, visibility, events, False
-        )
-        return found
-
-    def persons_read(
-        self,
-        at: TimePoint,
-        *,
-        search: str | None = None,
-        custody_statuses: Sequence[CustodyStatus] | None = None,
-        article: str | None = None,
-        offset: int = 0,
-        limit: int = 20,
-        visibility: Visibility = Visibility.PUBLIC,
         naming: bool = False,
     ) -> PersonsRead:
-        """One statement for what :meth:`persons` (``events=False``) and
-        :meth:`recommendations_naming` of its persons answer: on PostgreSQL one round trip
-        instead of two."""
-        found, named = self._persons(
-            at, search, custody_statuses, article, offset, limit, visibility, False, naming
-        )
-        return PersonsRead(page=found, naming=named)
-
-    def _persons(
-        self,
-        at: TimePoint,
-        search: str | None,
-        custody_statuses: Sequence[CustodyStatus] | None,
-        article: str | None,
-        offset: int,
-        limit: int,
-        visibility: Visibility,
-        events: bool,
-        naming: bool,
-    ) -> tuple[Page[PersonState], dict[str, list[RecommendationState]]]:
+        """The page and, asked for with ``naming``, :meth:`recommendations_naming` of its
+        persons in the same statement: on PostgreSQL one round trip instead of two."""
         at = self._resolve(at)
         table = PERSONS.table
         searched = bool(search and fold_text(search))
@@ -787,7 +753,10 @@ class ProjectedReadModel:
         # a search's text is in its statement: those are built per call
         shape = None if searched or article is not None else ("persons", bool(custody_statuses))
         order = (table.c.sort_name, table.c.stream_id)
-        return self._page(PERSONS, shape, query, order, params, at, visibility, events, naming)
+        found, named = self._page(
+            PERSONS, shape, query, order, params, at, visibility, events, naming
+        )
+        return PersonsRead(page=found, naming=named)
 
     @staticmethod
     def _recommendations_at(addressed: bool) -> Select[Any]:
