@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
@@ -36,7 +36,6 @@ from sqlalchemy import (
     Executable,
     FromClause,
     Integer,
-    RowMapping,
     Select,
     String,
     Table,
@@ -73,6 +72,7 @@ from ledger.readmodel.api import (
     StreamDiff,
 )
 from ledger.readmodel.decoded import DecodedStates, state_text
+from ledger.store.direct_read import DirectRead
 from ledger.store.engine import once_per_request, reading, request_reads
 from ledger.store.event_store import EVENTS, EventStore, counting, row_to_event
 from ledger.store.tables import OPEN_VALID_END, RecommendationPersonRow
@@ -103,8 +103,6 @@ AS_OF: BindParameter[Any] = bindparam("as_of", type_=Date())
 DAY: BindParameter[Any] = bindparam("day", type_=Date())
 KNOWN_AT: BindParameter[Any] = bindparam("known_at", type_=UTCDateTime())
 VISIBILITY: BindParameter[Any] = bindparam("visibility", type_=String())
-#: Bound as lists, rendered as ``IN (…)`` with as many parameters as values.
-IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 OFFSET: BindParameter[Any] = bindparam("offset")
 LIMIT: BindParameter[Any] = bindparam("limit")
 
@@ -122,27 +120,35 @@ def _params(at: TimePoint, visibility: Visibility, **more: Any) -> dict[str, Any
 
 
 class _Prepared:
-    """Statements by shape, built on first use; bounded (least recently used go first), since a
-    shape counts the streams of a batch. Shared by the server's threads."""
+    """Statements by shape, built on first use and run on the driver's cursor
+    (:class:`DirectRead`); bounded (least recently used go first), since a shape counts the
+    streams of a batch. Shared by the server's threads."""
 
     ENTRIES = 256
 
     def __init__(self) -> None:
-        self._statements: OrderedDict[Hashable, Executable] = OrderedDict()
+        self._statements: OrderedDict[Hashable, DirectRead] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, shape: Hashable, build: Callable[[], Executable]) -> Executable:
+    def get(self, shape: Hashable, build: Callable[[], Executable]) -> DirectRead:
         with self._lock:
             found = self._statements.get(shape)
             if found is not None:
                 self._statements.move_to_end(shape)
                 return found
-        built = build()
+        built = DirectRead(build())
         with self._lock:
             self._statements[shape] = built
             while len(self._statements) > self.ENTRIES:
                 self._statements.popitem(last=False)
         return built
+
+
+def _scalar(rows: Sequence[Sequence[Any]]) -> Any:
+    """The one value of a statement answering one row of one column (a count)."""
+    if len(rows) != 1:
+        raise ValueError(f"expected one row, got {len(rows)}")
+    return rows[0][0]
 
 
 def _shown(table: FromClause) -> ColumnElement[bool]:
@@ -221,7 +227,8 @@ class ProjectedReadModel:
         at = self._resolve(at)
         params = _params(at, visibility, stream_id=stream_id)
         with reading(self.engine) as connection:
-            row = connection.execute(query, params).mappings().first()
+            rows = query.rows(connection, params)
+        row = rows[0] if rows else None
         return self._found(kind, stream_id, at, visibility, row)
 
     def _found(
@@ -230,7 +237,7 @@ class ProjectedReadModel:
         stream_id: str,
         at: TimePoint,
         visibility: Visibility,
-        row: RowMapping | None,
+        row: Mapping[str, Any] | None,
     ) -> S | None:
         """The state of a lookup's row (``state``, ``event_count``; None: no row)."""
         if row is None:
@@ -279,7 +286,7 @@ class ProjectedReadModel:
         params = _params(at, visibility, stream_id=stream_id, stream_0=stream_id)
         params.update(_page_params(after, limit))
         with reading(self.engine) as connection:
-            rows = connection.execute(query, params).mappings().all()
+            rows = query.rows(connection, params)
         state_row, named, paged = None, [], []
         for row in rows:
             part = row["part"]
@@ -391,7 +398,7 @@ class ProjectedReadModel:
         query = self._prepared.get(
             ("by_ids", table.name),
             lambda: select(table.c.stream_id, state_text(table)).where(
-                table.c.stream_id.in_(IDS),
+                self._one_of(table.c.stream_id, "ids"),
                 _shown(table),
                 table.c.event_count > 0,
                 _alive(table),
@@ -401,7 +408,7 @@ class ProjectedReadModel:
         with reading(self.engine) as connection:
             found = {
                 row["stream_id"]: self._decoded.decode(kind, row["state"])
-                for row in connection.execute(query, params).mappings()
+                for row in query.rows(connection, params)
             }
         return self._with_event_ids(found, at, visibility) if events else found
 
@@ -467,7 +474,7 @@ class ProjectedReadModel:
         params = _params(at, visibility, **_page_params(after, limit))
         params.update({f"stream_{index}": stream_id for index, stream_id in enumerate(pages)})
         with reading(self.engine) as connection:
-            rows = connection.execute(query, params).mappings().all()
+            rows = query.rows(connection, params)
         for row in rows:
             pages[row["stream_id"]].append(_page_entry(row))
         return {stream_id: sorted(page, key=_fold_key)[:limit] for stream_id, page in pages.items()}
@@ -543,7 +550,7 @@ class ProjectedReadModel:
         shape = tuple(table.name for table in tables)
         query = self._prepared.get(("counts", shape), lambda: self._event_counts(tables))
         with reading(self.engine) as connection:
-            for row in connection.execute(query, params).mappings():
+            for row in query.rows(connection, params):
                 counts[row["stream_id"]] = int(row["event_count"])
         return counts
 
@@ -581,7 +588,7 @@ class ProjectedReadModel:
             lambda: (
                 select(table.c.stream_id, table.c.valid_from, state_text(table))
                 .where(
-                    table.c.stream_id.in_(IDS),
+                    self._one_of(table.c.stream_id, "ids"),
                     _shown(table),
                     table.c.recorded_from <= KNOWN_AT,
                     table.c.recorded_to > KNOWN_AT,
@@ -591,7 +598,7 @@ class ProjectedReadModel:
             ),
         )
         with self.engine.connect() as connection:
-            rows = connection.execute(query, _params(at, visibility, ids=list(found))).mappings()
+            rows = query.rows(connection, _params(at, visibility, ids=list(found)))
             for row in rows:
                 state = self._decoded.decode(kind, row["state"])
                 found[row["stream_id"]].append((row["valid_from"], state))
@@ -681,16 +688,16 @@ class ProjectedReadModel:
             return _with_naming(found, order, counted) if naming else found
 
         if shape is None:
-            counting, paging = count(), page()
+            counting, paging = DirectRead(count(), once=True), DirectRead(page(), once=True)
         else:
             counting = self._prepared.get(("count", shape), count)
             paging = self._prepared.get(("page", shape, naming), page)
         named: dict[str, list[RecommendationState]] = {}
         with reading(self.engine) as connection:
-            total = None if counted else connection.execute(counting, params).scalar_one()
-            rows = connection.execute(paging, params).mappings().all()
+            total = None if counted else _scalar(counting.tuples(connection, params))
+            rows = paging.rows(connection, params)
             states: dict[str, S] = {}
-            listed: list[RowMapping] = []
+            listed: list[Mapping[str, Any]] = []
             for row in rows:
                 stream_id, state = row["stream_id"], row["state"]
                 if naming and row["part"] == _NAMING:
@@ -701,9 +708,7 @@ class ProjectedReadModel:
                     listed.append(row)
             if total is None:
                 total = (
-                    listed[0]["total"]
-                    if listed
-                    else connection.execute(counting, params).scalar_one()
+                    listed[0]["total"] if listed else _scalar(counting.tuples(connection, params))
                 )
         if events:
             states = self._with_event_ids(states, at, visibility)
@@ -737,9 +742,7 @@ class ProjectedReadModel:
                 _shown(table), table.c.event_count > 0, _alive(table)
             )
             if custody_statuses:
-                found = found.where(
-                    table.c.custody_status.in_(bindparam("statuses", expanding=True))
-                )
+                found = found.where(self._one_of(table.c.custody_status, "statuses"))
             if search and searched:
                 found = found.where(
                     table.c.search_text.contains(fold_text(search), autoescape=True)
@@ -758,8 +761,16 @@ class ProjectedReadModel:
         )
         return PersonsRead(page=found, naming=named)
 
-    @staticmethod
-    def _recommendations_at(addressed: bool) -> Select[Any]:
+    def _one_of(self, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+        """``column`` is one of the list bound as ``name``: on PostgreSQL ``= ANY`` of one array
+        parameter, so that the statement is the same for any number of values (compiled once,
+        run on the driver's cursor, planned once by the server, as in ``EventLog._one_of``); on
+        SQLite an expanding ``IN``."""
+        if self.engine.dialect.name == "sqlite":
+            return column.in_(bindparam(name, expanding=True))
+        return column == any_(bindparam(name, type_=ARRAY(String())))
+
+    def _recommendations_at(self, addressed: bool) -> Select[Any]:
         """Recommendations alive at the point; ``addressed``: to one of ``addressees``."""
         table = RECOMMENDATIONS.table
         query = select(table.c.stream_id, state_text(table)).where(
@@ -767,7 +778,7 @@ class ProjectedReadModel:
         )
         if not addressed:
             return query
-        return query.where(table.c.addressee.in_(bindparam("addressees", expanding=True)))
+        return query.where(self._one_of(table.c.addressee, "addressees"))
 
     def _addressees_like(
         self, addressee: str, visibility: Visibility, read: Iterable[str] | None = None
@@ -805,8 +816,8 @@ class ProjectedReadModel:
             ),
         )
         with reading(self.engine) as connection:
-            names = connection.scalars(query, {"visibility": visibility.value})
-            return sorted(str(name) for name in names)
+            rows = query.tuples(connection, {"visibility": visibility.value})
+            return sorted(str(name) for (name,) in rows)
 
     def recommendations(
         self,
@@ -832,7 +843,7 @@ class ProjectedReadModel:
         def query() -> Select[Any]:
             found = self._recommendations_at(addressee is not None)
             if statuses:
-                found = found.where(table.c.status.in_(bindparam("statuses", expanding=True)))
+                found = found.where(self._one_of(table.c.status, "statuses"))
             if search and searched:
                 found = found.where(
                     table.c.search_text.contains(fold_text(search), autoescape=True)
@@ -858,26 +869,20 @@ class ProjectedReadModel:
         naming: dict[str, list[RecommendationState]] = {p: [] for p in person_ids}
         if not person_ids:
             return naming
-        query = self._prepared.get("naming", lambda: self._naming(self.engine.dialect.name))
+        query = self._prepared.get("naming", self._naming)
         params = _params(at, visibility, ids=list(person_ids))
         with reading(self.engine) as connection:
-            for row in connection.execute(query, params).mappings():
+            for row in query.rows(connection, params):
                 naming[row["person_id"]].append(self._decoded.decode(RECOMMENDATIONS, row["state"]))
         return naming
 
-    @staticmethod
-    def _naming(dialect: str) -> Executable:
-        """The recommendations naming any of ``ids``: on PostgreSQL ``= ANY`` of one array
-        parameter (rendered and planned once whatever the number of ids, as in
-        ``EventLog._one_of``); on SQLite an expanding ``IN``, which it plans best
-        (the alive recommendations, then a seek on the links for each id; a ``json_each`` list
-        was planned no better for a page and worse for a lone person)."""
+    def _naming(self) -> Executable:
+        """The recommendations naming any of ``ids`` (:meth:`_one_of`; on SQLite the expanding
+        ``IN`` is what it plans best: the alive recommendations, then a seek on the links for
+        each id; a ``json_each`` list was planned no better for a page and worse for a lone
+        person)."""
         table = RECOMMENDATIONS.table
-        naming: ColumnElement[bool] = (
-            LINKS.c.person_id.in_(IDS)
-            if dialect == "sqlite"
-            else LINKS.c.person_id == any_(bindparam("ids", type_=ARRAY(String())))
-        )
+        naming = self._one_of(LINKS.c.person_id, "ids")
         return _naming_rows(naming, LINKS.c.person_id, state_text(table)).order_by(
             table.c.code, table.c.stream_id
         )
@@ -950,7 +955,7 @@ class ProjectedReadModel:
 
         query = self._prepared.get(("summary", addressed, custody), build)
         with reading(self.engine) as connection:
-            rows = connection.execute(query, _params(at, visibility)).all()
+            rows = query.tuples(connection, _params(at, visibility))
         return [(int(part), name, str(status), int(count)) for part, name, status, count in rows]
 
     def custody_summary(
@@ -964,7 +969,7 @@ class ProjectedReadModel:
 
         def read() -> dict[CustodyStatus, int]:
             with reading(self.engine) as connection:
-                return _custody_counts(connection.execute(query, _params(at, visibility)).all())
+                return _custody_counts(query.tuples(connection, _params(at, visibility)))
 
         return dict(once_per_request(self.engine, _custody_counted(at, visibility), read))
 
@@ -1036,7 +1041,7 @@ def _custody_rows(*leading: ColumnElement[Any]) -> Select[Any]:
     )
 
 
-def _custody_counts(rows: Iterable[tuple[str, int]]) -> dict[CustodyStatus, int]:
+def _custody_counts(rows: Iterable[Sequence[Any]]) -> dict[CustodyStatus, int]:
     """Every custody status with its count of (status, count) rows, 0 where none."""
     counts = dict.fromkeys(CustodyStatus, 0)
     for status, count in rows:
@@ -1048,7 +1053,7 @@ def _fold_key(entry: tuple[FoldKey, RecordedEvent]) -> FoldKey:
     return entry[0]
 
 
-def _page_entry(row: RowMapping) -> tuple[FoldKey, RecordedEvent]:
+def _page_entry(row: Mapping[str, Any]) -> tuple[FoldKey, RecordedEvent]:
     """An event of a page read with its place in fold order (a mapping: see ``row_to_event``)."""
     key = FoldKey.of(row["occurred_latest"], row["occurred_earliest"], row["position"])
     return key, row_to_event(row)

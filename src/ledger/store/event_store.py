@@ -29,7 +29,6 @@ from sqlalchemy import (
     Dialect,
     Engine,
     FromClause,
-    RowMapping,
     Select,
     String,
     Table,
@@ -78,7 +77,7 @@ class Head:
     recorded_at: datetime | None
 
 
-def row_to_event(row: RowMapping) -> RecordedEvent:
+def row_to_event(row: Mapping[Any, Any]) -> RecordedEvent:
     """The event of a row read as a mapping (``Result.mappings()``), never as a ``Row``: a
     ``Row``'s attribute first asks its class for the name (SQLAlchemy 2.1's compiled row), an
     ``AttributeError`` made and dropped per column, ~3,000 instructions each; seventeen columns
