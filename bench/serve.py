@@ -7,7 +7,12 @@ answering a constant, served exactly as ``ledger serve`` serves the ledger: the 
 protocol class and keep-alive) on their own ports, and drives each with ``wrk`` (Debian:
 ``apt-get install wrk``), POSTing GraphQL over keep-alive connections. Runs alternate
 between the floor and the ledger, repetition by repetition, so drift on a shared machine hits
-both alike; each figure is the best repetition. ``--baseline-src DIR`` also serves another
+both alike; each figure is the best repetition. The servers of every worker count run at once
+and alternate too (each repetition times 1 worker, then 2, then 1 again), so that the scaling
+ratio compares runs taken minutes apart no more than the floor ratio does: this machine's speed
+drifts over a run (the floor moved 260-416 req/s within one session), and a ratio of two blocks
+run one after the other measured the drift as much as the workers. ``--baseline-src DIR`` also
+serves another
 checkout's ``src`` (say, the commit before this work) as "before" in the same alternation, with
 uvicorn's own ``--workers`` (an older checkout has no ``ledger.http.serving``).
 
@@ -40,7 +45,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,8 +239,7 @@ def main() -> None:
         folder = Path(tmp)
         for kind in kinds:
             with database(kind, args.postgres, folder) as url:
-                for workers in worker_counts:
-                    bench_servers(kind, url, workers, levels, targets, args, folder, results)
+                bench_servers(kind, url, worker_counts, levels, targets, args, folder, results)
     report(results, kinds, worker_counts, levels, targets)
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
@@ -243,7 +247,7 @@ def main() -> None:
 def bench_servers(
     kind: str,
     url: str,
-    workers: int,
+    worker_counts: list[int],
     levels: list[int],
     targets: list[str],
     args: argparse.Namespace,
@@ -251,39 +255,55 @@ def bench_servers(
     results: dict[tuple[str, int, int, str], Run],
 ) -> None:
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    ports = {"floor": free_port(), "now": free_port(), "uncached": free_port()}
-    ports["before"] = free_port()
-    floor_cmd = serve_command("bench.floor_app:create_floor_app", ports["floor"], workers)
-    now_cmd = [str(BIN / "ledger"), "serve", "--port", str(ports["now"])]
-    now_cmd += ["--workers", str(workers), "--no-access-log"]
-    uncached_cmd = [*now_cmd[:3], str(ports["uncached"]), *now_cmd[4:]]
-    uncached_env = {**env, "LEDGER_GRAPHQL_CACHE_BYTES": "0"}
-    with (
-        served(floor_cmd, env, ports["floor"], workers),
-        served(now_cmd, env, ports["now"], workers),
-        served(uncached_cmd, uncached_env, ports["uncached"], workers),
-        baseline(args.baseline_src, env, ports["before"], workers),
-    ):
-        check_answers(ports["now"])
-        check_answers(ports["uncached"])
+    ports: dict[tuple[int, str], int] = {}
+    with ExitStack() as stack:
+        for workers in worker_counts:
+            ports.update({(workers, who): free_port() for who in SERVERS})
+            floor_cmd = serve_command(
+                "bench.floor_app:create_floor_app", ports[workers, "floor"], workers
+            )
+            now_cmd = [str(BIN / "ledger"), "serve", "--port", str(ports[workers, "now"])]
+            now_cmd += ["--workers", str(workers), "--no-access-log"]
+            uncached_cmd = [*now_cmd[:3], str(ports[workers, "uncached"]), *now_cmd[4:]]
+            uncached_env = {**env, "LEDGER_GRAPHQL_CACHE_BYTES": "0"}
+            stack.enter_context(served(floor_cmd, env, ports[workers, "floor"], workers))
+            stack.enter_context(served(now_cmd, env, ports[workers, "now"], workers))
+            stack.enter_context(
+                served(uncached_cmd, uncached_env, ports[workers, "uncached"], workers)
+            )
+            stack.enter_context(baseline(args.baseline_src, env, ports[workers, "before"], workers))
+            check_answers(ports[workers, "now"])
+            check_answers(ports[workers, "uncached"])
         for _ in range(args.reps):
-            for connections in levels:
-                for target in targets:
-                    who, _, what = target.partition(": ") if ": " in target else ("floor", "", "")
-                    if target == "floor {hello}":
-                        port, path, body = ports["floor"], "/graphql", FLOOR_QUERY
-                    elif target == "floor /healthz":
-                        port, path, body = ports["floor"], "/healthz", None
-                    elif what == "/healthz":
-                        port, path, body = ports[who], "/healthz", None
-                    else:
-                        port, path, body = ports[who], "/graphql", QUERIES[what]
-                    address = f"http://127.0.0.1:{port}{path}"
-                    run = wrk(address, body, connections, args.duration, folder)
-                    key = (kind, connections, workers, target)
-                    if key not in results or run.rps > results[key].rps:
-                        results[key] = run
-        print(f"  done: {kind}, {workers} worker(s)", flush=True)
+            for workers in worker_counts:
+                for connections in levels:
+                    for target in targets:
+                        port, path, body = _aim(target, workers, ports)
+                        address = f"http://127.0.0.1:{port}{path}"
+                        run = wrk(address, body, connections, args.duration, folder)
+                        key = (kind, connections, workers, target)
+                        if key not in results or run.rps > results[key].rps:
+                            results[key] = run
+            print(f"  done: {kind}, a repetition of {worker_counts} worker(s)", flush=True)
+
+
+#: The servers each worker count runs: the floor, the ledger with and without its answer cache,
+#: and another checkout's (``--baseline-src``).
+SERVERS = ("floor", "now", "uncached", "before")
+
+
+def _aim(
+    target: str, workers: int, ports: dict[tuple[int, str], int]
+) -> tuple[int, str, str | None]:
+    """The port, path and GraphQL document (None: a GET) a target is timed with."""
+    who, _, what = target.partition(": ") if ": " in target else ("floor", "", "")
+    if target == "floor {hello}":
+        return ports[workers, "floor"], "/graphql", FLOOR_QUERY
+    if target == "floor /healthz":
+        return ports[workers, "floor"], "/healthz", None
+    if what == "/healthz":
+        return ports[workers, who], "/healthz", None
+    return ports[workers, who], "/graphql", QUERIES[what]
 
 
 @contextmanager
