@@ -142,9 +142,27 @@ class Checked:
 
 
 @strawberry.type
+class Pair:
+    name: str
+    on: bool
+
+
+@strawberry.type
 class Leaves:
     text: str = "a"
     nothing: str | None = None
+
+    @strawberry.field
+    def flag(self) -> bool:
+        return 1  # type: ignore[return-value]
+
+    @strawberry.field
+    def ident(self) -> strawberry.ID:
+        return 7  # type: ignore[return-value]
+
+    @strawberry.field
+    def pairs(self) -> list[Pair]:
+        return [Pair(name="a", on=True), Pair(name=2, on=0), Pair(name="c", on=False)]  # type: ignore[arg-type]
 
     @strawberry.field
     def count(self) -> int:
@@ -234,7 +252,7 @@ LEAVES = """{ leaves { text nothing count colour broken refused later
   aliased: text __typename strict { missing } names holes gaps refusedItems
   kids { missing } ranged tagged laterList checked { value } checkedList { value }
   impostor { value } echo(text: "x") thrice: echo(text: "y", times: 3) divided(by: 0)
-  halved: divided(by: 2) } }"""
+  halved: divided(by: 2) flag ident pairs { name on } onlyOn: pairs { on } } }"""
 
 
 def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
@@ -244,7 +262,8 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
     type refuses fails at the item, nulling the list where the item is non-null; a list that is
     not a Python list, a list asking for an Info and an awaited list answer as before; an object
     its type's own check (given the info) refuses fails as before; a field given arguments
-    answers and fails as before."""
+    answers and fails as before; a value of another class than its type answers as it is (an
+    int for a Boolean or an ID) is coerced as before."""
     schema = strawberry.Schema(query=LeafQuery)
     direct_fields.install_direct_resolvers(schema._schema, schema.config.info_class)
     general = asyncio.run(schema.execute(LEAVES))
@@ -271,6 +290,9 @@ def test_a_leaf_completed_in_one_step_fails_as_graphql_core_fails_it() -> None:
         "impostor",
         "echo",  # fields given arguments
         "divided",
+        "flag",  # values their type coerces: not answered as they are
+        "ident",
+        "pairs",  # a list of objects, each completed by one plan of its selection
     }
     assert set(next(fields for t, fields in leaves.items() if t.name == "Strict")) == {"missing"}
     schema.execution_context_class = leaf_execution(leaves)

@@ -45,6 +45,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel
+from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
@@ -86,6 +87,10 @@ class Leaf:
     #: an ``is_type_of`` that may read it (all graphql-core's completion of an object reads the
     #: info for)
     needs_info: bool
+    #: the class whose values the leaf type's output coercion answers unchanged, where that
+    #: coercion is graphql-core's own (``str`` for String and ID, ``bool`` for Boolean): a read
+    #: value of exactly that class is the answer, without the call
+    plain: type | None = None
 
     @property
     def return_type(self) -> GraphQLOutputType:
@@ -145,8 +150,26 @@ def leaf_fields(schema: GraphQLSchema) -> Leaves:
                 shape,
                 shape.leaf_type,
                 _checks_objects_with_info(shape),
+                _unchanged_by(shape.leaf_type),
             )
     return leaves
+
+
+def _unchanged_by(leaf_type: GraphQLLeafType | None) -> type | None:
+    """The class of the values ``leaf_type`` answers as they are (see ``Leaf.plain``)."""
+    coerce = getattr(leaf_type, "coerce_output_value", None)
+    if coerce is serialize_string or coerce is serialize_id:
+        return str
+    if coerce is serialize_boolean:
+        return bool
+    return None
+
+
+#: One object type's fields as one selection asks them, worked out once per operation: per
+#: response name, the field's details and its ``Leaf`` where it is read without an info and no
+#: arguments (else None: ``execute_field``). The selection is kept with them, so that its
+#: ``id`` names no other while the plan is kept.
+Plan = tuple[GroupedFieldSet, list[tuple[str, FieldDetailsList, "Leaf | None"]]]
 
 
 def _value_classes(shape: Shape) -> set[type]:
@@ -183,6 +206,22 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
             #: a resolver wrapped by middleware (no extension of the schema is one) is called
             #: the general way
             self.direct = middleware is None or not middleware.middlewares
+            #: by the ``id`` of a selection (graphql-core collects an object field's once per
+            #: operation, however many objects a list holds): what :meth:`_plan` worked out
+            self._plans: dict[int, Plan] = {}
+
+        def _plan(self, fields: dict[str, Leaf], grouped_field_set: GroupedFieldSet) -> Plan:
+            """The selection's fields, each looked up once per operation rather than once per
+            object of a list (a page of 20 events asks the same six fields twenty times)."""
+            entries: list[tuple[str, FieldDetailsList, Leaf | None]] = []
+            for response_name, field_details_list in grouped_field_set.items():
+                node = field_details_list[0].node
+                leaf = fields.get(node.name.value)
+                direct = leaf is not None and leaf.read is not None and not node.arguments
+                entries.append((response_name, field_details_list, leaf if direct else None))
+            plan = (grouped_field_set, entries)
+            self._plans[id(grouped_field_set)] = plan
+            return plan
 
         def execute_fields(
             self,
@@ -197,16 +236,20 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                 return super().execute_fields(
                     parent_type, source_value, path, grouped_field_set, position_context
                 )
+            plan = self._plans.get(id(grouped_field_set))
+            if plan is None or plan[0] is not grouped_field_set:
+                plan = self._plan(fields, grouped_field_set)
             results: dict[str, Any] = {}
             awaitable_fields: list[str] = []
             is_awaitable = self.is_awaitable
             try:
-                for response_name, field_details_list in grouped_field_set.items():
-                    node = field_details_list[0].node
-                    leaf = fields.get(node.name.value)
-                    if leaf is not None and leaf.read is not None and not node.arguments:
+                for response_name, field_details_list, leaf in plan[1]:
+                    if leaf is not None:
                         try:
-                            value = leaf.read(source_value)
+                            value = leaf.read(source_value)  # type: ignore[misc]  # set: see _plan
+                            if type(value) is leaf.plain:
+                                results[response_name] = value
+                                continue
                             leaf_type = leaf.leaf_type
                             if leaf_type is not None and type(value) in coercible:
                                 coerced = leaf_type.coerce_output_value(value)
