@@ -141,10 +141,14 @@ def _configure_postgres(engine: Engine, timeouts: Timeouts) -> None:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Session settings, committed so that they outlive this first transaction.
+        # Session settings, committed so that they outlive this first transaction. Instants
+        # come back in UTC whatever the server's own zone: psycopg then gives them
+        # ``datetime.UTC`` itself, which ``UTCDateTime`` passes as they are, instead of a
+        # ``ZoneInfo`` of the server's zone (Debian's "Etc/UTC") to convert from on every row.
         with dbapi_connection.cursor() as cursor:
             cursor.execute(f"SET statement_timeout = {round(timeouts.statement * 1000)}")
             cursor.execute(f"SET lock_timeout = {round(timeouts.lock * 1000)}")
+            cursor.execute("SET TIME ZONE 'UTC'")
         dbapi_connection.commit()
 
 
