@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 
 from conftest import BACKENDS, EVENTS, make_ledger
@@ -121,6 +121,22 @@ def test_a_statement_with_parameters_rendered_at_execution_goes_through_sqlalche
     prepared, dialect = model._prepared._statements, report.engine.dialect.name
     for shape in [("by_ids", "person_states"), "naming"]:
         assert (prepared[shape]._compiled[dialect] is None) == (dialect == "sqlite")
+
+
+def test_a_direct_read_begins_a_transaction_where_sqlalchemys_execution_would(
+    report: Ledger,
+) -> None:
+    """Outside a served request the reads of one connection share a snapshot (SQLAlchemy's
+    autobegin; on SQLite the engine's BEGIN); a served request's reads stay in autocommit."""
+    read = DirectRead(select(literal_column("1")))
+    with report.engine.connect() as connection:
+        assert read.tuples(connection, {}) == [(1,)]
+        assert connection.in_transaction()
+        if report.engine.dialect.name == "sqlite":
+            assert connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    with request_connection(report.engine), reading(report.engine) as held:
+        assert read.tuples(held, {}) == [(1,)]
+        assert not held.in_transaction()
 
 
 @pytest.mark.postgres

@@ -14,7 +14,9 @@ execution (an expanding ``IN``) goes through ``Connection.execute`` as before, a
 statement of an engine whose cursor executions are listened to (a statement log, tracing): the
 listeners get SQLAlchemy's execution context, which a direct read does not make.
 
-Failures keep SQLAlchemy's shape: a driver error is raised as the ``sqlalchemy.exc.DBAPIError``
+A connection that is not reading in autocommit (outside a served request) is begun first, as
+SQLAlchemy's execution begins it, so that its reads share one snapshot as before. Failures keep
+SQLAlchemy's shape: a driver error is raised as the ``sqlalchemy.exc.DBAPIError``
 subclass ``Connection.execute`` would raise, with parameters hidden, and a lost connection is
 invalidated so that the pool does not hand it out again.
 """
@@ -30,6 +32,8 @@ from sqlalchemy import Connection, Dialect, Executable
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import SelectBase
+
+from ledger.store.engine import reads_in_autocommit
 
 Processor = Callable[[Any], Any]
 
@@ -118,6 +122,10 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled | None:
 def _fetched(
     connection: Connection, compiled: _Compiled, params: Mapping[str, Any]
 ) -> Sequence[Sequence[Any]]:
+    if not connection.in_transaction() and not reads_in_autocommit(connection):
+        # what SQLAlchemy's execution begins on first use (SQLite: the engine's BEGIN), so that
+        # the reads of one connection outside a served request share a snapshot as before
+        connection.begin()
     values = compiled.compiled.construct_params(params, escape_names=False)
     for name, processor in compiled.binds.items():
         if name in values:

@@ -244,6 +244,13 @@ def request_connection(engine: Engine) -> Iterator[None]:
             _REQUEST_CONNECTION.reset(token)
 
 
+def reads_in_autocommit(connection: Connection) -> bool:
+    """Whether each read of ``connection`` is its own transaction (a served request's,
+    :func:`request_connection`), rather than one SQLAlchemy begins on first use."""
+    options = connection.get_execution_options()
+    return bool(options.get(_AUTOCOMMIT_READS)) or options.get("isolation_level") == "AUTOCOMMIT"
+
+
 def request_reads(engine: Engine) -> dict[Hashable, Any] | None:
     """What the served request (:func:`request_connection`) on ``engine`` has read so far and
     keeps, by key; None outside one. For reads that one answer would otherwise repeat."""
