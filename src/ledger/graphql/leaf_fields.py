@@ -167,8 +167,9 @@ def _unchanged_by(leaf_type: GraphQLLeafType | None) -> type | None:
 
 #: One object type's fields as one selection asks them, worked out once per operation: per
 #: response name, the field's details and its ``Leaf`` where it is read without an info and no
-#: arguments (else None: ``execute_field``). The selection is kept with them, so that its
-#: ``id`` names no other while the plan is kept.
+#: arguments (else None: ``execute_field``). The selection is kept with them, so that no
+#: other selection can take its ``id`` while the plan is kept: a plan found by ``id`` is that
+#: selection's.
 Plan = tuple[GroupedFieldSet, list[tuple[str, FieldDetailsList, "Leaf | None"]]]
 
 
@@ -237,7 +238,7 @@ def leaf_execution(leaves: Leaves) -> type[StrawberryGraphQLCoreExecutionContext
                     parent_type, source_value, path, grouped_field_set, position_context
                 )
             plan = self._plans.get(id(grouped_field_set))
-            if plan is None or plan[0] is not grouped_field_set:
+            if plan is None:
                 plan = self._plan(fields, grouped_field_set)
             results: dict[str, Any] = {}
             awaitable_fields: list[str] = []

@@ -46,6 +46,9 @@ class _Compiled:
     positions: tuple[str, ...] | None
     compiled: SQLCompiler
     binds: Mapping[str, Processor]
+    #: the names the driver knows a parameter by where they differ from SQLAlchemy's (most
+    #: statements have none)
+    escaped: Mapping[str, str]
     keys: tuple[str, ...]
     #: (column index, conversion) for the result columns whose type converts the driver's value
     results: tuple[tuple[int, Processor], ...]
@@ -108,15 +111,15 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled | None:
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             binds[name] = processor
-    columns = list(statement.selected_columns)
     keys = tuple(statement.selected_columns.keys())
     results = []
-    for index, column in enumerate(columns):
+    for index, column in enumerate(statement.selected_columns):
         processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if processor is not None:
             results.append((index, processor))
     positions = tuple(compiled.positiontup) if compiled.positiontup is not None else None
-    return _Compiled(compiled.string, positions, compiled, binds, keys, tuple(results))
+    escaped = dict(compiled.escaped_bind_names)
+    return _Compiled(compiled.string, positions, compiled, binds, escaped, keys, tuple(results))
 
 
 def _fetched(
@@ -130,11 +133,11 @@ def _fetched(
     for name, processor in compiled.binds.items():
         if name in values:
             values[name] = processor(values[name])
-    bound: Any = (
-        tuple(values[name] for name in compiled.positions)
-        if compiled.positions is not None
-        else {compiled.compiled.escaped_bind_names.get(name, name): v for name, v in values.items()}
-    )
+    bound: Any = values
+    if compiled.positions is not None:
+        bound = tuple(values[name] for name in compiled.positions)
+    elif compiled.escaped:
+        bound = {compiled.escaped.get(name, name): value for name, value in values.items()}
     dialect = connection.dialect
     dbapi_connection = connection.connection.dbapi_connection
     assert dbapi_connection is not None
