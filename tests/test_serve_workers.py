@@ -1,5 +1,6 @@
 """`ledger serve --workers N`: each worker listens on a socket of its own, connections opened
-together reach every worker, a worker that dies is replaced, and stopping leaves no process.
+together reach every worker, an uneven split of keep-alive connections evens out, a worker that
+dies is replaced, and stopping leaves no process.
 
 Which worker holds a connection is read from the operating system (the worker process owning
 the server end of that TCP connection), not from anything the server says about itself; which
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -38,6 +40,10 @@ pytestmark = [
 CONNECTIONS = 32
 #: Bound on waiting for a process to start or stop (a loaded machine imports slowly).
 PATIENCE_SECONDS = 90
+#: Rounds of one request per connection within which an uneven split must even out: each round
+#: the worker over its share asks its excess to reconnect, and a reconnection lands on either
+#: worker, so staying uneven for all of them happens about once in 2**ROUNDS runs.
+ROUNDS = 30
 
 
 @dataclass
@@ -119,22 +125,23 @@ def owners_of_connections(served: Served, count: int = CONNECTIONS) -> list[int]
     server end of each, read as soon as it has answered. A connection the server has already
     closed has no holder and is left out: HTTP lets a server close an idle keep-alive connection
     at any time (idle ones after a few seconds, which a loaded host can take to get through all
-    of them; some right after a worker was replaced)."""
+    of them; some right after a worker was replaced), and a worker holding more than its share
+    answers some with ``Connection: close``."""
     with ExitStack() as stack:
         clients = []
         for _ in range(count):
             client = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
             stack.callback(client.close)
             client.connect()
-            clients.append(client)
-        for client in clients:
+            clients.append((client, client.sock.getsockname()[1]))
+        for client, _ in clients:
             client.request("GET", "/healthz")
         owners = []
-        for client in clients:
+        for client, port in clients:
             answer = client.getresponse()
             assert answer.status == 200
             assert json.loads(answer.read())["headPosition"] == 0
-            owners.extend(holders_of(served, client.sock.getsockname()[1]))
+            owners.extend(holders_of(served, port))
         return owners
 
 
@@ -168,6 +175,93 @@ def test_connections_opened_together_reach_both_workers(two_workers: Served) -> 
     assert set(owners) == set(worker_pids(two_workers)), owners
 
 
+def held_split(served: Served, clients: list[http.client.HTTPConnection]) -> list[int]:
+    """How many of ``clients`` each worker holds (most first), once the workers hold exactly
+    those connections: each client connected, and every other connection to the port (ones
+    the client or the server closed just before) gone from the workers."""
+    for client in clients:
+        if client.sock is None:  # told to close by its last answer: reconnect, as a request would
+            client.connect()
+    ports = {client.sock.getsockname()[1] for client in clients}
+    split: Counter[int] = Counter()
+
+    def settled() -> bool:
+        split.clear()
+        held: set[int] = set()
+        for pid in worker_pids(served):
+            with suppress(psutil.NoSuchProcess):
+                for conn in psutil.Process(pid).net_connections(kind="tcp"):
+                    if conn.laddr.port == served.port and conn.raddr:
+                        held.add(conn.raddr.port)
+                        split[pid] += conn.raddr.port in ports
+        return held == ports
+
+    wait_for(settled, "the workers holding exactly the clients' connections")
+    return sorted(split.values(), reverse=True)
+
+
+def split_as(
+    served: Served, stack: ExitStack, heavy: int, light: int
+) -> list[http.client.HTTPConnection]:
+    """Keep-alive connections ``heavy`` of which one worker holds and ``light`` the other,
+    chosen among connections opened one by one (the kernel picks the worker of each)."""
+    kept: list[http.client.HTTPConnection] = []
+    held: Counter[int] = Counter()
+    first: int | None = None
+    while len(kept) < heavy + light:
+        client = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+        client.connect()
+        holder = accepted_by(served, client.sock.getsockname()[1])
+        first = first or holder
+        if held[holder] < (heavy if holder == first else light):
+            held[holder] += 1
+            kept.append(client)
+            stack.callback(client.close)
+        else:
+            client.close()
+    assert held_split(served, kept) == [heavy, light]
+    return kept
+
+
+def accepted_by(served: Served, client_port: int) -> int:
+    """The worker holding a connection just opened, once one has accepted it."""
+    holders: list[int] = []
+    wait_for(lambda: holders.extend(holders_of(served, client_port)) or holders, "an accept")
+    return holders[0]
+
+
+def answer_each(clients: list[http.client.HTTPConnection]) -> int:
+    """One request on each connection; how many answers asked the client to reconnect."""
+    reconnect = 0
+    for client in clients:
+        client.request("GET", "/healthz")
+        answer = client.getresponse()
+        assert answer.status == 200
+        answer.read()
+        reconnect += answer.getheader("connection") == "close"
+    return reconnect
+
+
+def evens_out(served: Served) -> None:
+    with ExitStack() as stack:
+        clients = split_as(served, stack, 6, 2)
+        reconnected = 0
+        for _ in range(ROUNDS):
+            reconnected += answer_each(clients)
+            if held_split(served, clients) == [4, 4]:
+                break
+        assert held_split(served, clients) == [4, 4]
+        assert reconnected >= 2
+        # even, it stays so: no client is asked to reconnect
+        assert not sum(answer_each(clients) for _ in range(5))
+
+
+def test_an_uneven_split_of_keep_alive_connections_evens_out(two_workers: Served) -> None:
+    """Six connections on one worker and two on the other: the first worker asks clients to
+    reconnect (``Connection: close`` on an answer) until each holds four, then asks none."""
+    evens_out(two_workers)
+
+
 def test_a_killed_worker_is_replaced_by_one_that_answers(two_workers: Served) -> None:
     survivor, victim = sorted(listening_workers(two_workers))
     os.kill(victim, signal.SIGKILL)
@@ -175,6 +269,13 @@ def test_a_killed_worker_is_replaced_by_one_that_answers(two_workers: Served) ->
     replacement = (set(listening_workers(two_workers)) - {survivor}).pop()
     assert replacement != victim
     assert replacement in owners_of_connections(two_workers)
+
+
+def test_connections_even_out_after_a_worker_was_replaced(two_workers: Served) -> None:
+    """A dead worker's slot (and the connections it held) is no longer counted: the
+    replacement and the survivor share the connections between them. Runs after the test
+    killing a worker (pytest keeps the order of a module)."""
+    evens_out(two_workers)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])

@@ -6,6 +6,10 @@ headers must be complete within ``header_timeout`` seconds of the connection ope
 previous answer; otherwise the connection is closed. A slow *body* is bounded by the request
 deadline (:mod:`ledger.http.guard`), which answers 408.
 
+Under several workers, the protocol also counts its worker's connections and, while the worker
+holds more than its share, answers a request with ``Connection: close``
+(:mod:`ledger.http.connection_share`).
+
 Every accepted TCP connection also gets ``TCP_NODELAY``. asyncio sets it only on sockets created
 with ``proto=IPPROTO_TCP``: uvicorn's single process gets those from ``loop.create_server``, but
 with ``--workers`` it binds the listening socket itself with ``proto=0``, and h11 writes an
@@ -18,25 +22,55 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from typing import Any
+from typing import Any, ClassVar
 
 import h11
+from uvicorn.protocols.http.flow_control import CLOSE_HEADER
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from ledger.http.connection_share import ConnectionShare
 
 HEADER_TIMEOUT_SECONDS = 10.0
 
 
 class BoundedH11Protocol(H11Protocol):
     header_timeout = HEADER_TIMEOUT_SECONDS
+    #: the worker's view of the connections table (:meth:`sharing`); none in one process
+    share: ClassVar[ConnectionShare | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._counted = False
+        self._shed = False
+
+    @classmethod
+    def sharing(cls, share: ConnectionShare) -> type[BoundedH11Protocol]:
+        """This protocol, counting its connections in ``share`` (uvicorn makes the protocol
+        from a class, so the worker's share is a class attribute of a class of its own)."""
+        return type(cls.__name__, (cls,), {"share": share})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         _no_delay(transport)
         self._arm()
+        if self.share is not None:
+            self.share.opened()
+            self._counted = True
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if not self._counted:
+            return
+        if self._upgraded():
+            self._uncount()
+        elif self.cycle is not cycle and self.cycle is not None and not self._shed:
+            assert self.share is not None
+            if self.share.should_shed():
+                self._shed = True
+                # read by the cycle when it starts the answer, which h11 then ends by closing
+                self.cycle.default_headers = [*self.cycle.default_headers, CLOSE_HEADER]
 
     def data_received(self, data: bytes) -> None:
         if self._between_requests():
@@ -47,7 +81,14 @@ class BoundedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._uncount()
         super().connection_lost(exc)
+
+    def _uncount(self) -> None:
+        if self._counted:
+            assert self.share is not None
+            self.share.closed(self._shed)
+            self._counted = False
 
     def _between_requests(self) -> bool:
         return self.cycle is None or self.cycle.response_complete

@@ -22,7 +22,9 @@ server instead of restarting in a loop. A worker whose arbiter was killed outrig
 itself within a second or two rather than serve on as an orphan.
 
 Each worker is uvicorn, as the single process is: the same HTTP protocol class (slow-header
-timeout, ``TCP_NODELAY``), keep-alive, websockets and graceful shutdown. Each builds its own app
+timeout, ``TCP_NODELAY``), keep-alive, websockets and graceful shutdown. The workers also keep
+their shares of keep-alive connections even: the arbiter's table of connection counts, one slot
+per worker (:mod:`ledger.http.connection_share`). Each builds its own app
 (and so its own engine and pool) with the factory after the fork.
 
 Every server process, one or a worker, freezes its heap once the app is built (:func:`build`):
@@ -45,6 +47,7 @@ from gunicorn.app.base import BaseApplication
 from uvicorn.importer import import_from_string
 from uvicorn_worker import UvicornWorker
 
+from ledger.http.connection_share import ShareTable
 from ledger.http.server import BoundedH11Protocol
 
 #: Seconds an idle keep-alive connection stays open.
@@ -85,6 +88,7 @@ def serve(
     # with the arbiter since the fork
     gc.collect()
     gc.freeze()
+    table = ShareTable(workers)
     _Workers(
         factory,
         {
@@ -100,7 +104,10 @@ def serve(
             "accesslog": "-" if access_log else None,
             # gunicorn's control socket defaults to one path per user: two servers would clash
             "control_socket_disable": True,
+            "pre_fork": table.claim,
+            "child_exit": table.release,
         },
+        table,
     ).run()
 
 
@@ -150,6 +157,15 @@ class LedgerWorker(UvicornWorker):  # type: ignore[misc]
             1, round(self.cfg.graceful_timeout) - ARBITER_GRACE_SECONDS
         )
         self.config.timeout_notify = NOTIFY_SECONDS
+        #: given by the arbiter's ``pre_fork`` hook (:meth:`ShareTable.claim`)
+        self.share_slot: int | None = None
+
+    def init_process(self) -> None:
+        """In the worker, after the fork: its HTTP protocol counts in its slot of the table."""
+        if self.share_slot is not None:
+            share = self.app.table.share(self.share_slot)
+            self.config.http = BoundedH11Protocol.sharing(share)
+        super().init_process()
 
     def _install_sigquit_handler(self) -> None:
         """gunicorn's quick stop (SIGINT or SIGQUIT to the arbiter) sends workers SIGQUIT, which
@@ -172,9 +188,11 @@ class _Workers(BaseApplication):  # type: ignore[misc]
     """gunicorn embedded: its configuration from here only, never from a gunicorn.conf.py in the
     working directory or ``GUNICORN_CMD_ARGS``."""
 
-    def __init__(self, factory: str, options: dict[str, Any]) -> None:
+    def __init__(self, factory: str, options: dict[str, Any], table: ShareTable) -> None:
         self.factory = factory
         self.options = options
+        #: the workers' connection counts, made before any fork so that every worker shares it
+        self.table = table
         super().__init__()
 
     def load_config(self) -> None:
