@@ -5,7 +5,8 @@
 #
 # After adding or changing a dependency in pyproject.toml: `make lock` (keeps every other pin;
 # commit requirements.lock with pyproject.toml). `make lock-upgrade` moves every pin to the
-# newest release allowed. `make serve PORT=8080 HOST=0.0.0.0` serves elsewhere.
+# newest release allowed. `make serve PORT=8080 HOST=0.0.0.0` serves elsewhere. `make schema`
+# rewrites the committed schema.graphql, openapi/openapi.json and events/schemas/.
 
 PYTHON ?= python3
 HOST ?= 127.0.0.1
@@ -40,6 +41,12 @@ serve: $(STAMP)
 	$(BIN)/ledger migrate
 	$(BIN)/ledger load events
 	$(BIN)/ledger serve --host $(HOST) --port $(PORT)
+
+# After changing the GraphQL types, the REST API or an event type (the tests fail until then).
+schema: $(STAMP)
+	$(BIN)/ledger schema --output schema.graphql
+	$(BIN)/ledger openapi
+	$(BIN)/ledger event-schemas
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
