@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from conftest import BACKENDS, bearer, make_ledger
 from ledger.app import create_app
 from ledger.container import Ledger
 from ledger.graphql.ids import encode_global_id
+from ledger.http.connection_share import ShareTable
 from ledger.http.server import BoundedH11Protocol
 from ledger.live.hub import FeedHub
 from ledger.security.roles import Role
@@ -343,5 +345,40 @@ def test_a_subscription_outlives_the_servers_header_timeout(fresh_database_url: 
         time.sleep(1.0)
         append(base, bearer(ledger, Role.EDITOR), stream, profiled("after the timeout"))
         assert opened.events(1)[0]["data"]["name"] == "after the timeout"
+        opened.close()
+    ledger.close()
+
+
+@dataclass
+class Worker:
+    share_slot: int | None = None
+
+
+def test_a_subscription_leaves_its_workers_count_of_connections(fresh_database_url: Any) -> None:
+    """Under several workers the HTTP protocol counts its worker's connections, to ask one over
+    its share to reconnect (ledger.http.connection_share); a websocket cannot be asked that, so
+    once upgraded it leaves the count, and lives on."""
+    ledger = make_ledger(fresh_database_url("sqlite"))
+    table = ShareTable(1)
+    this, other = Worker(), Worker()
+    table.claim(None, this)
+    table.claim(None, other)
+    assert this.share_slot is not None
+    counted = BoundedH11Protocol.sharing(table.share(this.share_slot))
+    with server_thread(create_app(ledger=ledger), http=counted) as base:
+        opened = Socket(base)
+        assert opened.init()["type"] == "connection_ack"
+        deadline = time.monotonic() + 10
+        while table.counts[this.share_slot] != 0:  # the health check's connection, closing
+            assert time.monotonic() < deadline, table.counts[this.share_slot]
+            time.sleep(0.01)
+        stream = fresh_stream()
+        opened.subscribe("1", stream=stream)
+        with httpx.Client(base_url=base) as client:
+            # one connection of one against the other worker's none: not over its share
+            assert "connection" not in client.get("/healthz").headers
+            assert table.counts[this.share_slot] == 1
+        append(base, bearer(ledger, Role.EDITOR), stream, profiled("to the socket"))
+        assert opened.events(1)[0]["data"]["name"] == "to the socket"
         opened.close()
     ledger.close()
