@@ -25,10 +25,13 @@ default) and "uncached" with it off. wrk repeats one document against an unchang
 every "now" request after the first is a cache hit: those rows are the cache's speed (what a
 front-end asking the same views between appends gets), the "uncached" rows the resolvers'.
 
-Prints, per database, concurrency and worker count: req/s, p50 and p99, the ratio to the floor
-(the ledger's ``/healthz`` against a plain FastAPI route), then at the highest concurrency the
+Prints, per database, concurrency and worker count: req/s, p50, p99 and the longest request
+(one stall shows there; wrk's p99 at c=8 is about the rare stalls, README *Two workers*), socket
+errors if any, the ratio to the floor (the ledger's ``/healthz`` against a plain FastAPI route), then at the highest concurrency the
 most-worker/1-worker throughput ratio and p99/p50 at each worker count (issue 16's targets: at
-c=8, 2 workers >= 1.6x one; p99 <= 4x p50), and the load average before and after.
+c=8, 2 workers >= 1.6x one; p99 <= 4x p50), and the load average before and after. Each
+server's log is kept while it runs and what it says went wrong (warnings, errors, tracebacks,
+a worker replaced) is printed when the server stops.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -73,6 +77,10 @@ class Run:
     rps: float
     p50_ms: float
     p99_ms: float
+    #: the longest request seen (wrk's "Max"): one stall shows here whatever the percentiles
+    max_ms: float
+    #: connections wrk saw fail (connect, read, write) or requests it timed out
+    socket_errors: int
 
 
 def free_port() -> int:
@@ -96,8 +104,12 @@ def wait_until_up(port: int, process: subprocess.Popen[bytes], timeout: float = 
 
 
 @contextmanager
-def served(command: list[str], env: dict[str, str], port: int, workers: int) -> Iterator[int]:
-    """Starts a server, waits for every worker to answer, and stops it afterwards."""
+def served(
+    command: list[str], env: dict[str, str], port: int, workers: int, name: str
+) -> Iterator[int]:
+    """Starts a server, waits for every worker to answer, and stops it afterwards, printing
+    what its log says went wrong meanwhile (a worker replaced, a warning, an error): a stall
+    in the figures is then the server's own or not."""
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -110,6 +122,29 @@ def served(command: list[str], env: dict[str, str], port: int, workers: int) -> 
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
+            log.seek(0)
+            for line in troubles(log.read().decode(errors="replace"), workers):
+                print(f"  {name}, {workers} worker(s): {line}", flush=True)
+
+
+def troubles(log: str, workers: int) -> list[str]:
+    """What a server's log says went wrong while it served, each kind once with how often: the
+    lines of a warning or worse (without their time and pid), tracebacks by their exception,
+    and more workers booted than it started with (one was replaced). The floor app has no
+    request guard, so wrk leaving in the middle of its last requests shows there as
+    ``ClientDisconnect`` tracebacks, after the timed run."""
+    found: Counter[str] = Counter()
+    lines = log.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            ending = next((later for later in lines[number + 1 :] if not later[:1].isspace()), "")
+            found[f"Traceback ... {ending}"] += 1
+        elif re.search(r"\b(WARNING|ERROR|CRITICAL|WORKER TIMEOUT)\b", line):
+            found[re.sub(r"^\[[^]]*\] \[\d+\] ", "", line)] += 1
+    booted = len(re.findall(r"Booting worker", log))
+    if booted > workers:
+        found[f"{booted} workers booted for {workers}: {booted - workers} replaced"] += 1
+    return [f"{count} x {what}" for what, count in found.items()]
 
 
 def serve_command(factory: str, port: int, workers: int) -> list[str]:
@@ -174,7 +209,12 @@ def wrk(url: str, body: str | None, connections: int, duration: float, scripts: 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = _millis(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
     p99 = _millis(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
-    return Run(rps, p50, p99)
+    longest = _millis(re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    failed = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    errors = sum(int(n) for n in failed.groups()) if failed else 0
+    return Run(rps, p50, p99, longest, errors)
 
 
 def check_answers(port: int) -> None:
@@ -266,10 +306,10 @@ def bench_servers(
             now_cmd += ["--workers", str(workers), "--no-access-log"]
             uncached_cmd = [*now_cmd[:3], str(ports[workers, "uncached"]), *now_cmd[4:]]
             uncached_env = {**env, "LEDGER_GRAPHQL_CACHE_BYTES": "0"}
-            stack.enter_context(served(floor_cmd, env, ports[workers, "floor"], workers))
-            stack.enter_context(served(now_cmd, env, ports[workers, "now"], workers))
+            stack.enter_context(served(floor_cmd, env, ports[workers, "floor"], workers, "floor"))
+            stack.enter_context(served(now_cmd, env, ports[workers, "now"], workers, "now"))
             stack.enter_context(
-                served(uncached_cmd, uncached_env, ports[workers, "uncached"], workers)
+                served(uncached_cmd, uncached_env, ports[workers, "uncached"], workers, "uncached")
             )
             stack.enter_context(baseline(args.baseline_src, env, ports[workers, "before"], workers))
             check_answers(ports[workers, "now"])
@@ -312,7 +352,7 @@ def baseline(src: Path | None, env: dict[str, str], port: int, workers: int) -> 
         yield
         return
     command = uvicorn_command("ledger.app:create_app", port, workers)
-    with served(command, {**env, "PYTHONPATH": str(src)}, port, workers):
+    with served(command, {**env, "PYTHONPATH": str(src)}, port, workers, "before"):
         check_answers(port)
         yield
 
@@ -336,6 +376,9 @@ def report(
                 floor_name = "floor /healthz" if target.endswith("/healthz") else "floor {hello}"
                 ratio = run.rps / results[(kind, c, w, floor_name)].rps
                 cell = f"{run.rps:.0f} req/s, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms"
+                cell += f", max {run.max_ms:.0f} ms"
+                if run.socket_errors:
+                    cell += f", {run.socket_errors} socket errors"
                 if not target.startswith("floor"):
                     cell += f" ({ratio:.2f}x floor)"
                 cells.append(cell)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import threading
 import time
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from starlette.requests import Request
 
 from ledger.config import Settings
 from ledger.http.guard import RequestGuard
@@ -86,6 +88,43 @@ def test_a_client_that_leaves_cancels_its_work() -> None:
     )
     assert app.cancelled
     assert sent == []
+
+
+class BodyReader(Recorder):
+    """An app that reads its body as Starlette's handlers do (``Request.body``)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await Request(scope, receive).body()
+        await asyncio.sleep(3600)
+
+
+def test_a_client_that_leaves_before_its_body_was_read_is_no_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Starlette raises ClientDisconnect where the body is read; the guard ends the request
+    there (no answer, nobody to send it to) with an info line, instead of letting it reach the
+    server as an exception in the application (an error and a traceback in the log)."""
+    guard = RequestGuard(BodyReader(), Settings(request_timeout=60))
+    sent: list[Message] = []
+    messages = [
+        {"type": "http.request", "body": b"{", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def scenario() -> None:
+        async def receive() -> Message:
+            return messages.pop(0)
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": "/graphql", "headers": []}
+        await guard(scope, receive, send)
+
+    with caplog.at_level(logging.INFO, logger="ledger.http"):
+        asyncio.run(scenario())
+    assert sent == []
+    assert [r.levelname for r in caplog.records if "left before" in r.getMessage()] == ["INFO"]
 
 
 def test_graphql_refusals_are_graphql_responses() -> None:

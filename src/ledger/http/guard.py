@@ -18,7 +18,10 @@ gate's token lookup is covered too):
   has started (a streamed export) it may take as long as it needs. An admin's import, which
   reads and checks a whole export before it answers, is exempt.
 * **Client gone.** When the client disconnects before the answer is complete, the work is
-  cancelled in the same way: no worker computes answers for nobody.
+  cancelled in the same way: no worker computes answers for nobody. A client that left before
+  its body was read (Starlette's ``ClientDisconnect``, raised where the app reads the body) ends
+  its request with an info line in the log, not an error with a traceback: nothing failed but
+  the client's patience (wrk leaves that way at the end of every run).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import re
 import uuid
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.config import Settings
@@ -115,6 +119,10 @@ class RequestGuard:
         except asyncio.CancelledError:
             if not exchange.disconnected:
                 raise
+        except ClientDisconnect:
+            if not exchange.disconnected:
+                raise
+            logger.info("request %s: the client left before its body was read", exchange.request_id)
         except Exception as error:
             if not is_unavailable(error) or exchange.started:
                 raise
