@@ -21,7 +21,7 @@ gate's token lookup is covered too):
   cancelled in the same way: no worker computes answers for nobody. A client that left before
   its body was read (Starlette's ``ClientDisconnect``, raised where the app reads the body) ends
   its request with an info line in the log, not an error with a traceback: nothing failed but
-  the client's patience (wrk leaves that way at the end of every run).
+  the client's patience (wrk leaves so, its last requests under way, at the end of a run).
 """
 
 from __future__ import annotations
