@@ -26,10 +26,11 @@ every "now" request after the first is a cache hit: those rows are the cache's s
 front-end asking the same views between appends gets), the "uncached" rows the resolvers'.
 
 Prints, per database, concurrency and worker count: req/s, p50, p99 and the longest request
-(one stall shows there; wrk's p99 at c=8 is about the rare stalls, README *Two workers*), socket
-errors if any, the ratio to the floor (the ledger's ``/healthz`` against a plain FastAPI route), then at the highest concurrency the
-most-worker/1-worker throughput ratio and p99/p50 at each worker count (issue 16's targets: at
-c=8, 2 workers >= 1.6x one; p99 <= 4x p50), and the load average before and after. Each
+(one stall shows there; wrk's p99 at c=8 is about the rare stalls, README *Two workers*),
+socket errors if any, the ratio to the floor (the ledger's ``/healthz`` against a plain FastAPI
+route), then at the highest concurrency the most-worker/1-worker throughput ratio and p99/p50
+at each worker count (issue 16's targets: at c=8, 2 workers >= 1.6x one; p99 <= 4x p50), and
+the load average before and after. Each
 server's log is kept while it runs and what it says went wrong (warnings, errors, tracebacks,
 a worker replaced) is printed when the server stops.
 """
