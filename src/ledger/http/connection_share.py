@@ -73,7 +73,7 @@ class ShareTable:
 
     def release(self, arbiter: object, worker: _Slot) -> None:
         """gunicorn's ``child_exit`` hook: the exited worker's connections died with it."""
-        slot = getattr(worker, "share_slot", None)
+        slot = worker.share_slot
         if slot is not None:
             self.live[slot] = 0
             self.counts[slot] = 0

@@ -41,7 +41,8 @@ class BoundedH11Protocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
-        self._counted = False
+        #: the share this connection is counted in, until it is lost or upgraded
+        self._counted_in: ConnectionShare | None = None
         self._shed = False
 
     @classmethod
@@ -56,21 +57,25 @@ class BoundedH11Protocol(H11Protocol):
         self._arm()
         if self.share is not None:
             self.share.opened()
-            self._counted = True
+            self._counted_in = self.share
 
     def handle_events(self) -> None:
         cycle = self.cycle
         super().handle_events()
-        if not self._counted:
+        share = self._counted_in
+        if share is None:
             return
         if self._upgraded():
             self._uncount()
-        elif self.cycle is not cycle and self.cycle is not None and not self._shed:
-            assert self.share is not None
-            if self.share.should_shed():
-                self._shed = True
-                # read by the cycle when it starts the answer, which h11 then ends by closing
-                self.cycle.default_headers = [*self.cycle.default_headers, CLOSE_HEADER]
+        elif (
+            self.cycle is not cycle
+            and self.cycle is not None
+            and not self._shed
+            and share.should_shed()
+        ):
+            self._shed = True
+            # read by the cycle when it starts the answer, which h11 then ends by closing
+            self.cycle.default_headers = [*self.cycle.default_headers, CLOSE_HEADER]
 
     def data_received(self, data: bytes) -> None:
         if self._between_requests():
@@ -85,10 +90,9 @@ class BoundedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def _uncount(self) -> None:
-        if self._counted:
-            assert self.share is not None
-            self.share.closed(self._shed)
-            self._counted = False
+        if self._counted_in is not None:
+            self._counted_in.closed(self._shed)
+            self._counted_in = None
 
     def _between_requests(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
